@@ -1,0 +1,359 @@
+/**
+ * virConnect: a reference-counted connection over one driver connection.
+ * Methods follow libvirt's C API names with `vir` and the connection
+ * argument dropped (virConnectListAllDomains → listAllDomains,
+ * virDomainLookupByName → domainLookupByName).
+ */
+import {
+  apiNameFor, callDriver, errorDomainFor,
+  type DomainRef, type DriverConnection, type DriverEvent, type DriverMethod,
+  type InterfaceRef, type NetworkRef, type NodeDeviceRef, type SnapshotRef, type StoragePoolRef, type StorageVolRef,
+} from '../driver/driver.js';
+import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
+import { formatURI, type ParsedURI } from '../uri/index.js';
+import { ConnectFlags, DomainXMLFlags } from './constants.js';
+import {
+  Domain, DomainSnapshot, Interface, Network, NodeDevice, StoragePool, StorageVol, Stream,
+} from './objects.js';
+
+/** The write calls a read-only connection refuses (virCheckReadOnlyGoto in libvirt's API files). */
+const WRITE_METHODS: ReadonlySet<string> = new Set([
+  'domainDefineXML', 'domainDefineXMLFlags', 'domainCreateXML', 'domainUndefine', 'domainUndefineFlags',
+  'domainCreate', 'domainCreateWithFlags', 'domainDestroy', 'domainDestroyFlags', 'domainShutdown',
+  'domainShutdownFlags', 'domainReboot', 'domainReset', 'domainSuspend', 'domainResume', 'domainSetAutostart',
+  'domainSetMemory', 'domainSetMemoryFlags', 'domainSetMaxMemory', 'domainSetVcpus', 'domainSetVcpusFlags',
+  'domainSetSchedulerParameters', 'domainSetSchedulerParametersFlags', 'domainScreenshot',
+  'domainSnapshotCreateXML', 'domainSnapshotDelete', 'domainRevertToSnapshot',
+  'networkDefineXML', 'networkCreateXML', 'networkUndefine', 'networkCreate', 'networkDestroy', 'networkSetAutostart',
+  'storagePoolDefineXML', 'storagePoolCreateXML', 'storagePoolBuild', 'storagePoolUndefine', 'storagePoolCreate',
+  'storagePoolDestroy', 'storagePoolDelete', 'storagePoolRefresh', 'storagePoolSetAutostart',
+  'storageVolCreateXML', 'storageVolDelete',
+]);
+
+/** What a domain event listener receives. */
+export type DomainEventCallback = (conn: Connection, dom: Domain, event: number, detail: number) => void;
+
+interface DomainCallback { id: number; dom: DomainRef | null; eventID: number; cb: DomainEventCallback }
+
+export class Connection implements AsyncDisposable {
+  readonly #drv: DriverConnection;
+  readonly #uri: ParsedURI | null;
+  readonly #flags: number;
+  #refs = 1;
+  #closing: Promise<void> | null = null;
+  #callbacks: DomainCallback[] = [];
+  #nextCallbackId = 0;
+  #unsubscribe: (() => void) | null = null;
+
+  /** @internal Use open(), openReadOnly() or openAuth(). */
+  constructor(drv: DriverConnection, uri: ParsedURI | null, flags: number) {
+    this.#drv = drv;
+    this.#uri = uri;
+    this.#flags = flags;
+  }
+
+  /** True for connections opened read-only. */
+  get isReadOnly(): boolean {
+    return (this.#flags & ConnectFlags.RO) !== 0;
+  }
+
+  /** @internal The driver connection, for layers that forward calls (the daemon). */
+  get driver(): DriverConnection {
+    return this.#drv;
+  }
+
+  /**
+   * Calls the driver, applying the checks libvirt's public API does first:
+   * a closed connection and, on read-only connections, the write calls.
+   * @internal
+   */
+  async call<M extends DriverMethod>(method: M, ...args: Parameters<NonNullable<DriverConnection[M]>>):
+    Promise<Awaited<ReturnType<NonNullable<DriverConnection[M]>>>> {
+    if (this.#refs <= 0) {
+      throw VirtError.report(ErrorCode.INVALID_CONN, ErrorDomain.NONE, apiNameFor(method));
+    }
+    if (this.isReadOnly && WRITE_METHODS.has(method)) {
+      throw VirtError.report(ErrorCode.OPERATION_DENIED, errorDomainFor(method),
+        `read only access prevents ${apiNameFor(method)}`);
+    }
+    return callDriver(this.#drv, method, ...args);
+  }
+
+  /** virConnectRef. */
+  ref(): this {
+    this.#refs++;
+    return this;
+  }
+
+  /** @internal Drops one reference; the last one closes the driver connection. */
+  unref(): number {
+    if (this.#refs <= 0) return 0;
+    this.#refs--;
+    if (this.#refs === 0) {
+      this.#unsubscribe?.();
+      this.#unsubscribe = null;
+      this.#closing = this.#drv.connectClose();
+    }
+    return this.#refs;
+  }
+
+  /**
+   * virConnectClose: drops the caller's reference and returns how many are
+   * left (objects still alive hold theirs). At zero the driver connection is
+   * closed and this resolves once it is.
+   */
+  async close(): Promise<number> {
+    if (this.#refs <= 0) {
+      throw VirtError.report(ErrorCode.INVALID_CONN, ErrorDomain.NONE, 'virConnectClose');
+    }
+    const left = this.unref();
+    if (left === 0) await this.#closing;
+    return left;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.#refs > 0) await this.close();
+  }
+
+  // ---- the connection itself -------------------------------------------
+
+  /** virConnectGetURI: the URI this connection was opened with, canonicalised. */
+  async getURI(): Promise<string> {
+    if (this.#uri) return formatURI(this.#uri);
+    return (await this.call('connectGetURI')).uri;
+  }
+
+  async getType(): Promise<string> { return (await this.call('connectGetType')).type; }
+  async getVersion(): Promise<number> { return (await this.call('connectGetVersion')).hv_ver; }
+  async getLibVersion(): Promise<number> {
+    if (this.#drv.connectGetLibVersion) return (await this.call('connectGetLibVersion')).lib_ver;
+    return LIB_VERSION;
+  }
+  async getHostname(): Promise<string> { return (await this.call('connectGetHostname')).hostname; }
+  async getCapabilities(): Promise<string> { return (await this.call('connectGetCapabilities')).capabilities; }
+  async getSysinfo(flags = 0): Promise<string> { return (await this.call('connectGetSysinfo', { flags })).sysinfo; }
+  async getMaxVcpus(type: string | null = null): Promise<number> {
+    return (await this.call('connectGetMaxVcpus', { type })).max_vcpus;
+  }
+  async getDomainCapabilities(emulatorbin: string | null = null, arch: string | null = null,
+    machine: string | null = null, virttype: string | null = null, flags = 0): Promise<string> {
+    return (await this.call('connectGetDomainCapabilities', { emulatorbin, arch, machine, virttype, flags })).capabilities;
+  }
+  async isSecure(): Promise<boolean> { return (await this.call('connectIsSecure')).secure !== 0; }
+  async isEncrypted(): Promise<boolean> { return (await this.call('connectIsEncrypted')).encrypted !== 0; }
+  async isAlive(): Promise<boolean> {
+    if (this.#refs <= 0) return false;
+    return (await this.call('connectIsAlive')).alive !== 0;
+  }
+
+  // ---- host node ---------------------------------------------------------
+
+  async nodeGetInfo() { return this.call('nodeGetInfo'); }
+  async nodeGetFreeMemory(): Promise<number> { return (await this.call('nodeGetFreeMemory')).freeMem; }
+  async nodeGetCellsFreeMemory(startCell: number, maxCells: number): Promise<number[]> {
+    return (await this.call('nodeGetCellsFreeMemory', { startCell, maxcells: maxCells })).cells;
+  }
+  async nodeGetSecurityModel() { return this.call('nodeGetSecurityModel'); }
+
+  // ---- domains -----------------------------------------------------------
+
+  /** @internal */ wrapDomain(ref: DomainRef): Domain { return new Domain(this, ref); }
+
+  async listAllDomains(flags = 0): Promise<Domain[]> {
+    const r = await this.call('connectListAllDomains', { need_results: 1, flags });
+    return r.domains.map((d) => this.wrapDomain(d));
+  }
+  async numOfDomains(): Promise<number> { return (await this.call('connectNumOfDomains')).num; }
+  async listDomains(maxids = 16384): Promise<number[]> { return (await this.call('connectListDomains', { maxids })).ids; }
+  async numOfDefinedDomains(): Promise<number> { return (await this.call('connectNumOfDefinedDomains')).num; }
+  async listDefinedDomains(maxnames = 16384): Promise<string[]> {
+    return (await this.call('connectListDefinedDomains', { maxnames })).names;
+  }
+  async domainLookupByID(id: number): Promise<Domain> {
+    return this.wrapDomain((await this.call('domainLookupByID', { id })).dom);
+  }
+  async domainLookupByName(name: string): Promise<Domain> {
+    return this.wrapDomain((await this.call('domainLookupByName', { name })).dom);
+  }
+  async domainLookupByUUIDString(uuid: string): Promise<Domain> {
+    return this.wrapDomain((await this.call('domainLookupByUUID', { uuid: parseUUID(uuid, 'virDomainLookupByUUIDString') })).dom);
+  }
+  async domainLookupByUUID(uuid: Uint8Array | string): Promise<Domain> {
+    return this.domainLookupByUUIDString(typeof uuid === 'string' ? uuid : formatUUIDBytes(uuid));
+  }
+  async domainDefineXML(xml: string): Promise<Domain> {
+    return this.wrapDomain((await this.call('domainDefineXML', { xml })).dom);
+  }
+  async domainDefineXMLFlags(xml: string, flags = 0): Promise<Domain> {
+    if (flags === 0 && !this.#drv.domainDefineXMLFlags) return this.domainDefineXML(xml);
+    return this.wrapDomain((await this.call('domainDefineXMLFlags', { xml, flags })).dom);
+  }
+  async domainCreateXML(xml: string, flags = 0): Promise<Domain> {
+    return this.wrapDomain((await this.call('domainCreateXML', { xml_desc: xml, flags })).dom);
+  }
+
+  // ---- networks ----------------------------------------------------------
+
+  /** @internal */ wrapNetwork(ref: NetworkRef): Network { return new Network(this, ref); }
+
+  async listAllNetworks(flags = 0): Promise<Network[]> {
+    return (await this.call('connectListAllNetworks', { need_results: 1, flags })).nets.map((n) => this.wrapNetwork(n));
+  }
+  async networkLookupByName(name: string): Promise<Network> {
+    return this.wrapNetwork((await this.call('networkLookupByName', { name })).net);
+  }
+  async networkLookupByUUIDString(uuid: string): Promise<Network> {
+    return this.wrapNetwork((await this.call('networkLookupByUUID', { uuid: parseUUID(uuid, 'virNetworkLookupByUUIDString') })).net);
+  }
+  async networkDefineXML(xml: string): Promise<Network> {
+    return this.wrapNetwork((await this.call('networkDefineXML', { xml })).net);
+  }
+  async networkCreateXML(xml: string): Promise<Network> {
+    return this.wrapNetwork((await this.call('networkCreateXML', { xml })).net);
+  }
+
+  // ---- storage -----------------------------------------------------------
+
+  /** @internal */ wrapStoragePool(ref: StoragePoolRef): StoragePool { return new StoragePool(this, ref); }
+  /** @internal */ wrapStorageVol(ref: StorageVolRef): StorageVol { return new StorageVol(this, ref); }
+
+  async listAllStoragePools(flags = 0): Promise<StoragePool[]> {
+    return (await this.call('connectListAllStoragePools', { need_results: 1, flags })).pools.map((p) => this.wrapStoragePool(p));
+  }
+  async storagePoolLookupByName(name: string): Promise<StoragePool> {
+    return this.wrapStoragePool((await this.call('storagePoolLookupByName', { name })).pool);
+  }
+  async storagePoolLookupByUUIDString(uuid: string): Promise<StoragePool> {
+    return this.wrapStoragePool((await this.call('storagePoolLookupByUUID',
+      { uuid: parseUUID(uuid, 'virStoragePoolLookupByUUIDString') })).pool);
+  }
+  async storagePoolDefineXML(xml: string, flags = 0): Promise<StoragePool> {
+    return this.wrapStoragePool((await this.call('storagePoolDefineXML', { xml, flags })).pool);
+  }
+  async storagePoolCreateXML(xml: string, flags = 0): Promise<StoragePool> {
+    return this.wrapStoragePool((await this.call('storagePoolCreateXML', { xml, flags })).pool);
+  }
+  async storageVolLookupByKey(key: string): Promise<StorageVol> {
+    return this.wrapStorageVol((await this.call('storageVolLookupByKey', { key })).vol);
+  }
+  async storageVolLookupByPath(path: string): Promise<StorageVol> {
+    return this.wrapStorageVol((await this.call('storageVolLookupByPath', { path })).vol);
+  }
+
+  // ---- interfaces and node devices --------------------------------------
+
+  async listAllInterfaces(flags = 0): Promise<Interface[]> {
+    return (await this.call('connectListAllInterfaces', { need_results: 1, flags })).ifaces.map((i) => new Interface(this, i));
+  }
+  async interfaceLookupByName(name: string): Promise<Interface> {
+    return new Interface(this, (await this.call('interfaceLookupByName', { name })).iface);
+  }
+  async interfaceLookupByMACString(mac: string): Promise<Interface> {
+    return new Interface(this, (await this.call('interfaceLookupByMACString', { mac })).iface);
+  }
+  async listAllNodeDevices(flags = 0): Promise<NodeDevice[]> {
+    return (await this.call('connectListAllNodeDevices', { need_results: 1, flags })).devices.map((d) => new NodeDevice(this, d));
+  }
+  async nodeNumOfDevices(cap: string | null = null, flags = 0): Promise<number> {
+    return (await this.call('nodeNumOfDevices', { cap, flags })).num;
+  }
+  async nodeListDevices(cap: string | null = null, maxnames = 65536, flags = 0): Promise<string[]> {
+    return (await this.call('nodeListDevices', { cap, maxnames, flags })).names;
+  }
+  async nodeDeviceLookupByName(name: string): Promise<NodeDevice> {
+    return new NodeDevice(this, (await this.call('nodeDeviceLookupByName', { name })).dev);
+  }
+
+  // ---- streams -----------------------------------------------------------
+
+  /** virStreamNew. */
+  newStream(flags = 0): Stream {
+    return new Stream(this, flags);
+  }
+
+  // ---- events ------------------------------------------------------------
+
+  /**
+   * virConnectDomainEventRegisterAny. Only VIR_DOMAIN_EVENT_ID_LIFECYCLE (0)
+   * and REBOOT (1) are delivered by the drivers so far; others register but
+   * never fire, as with a hypervisor that never raises them.
+   */
+  domainEventRegisterAny(dom: Domain | null, eventID: number, cb: DomainEventCallback): number {
+    if (this.#refs <= 0) throw VirtError.report(ErrorCode.INVALID_CONN, ErrorDomain.NONE, 'virConnectDomainEventRegisterAny');
+    if (!Number.isInteger(eventID) || eventID < 0 || eventID > 26) {
+      throw VirtError.report(ErrorCode.INVALID_ARG, ErrorDomain.NONE, `eventID in virConnectDomainEventRegisterAny must be less than 27`);
+    }
+    if (!this.#drv.subscribeEvents) {
+      throw VirtError.report(ErrorCode.NO_SUPPORT, ErrorDomain.NONE, 'virConnectDomainEventRegisterAny');
+    }
+    this.#unsubscribe ??= this.#drv.subscribeEvents((ev) => this.#dispatch(ev));
+    const id = this.#nextCallbackId++;
+    this.#callbacks.push({ id, dom: dom ? dom.ref : null, eventID, cb });
+    return id;
+  }
+
+  /** virConnectDomainEventDeregisterAny. */
+  domainEventDeregisterAny(callbackID: number): void {
+    const i = this.#callbacks.findIndex((c) => c.id === callbackID);
+    if (i < 0) {
+      throw VirtError.report(ErrorCode.INVALID_ARG, ErrorDomain.NONE,
+        `could not find event callback ${callbackID} for deletion`);
+    }
+    this.#callbacks.splice(i, 1);
+    if (this.#callbacks.length === 0) {
+      this.#unsubscribe?.();
+      this.#unsubscribe = null;
+    }
+  }
+
+  #dispatch(ev: DriverEvent): void {
+    if (ev.kind !== 'domain-lifecycle' && ev.kind !== 'domain-reboot') return;
+    const eventID = ev.kind === 'domain-lifecycle' ? 0 : 1;
+    for (const c of [...this.#callbacks]) {
+      if (c.eventID !== eventID) continue;
+      if (c.dom && c.dom.uuid !== ev.dom.uuid) continue;
+      const dom = this.wrapDomain(ev.dom);
+      try {
+        if (ev.kind === 'domain-lifecycle') c.cb(this, dom, ev.event, ev.detail);
+        else c.cb(this, dom, 0, 0);
+      } finally {
+        dom.free();
+      }
+    }
+  }
+}
+
+/** libvirt 9.0.0, the version this stack is compatible with (virConnectGetLibVersion). */
+export const LIB_VERSION = 9_000_000;
+
+const UUID_HEX = /^[0-9a-fA-F]$/;
+
+/**
+ * virUUIDParse: 32 hex digits, dashes allowed between pairs, surrounding
+ * blanks ignored. Returns the canonical lower-case dashed form.
+ */
+export function parseUUID(text: string, api = 'virUUIDParse'): string {
+  const s = text.trim();
+  let hex = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (c === '-') continue;
+    if (!UUID_HEX.test(c)) { hex = ''; break; }
+    hex += c;
+  }
+  if (hex.length !== 32) {
+    throw VirtError.report(ErrorCode.INVALID_ARG, ErrorDomain.NONE, `uuidstr in ${api} must be a valid UUID`);
+  }
+  return formatUUIDHex(hex.toLowerCase());
+}
+
+function formatUUIDHex(h: string): string {
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+export function formatUUIDBytes(b: Uint8Array): string {
+  return formatUUIDHex(Buffer.from(b).toString('hex'));
+}
+
+export type { SnapshotRef, InterfaceRef, NodeDeviceRef };
+export { DomainSnapshot, DomainXMLFlags };

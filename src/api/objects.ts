@@ -1,0 +1,332 @@
+/**
+ * The objects of a connection (virDomain, virNetwork, virStoragePool,
+ * virStorageVol, virInterface, virNodeDevice, virDomainSnapshot, virStream).
+ * Each holds a reference on its connection until free() (or `using`), as
+ * libvirt's objects do.
+ */
+import type {
+  DomainRef, InterfaceRef, NetworkRef, NodeDeviceRef, SnapshotRef, StoragePoolRef, StorageVolRef, TypedParam,
+} from '../driver/driver.js';
+import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
+import type { Connection } from './connection.js';
+
+/** Common reference handling. */
+abstract class ConnObject implements Disposable {
+  #freed = false;
+
+  constructor(readonly conn: Connection) {
+    conn.ref();
+  }
+
+  /** Releases this object's reference on the connection (virDomainFree & co). */
+  free(): void {
+    if (this.#freed) return;
+    this.#freed = true;
+    this.conn.unref();
+  }
+
+  [Symbol.dispose](): void {
+    this.free();
+  }
+}
+
+const hex = (u: string) => u;
+
+export class Domain extends ConnObject {
+  constructor(conn: Connection, public ref: DomainRef) {
+    super(conn);
+  }
+
+  /** virDomainGetName. */
+  getName(): string { return this.ref.name; }
+  /** virDomainGetUUIDString. */
+  getUUIDString(): string { return hex(this.ref.uuid); }
+  /** virDomainGetUUID: 16 raw bytes. */
+  getUUID(): Uint8Array { return Buffer.from(this.ref.uuid.replace(/-/g, ''), 'hex'); }
+  /** virDomainGetID: -1 (as unsigned, libvirt's (unsigned)-1) when not running. */
+  getID(): number { return this.ref.id; }
+
+  async getInfo() { return this.conn.call('domainGetInfo', { dom: this.ref }); }
+  async getState(flags = 0) { return this.conn.call('domainGetState', { dom: this.ref, flags }); }
+  async getXMLDesc(flags = 0): Promise<string> {
+    if (this.conn.isReadOnly && (flags & 1)) {
+      throw VirtError.report(ErrorCode.OPERATION_DENIED, ErrorDomain.DOMAIN,
+        'virDomainGetXMLDesc with secure flag');
+    }
+    return (await this.conn.call('domainGetXMLDesc', { dom: this.ref, flags })).xml;
+  }
+  async getOSType(): Promise<string> { return (await this.conn.call('domainGetOSType', { dom: this.ref })).type; }
+  async getMaxMemory(): Promise<number> { return (await this.conn.call('domainGetMaxMemory', { dom: this.ref })).memory; }
+  async getMaxVcpus(): Promise<number> { return (await this.conn.call('domainGetMaxVcpus', { dom: this.ref })).num; }
+  async getAutostart(): Promise<boolean> { return (await this.conn.call('domainGetAutostart', { dom: this.ref })).autostart !== 0; }
+  async setAutostart(on: boolean | number): Promise<void> {
+    await this.conn.call('domainSetAutostart', { dom: this.ref, autostart: on ? 1 : 0 });
+  }
+  async isActive(): Promise<boolean> { return (await this.conn.call('domainIsActive', { dom: this.ref })).active !== 0; }
+  async isPersistent(): Promise<boolean> { return (await this.conn.call('domainIsPersistent', { dom: this.ref })).persistent !== 0; }
+  async isUpdated(): Promise<boolean> { return (await this.conn.call('domainIsUpdated', { dom: this.ref })).updated !== 0; }
+  async hasManagedSaveImage(flags = 0): Promise<boolean> {
+    return (await this.conn.call('domainHasManagedSaveImage', { dom: this.ref, flags })).result !== 0;
+  }
+  async getSecurityLabel() { return this.conn.call('domainGetSecurityLabel', { dom: this.ref }); }
+  async getMessages(flags = 0): Promise<string[]> { return (await this.conn.call('domainGetMessages', { dom: this.ref, flags })).msgs; }
+
+  /** virDomainCreate. Updates this handle's id, as the remote client does. */
+  async create(): Promise<void> { await this.createWithFlags(0); }
+  async createWithFlags(flags = 0): Promise<void> {
+    if (flags === 0 && this.conn.driver.domainCreate && !this.conn.driver.domainCreateWithFlags) {
+      await this.conn.call('domainCreate', { dom: this.ref });
+      this.ref = (await this.conn.call('domainLookupByUUID', { uuid: this.ref.uuid })).dom;
+      return;
+    }
+    this.ref = (await this.conn.call('domainCreateWithFlags', { dom: this.ref, flags })).dom;
+  }
+  async destroy(): Promise<void> { await this.destroyFlags(0); }
+  async destroyFlags(flags = 0): Promise<void> {
+    if (flags === 0 && this.conn.driver.domainDestroy) await this.conn.call('domainDestroy', { dom: this.ref });
+    else await this.conn.call('domainDestroyFlags', { dom: this.ref, flags });
+    this.ref = { ...this.ref, id: -1 };
+  }
+  async shutdown(): Promise<void> { await this.shutdownFlags(0); }
+  async shutdownFlags(flags = 0): Promise<void> {
+    if (flags === 0 && this.conn.driver.domainShutdown) await this.conn.call('domainShutdown', { dom: this.ref });
+    else await this.conn.call('domainShutdownFlags', { dom: this.ref, flags });
+  }
+  async reboot(flags = 0): Promise<void> { await this.conn.call('domainReboot', { dom: this.ref, flags }); }
+  async reset(flags = 0): Promise<void> { await this.conn.call('domainReset', { dom: this.ref, flags }); }
+  async suspend(): Promise<void> { await this.conn.call('domainSuspend', { dom: this.ref }); }
+  async resume(): Promise<void> { await this.conn.call('domainResume', { dom: this.ref }); }
+  async undefine(): Promise<void> { await this.undefineFlags(0); }
+  async undefineFlags(flags = 0): Promise<void> {
+    if (flags === 0 && this.conn.driver.domainUndefine) await this.conn.call('domainUndefine', { dom: this.ref });
+    else await this.conn.call('domainUndefineFlags', { dom: this.ref, flags });
+  }
+  async setMemory(kib: number): Promise<void> { await this.conn.call('domainSetMemory', { dom: this.ref, memory: kib }); }
+  async setMemoryFlags(kib: number, flags = 0): Promise<void> {
+    await this.conn.call('domainSetMemoryFlags', { dom: this.ref, memory: kib, flags });
+  }
+  async setMaxMemory(kib: number): Promise<void> { await this.conn.call('domainSetMaxMemory', { dom: this.ref, memory: kib }); }
+  async setVcpus(n: number): Promise<void> { await this.conn.call('domainSetVcpus', { dom: this.ref, nvcpus: n }); }
+  async setVcpusFlags(n: number, flags = 0): Promise<void> {
+    await this.conn.call('domainSetVcpusFlags', { dom: this.ref, nvcpus: n, flags });
+  }
+  async getVcpusFlags(flags = 0): Promise<number> {
+    return (await this.conn.call('domainGetVcpusFlags', { dom: this.ref, flags })).num;
+  }
+  async getSchedulerType(): Promise<{ type: string; nparams: number }> {
+    return this.conn.call('domainGetSchedulerType', { dom: this.ref });
+  }
+  async getSchedulerParameters(): Promise<TypedParam[]> {
+    const { nparams } = await this.getSchedulerType();
+    return (await this.conn.call('domainGetSchedulerParameters', { dom: this.ref, nparams })).params;
+  }
+  async getSchedulerParametersFlags(flags = 0): Promise<TypedParam[]> {
+    const { nparams } = await this.getSchedulerType();
+    return (await this.conn.call('domainGetSchedulerParametersFlags', { dom: this.ref, nparams, flags })).params;
+  }
+  async setSchedulerParameters(params: TypedParam[]): Promise<void> {
+    await this.conn.call('domainSetSchedulerParameters', { dom: this.ref, params });
+  }
+  async setSchedulerParametersFlags(params: TypedParam[], flags = 0): Promise<void> {
+    await this.conn.call('domainSetSchedulerParametersFlags', { dom: this.ref, params, flags });
+  }
+
+  /** virDomainScreenshot: the image goes to `stream`; returns the MIME type. */
+  async screenshot(stream: Stream, screen = 0, flags = 0): Promise<string | null> {
+    const r = await this.conn.call('domainScreenshot', { dom: this.ref, screen, flags });
+    stream.attach([r.data]);
+    return r.mime;
+  }
+
+  // snapshots
+  /** @internal */ wrapSnapshot(ref: SnapshotRef): DomainSnapshot { return new DomainSnapshot(this.conn, ref); }
+  async snapshotCreateXML(xml: string, flags = 0): Promise<DomainSnapshot> {
+    return this.wrapSnapshot((await this.conn.call('domainSnapshotCreateXML', { dom: this.ref, xml_desc: xml, flags })).snap);
+  }
+  async listAllSnapshots(flags = 0): Promise<DomainSnapshot[]> {
+    return (await this.conn.call('domainListAllSnapshots', { dom: this.ref, need_results: 1, flags }))
+      .snapshots.map((s) => this.wrapSnapshot(s));
+  }
+  async snapshotNum(flags = 0): Promise<number> { return (await this.conn.call('domainSnapshotNum', { dom: this.ref, flags })).num; }
+  async snapshotListNames(maxnames = 16384, flags = 0): Promise<string[]> {
+    return (await this.conn.call('domainSnapshotListNames', { dom: this.ref, maxnames, flags })).names;
+  }
+  async snapshotLookupByName(name: string, flags = 0): Promise<DomainSnapshot> {
+    return this.wrapSnapshot((await this.conn.call('domainSnapshotLookupByName', { dom: this.ref, name, flags })).snap);
+  }
+  async snapshotCurrent(flags = 0): Promise<DomainSnapshot> {
+    return this.wrapSnapshot((await this.conn.call('domainSnapshotCurrent', { dom: this.ref, flags })).snap);
+  }
+  async hasCurrentSnapshot(flags = 0): Promise<boolean> {
+    return (await this.conn.call('domainHasCurrentSnapshot', { dom: this.ref, flags })).result !== 0;
+  }
+}
+
+export class DomainSnapshot extends ConnObject {
+  constructor(conn: Connection, readonly ref: SnapshotRef) {
+    super(conn);
+  }
+  getName(): string { return this.ref.name; }
+  /** virDomainSnapshotGetDomain: a new handle on the parent domain. */
+  getDomain(): Domain { return this.conn.wrapDomain(this.ref.dom); }
+  async getXMLDesc(flags = 0): Promise<string> {
+    return (await this.conn.call('domainSnapshotGetXMLDesc', { snap: this.ref, flags })).xml;
+  }
+  async getParent(flags = 0): Promise<DomainSnapshot> {
+    return new DomainSnapshot(this.conn, (await this.conn.call('domainSnapshotGetParent', { snap: this.ref, flags })).snap);
+  }
+  async isCurrent(flags = 0): Promise<boolean> {
+    return (await this.conn.call('domainSnapshotIsCurrent', { snap: this.ref, flags })).current !== 0;
+  }
+  async hasMetadata(flags = 0): Promise<boolean> {
+    return (await this.conn.call('domainSnapshotHasMetadata', { snap: this.ref, flags })).metadata !== 0;
+  }
+  async listAllChildren(flags = 0): Promise<DomainSnapshot[]> {
+    return (await this.conn.call('domainSnapshotListAllChildren', { snapshot: this.ref, need_results: 1, flags }))
+      .snapshots.map((s) => new DomainSnapshot(this.conn, s));
+  }
+  async delete(flags = 0): Promise<void> { await this.conn.call('domainSnapshotDelete', { snap: this.ref, flags }); }
+  async revert(flags = 0): Promise<void> { await this.conn.call('domainRevertToSnapshot', { snap: this.ref, flags }); }
+}
+
+export class Network extends ConnObject {
+  constructor(conn: Connection, readonly ref: NetworkRef) {
+    super(conn);
+  }
+  getName(): string { return this.ref.name; }
+  getUUIDString(): string { return this.ref.uuid; }
+  async getXMLDesc(flags = 0): Promise<string> { return (await this.conn.call('networkGetXMLDesc', { net: this.ref, flags })).xml; }
+  async getBridgeName(): Promise<string> { return (await this.conn.call('networkGetBridgeName', { net: this.ref })).name; }
+  async getAutostart(): Promise<boolean> { return (await this.conn.call('networkGetAutostart', { net: this.ref })).autostart !== 0; }
+  async setAutostart(on: boolean | number): Promise<void> {
+    await this.conn.call('networkSetAutostart', { net: this.ref, autostart: on ? 1 : 0 });
+  }
+  async isActive(): Promise<boolean> { return (await this.conn.call('networkIsActive', { net: this.ref })).active !== 0; }
+  async isPersistent(): Promise<boolean> { return (await this.conn.call('networkIsPersistent', { net: this.ref })).persistent !== 0; }
+  async create(): Promise<void> { await this.conn.call('networkCreate', { net: this.ref }); }
+  async destroy(): Promise<void> { await this.conn.call('networkDestroy', { net: this.ref }); }
+  async undefine(): Promise<void> { await this.conn.call('networkUndefine', { net: this.ref }); }
+}
+
+export class StoragePool extends ConnObject {
+  constructor(conn: Connection, readonly ref: StoragePoolRef) {
+    super(conn);
+  }
+  getName(): string { return this.ref.name; }
+  getUUIDString(): string { return this.ref.uuid; }
+  async getInfo() { return this.conn.call('storagePoolGetInfo', { pool: this.ref }); }
+  async getXMLDesc(flags = 0): Promise<string> { return (await this.conn.call('storagePoolGetXMLDesc', { pool: this.ref, flags })).xml; }
+  async getAutostart(): Promise<boolean> { return (await this.conn.call('storagePoolGetAutostart', { pool: this.ref })).autostart !== 0; }
+  async setAutostart(on: boolean | number): Promise<void> {
+    await this.conn.call('storagePoolSetAutostart', { pool: this.ref, autostart: on ? 1 : 0 });
+  }
+  async isActive(): Promise<boolean> { return (await this.conn.call('storagePoolIsActive', { pool: this.ref })).active !== 0; }
+  async isPersistent(): Promise<boolean> { return (await this.conn.call('storagePoolIsPersistent', { pool: this.ref })).persistent !== 0; }
+  async build(flags = 0): Promise<void> { await this.conn.call('storagePoolBuild', { pool: this.ref, flags }); }
+  async create(flags = 0): Promise<void> { await this.conn.call('storagePoolCreate', { pool: this.ref, flags }); }
+  async destroy(): Promise<void> { await this.conn.call('storagePoolDestroy', { pool: this.ref }); }
+  async delete(flags = 0): Promise<void> { await this.conn.call('storagePoolDelete', { pool: this.ref, flags }); }
+  async undefine(): Promise<void> { await this.conn.call('storagePoolUndefine', { pool: this.ref }); }
+  async refresh(flags = 0): Promise<void> { await this.conn.call('storagePoolRefresh', { pool: this.ref, flags }); }
+  async numOfVolumes(): Promise<number> { return (await this.conn.call('storagePoolNumOfVolumes', { pool: this.ref })).num; }
+  async listAllVolumes(flags = 0): Promise<StorageVol[]> {
+    return (await this.conn.call('storagePoolListAllVolumes', { pool: this.ref, need_results: 1, flags }))
+      .vols.map((v) => this.conn.wrapStorageVol(v));
+  }
+  async storageVolLookupByName(name: string): Promise<StorageVol> {
+    return this.conn.wrapStorageVol((await this.conn.call('storageVolLookupByName', { pool: this.ref, name })).vol);
+  }
+  async storageVolCreateXML(xml: string, flags = 0): Promise<StorageVol> {
+    return this.conn.wrapStorageVol((await this.conn.call('storageVolCreateXML', { pool: this.ref, xml, flags })).vol);
+  }
+}
+
+export class StorageVol extends ConnObject {
+  constructor(conn: Connection, readonly ref: StorageVolRef) {
+    super(conn);
+  }
+  getName(): string { return this.ref.name; }
+  getKey(): string { return this.ref.key; }
+  async getInfo() { return this.conn.call('storageVolGetInfo', { vol: this.ref }); }
+  async getXMLDesc(flags = 0): Promise<string> { return (await this.conn.call('storageVolGetXMLDesc', { vol: this.ref, flags })).xml; }
+  async getPath(): Promise<string> { return (await this.conn.call('storageVolGetPath', { vol: this.ref })).name; }
+  async delete(flags = 0): Promise<void> { await this.conn.call('storageVolDelete', { vol: this.ref, flags }); }
+  /** virStoragePoolLookupByVolume. */
+  async storagePoolLookupByVolume(): Promise<StoragePool> {
+    return this.conn.wrapStoragePool((await this.conn.call('storagePoolLookupByVolume', { vol: this.ref })).pool);
+  }
+}
+
+export class Interface extends ConnObject {
+  constructor(conn: Connection, readonly ref: InterfaceRef) {
+    super(conn);
+  }
+  getName(): string { return this.ref.name; }
+  getMACString(): string { return this.ref.mac; }
+  async getXMLDesc(flags = 0): Promise<string> { return (await this.conn.call('interfaceGetXMLDesc', { iface: this.ref, flags })).xml; }
+  async isActive(): Promise<boolean> { return (await this.conn.call('interfaceIsActive', { iface: this.ref })).active !== 0; }
+}
+
+export class NodeDevice extends ConnObject {
+  constructor(conn: Connection, readonly ref: NodeDeviceRef) {
+    super(conn);
+  }
+  getName(): string { return this.ref.name; }
+  async getXMLDesc(flags = 0): Promise<string> {
+    return (await this.conn.call('nodeDeviceGetXMLDesc', { name: this.ref.name, flags })).xml;
+  }
+  async getParent(): Promise<string | null> {
+    return (await this.conn.call('nodeDeviceGetParent', { name: this.ref.name })).parentName;
+  }
+}
+
+/**
+ * virStream. Incoming data (screenshot, volume download) is read with
+ * `recv()` or `for await`; the remote transport feeds it chunk by chunk.
+ */
+export class Stream extends ConnObject implements AsyncIterable<Uint8Array> {
+  #chunks: Uint8Array[] = [];
+  #finished = false;
+  #aborted = false;
+
+  constructor(conn: Connection, readonly flags = 0) {
+    super(conn);
+  }
+
+  /** @internal Gives the stream its incoming data. */
+  attach(chunks: Iterable<Uint8Array>): void {
+    this.#chunks.push(...chunks);
+    this.#finished = true;
+  }
+
+  /** virStreamRecv: the next chunk, or an empty array at end of stream. */
+  async recv(): Promise<Uint8Array> {
+    if (this.#aborted) throw VirtError.report(ErrorCode.INVALID_STREAM, ErrorDomain.STREAMS, 'virStreamRecv');
+    return this.#chunks.shift() ?? new Uint8Array(0);
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    for (;;) {
+      const c = await this.recv();
+      if (c.length === 0 && this.#chunks.length === 0) return;
+      yield c;
+    }
+  }
+
+  /** virStreamFinish. */
+  async finish(): Promise<void> {
+    this.#finished = true;
+    this.free();
+  }
+
+  /** virStreamAbort. */
+  async abort(): Promise<void> {
+    this.#aborted = true;
+    this.#chunks = [];
+    this.free();
+  }
+
+  get isFinished(): boolean {
+    return this.#finished;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * virConnectOpen, virConnectOpenReadOnly, virConnectOpenAuth: resolve the
+ * name (defaults, aliases, legacy forms), then let the first driver that
+ * claims the URI open it (virConnectOpenInternal).
+ */
+import type { ConnectAuth, Driver } from '../driver/driver.js';
+import { DriverRegistry } from '../driver/registry.js';
+import { TestDriver } from '../driver/test/index.js';
+import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
+import { loadClientConfig, type ClientConfig } from '../config/index.js';
+import { resolveConnectName } from '../uri/index.js';
+import { ConnectFlags } from './constants.js';
+import { Connection } from './connection.js';
+
+export interface ConnectOptions {
+  /** Drivers to try, in order; defaults to the process-wide registry. */
+  drivers?: DriverRegistry;
+  /** Client configuration (libvirt.conf); defaults to the user's file. */
+  config?: ClientConfig | null;
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+}
+
+let defaults: DriverRegistry | null = null;
+
+/**
+ * The process-wide default drivers. One test driver per process, because
+ * libvirt shares `test:///default` between all connections of a process.
+ */
+export function defaultDrivers(): DriverRegistry {
+  defaults ??= new DriverRegistry([new TestDriver()]);
+  return defaults;
+}
+
+/** virConnectOpenAuth. */
+export async function openAuth(name: string | null | undefined, auth: ConnectAuth | null | undefined,
+  flags = 0, opts: ConnectOptions = {}): Promise<Connection> {
+  const env = opts.env ?? process.env;
+  const config = opts.config !== undefined ? opts.config : loadClientConfig(env);
+  const { uri } = resolveConnectName(name, { flags, env, config });
+  const registry = opts.drivers ?? defaultDrivers();
+  const driver: Driver | undefined = registry.find(uri);
+  if (!driver) {
+    throw VirtError.report(ErrorCode.NO_CONNECT, ErrorDomain.NONE, name ?? uri?.scheme ?? null);
+  }
+  const drv = await driver.open(uri, { flags, auth: auth ?? undefined, signal: opts.signal });
+  return new Connection(drv, uri, flags);
+}
+
+/** virConnectOpen. */
+export function open(name?: string | null, opts?: ConnectOptions): Promise<Connection> {
+  return openAuth(name, null, 0, opts);
+}
+
+/** virConnectOpenReadOnly. */
+export function openReadOnly(name?: string | null, opts?: ConnectOptions): Promise<Connection> {
+  return openAuth(name, null, ConnectFlags.RO, opts);
+}

@@ -1,0 +1,1 @@
+export { CredentialType, getPassword, getUsername } from './credentials.js';

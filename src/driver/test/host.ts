@@ -1,0 +1,94 @@
+/**
+ * One test-driver host: everything a `test:///…` connection sees. libvirt's
+ * testDriver struct, split into parts that each own one object family.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { DriverConnection } from '../driver.js';
+import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
+import { children, parseXml, type XmlElement } from '../../util/xml.js';
+import { DomainStore } from './domains.js';
+import { EventBus } from './events.js';
+import { InterfaceStore } from './interfaces.js';
+import { NetworkStore } from './networks.js';
+import { NodeDeviceStore } from './nodedevs.js';
+import { NodeState } from './node.js';
+import { StorageStore } from './storage.js';
+
+export interface TestUser { name: string; password: string | null }
+
+interface HostPart {
+  load(root: XmlElement, baseDir: string): void;
+  methods(): Partial<DriverConnection>;
+}
+
+export class TestHost {
+  readonly events = new EventBus();
+  readonly node: NodeState;
+  readonly domains: DomainStore;
+  readonly networks: NetworkStore;
+  readonly storage: StorageStore;
+  readonly interfaces: InterfaceStore;
+  readonly nodedevs: NodeDeviceStore;
+  /** `<auth><user password='…'>name</user></auth>` of the host file. */
+  readonly users: TestUser[] = [];
+
+  constructor() {
+    this.node = new NodeState(this);
+    this.domains = new DomainStore(this);
+    this.networks = new NetworkStore(this);
+    this.storage = new StorageStore(this);
+    this.interfaces = new InterfaceStore(this);
+    this.nodedevs = new NodeDeviceStore(this);
+  }
+
+  get parts(): HostPart[] {
+    return [this.node, this.networks, this.storage, this.interfaces, this.nodedevs, this.domains];
+  }
+
+  /** Builds a host from a `<node>` document (testOpenParse). */
+  static fromXml(xml: string, file: string, baseDir: string): TestHost {
+    const root = parseXml(xml, file);
+    if (root.name !== 'node') {
+      throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.TEST,
+        `expecting root element of 'node', not '${root.name}'`);
+    }
+    const host = new TestHost();
+    for (const part of host.parts) part.load(root, baseDir);
+    for (const auth of children(root, 'auth')) {
+      for (const u of children(auth, 'user')) {
+        host.users.push({ name: u.text.trim(), password: u.attrs['password'] ?? null });
+      }
+    }
+    return host;
+  }
+
+  /** testOpenFromFile: a private host per connection, read from `path`. */
+  static fromFile(path: string): TestHost {
+    let xml: string;
+    try {
+      xml = readFileSync(path, 'utf8');
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      throw VirtError.report(ErrorCode.SYSTEM_ERROR, ErrorDomain.TEST,
+        `Failed to open file '${path}': ${describeErrno(err)}`, { cause: e });
+    }
+    return TestHost.fromXml(xml, path, dirname(path));
+  }
+
+  /** The contract methods of every part, merged into one object. */
+  methods(): Partial<DriverConnection> {
+    return Object.assign({}, ...this.parts.map((p) => p.methods())) as Partial<DriverConnection>;
+  }
+}
+
+/** strerror-like text for a Node errno error. */
+export function describeErrno(err: NodeJS.ErrnoException): string {
+  switch (err.code) {
+    case 'ENOENT': return 'No such file or directory';
+    case 'EACCES': return 'Permission denied';
+    case 'EISDIR': return 'Is a directory';
+    case 'ENOTDIR': return 'Not a directory';
+    default: return err.message;
+  }
+}

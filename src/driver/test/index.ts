@@ -1,0 +1,2 @@
+export { TestDriver } from './test-driver.js';
+export { TestHost } from './host.js';

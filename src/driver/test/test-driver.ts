@@ -1,0 +1,116 @@
+/**
+ * The embedded `test` driver: `test:///default` (one host shared by every
+ * connection in the process, freed with the last one, as testOpenDefault)
+ * and `test:///abs/path.xml` (a private host per connection).
+ */
+import { hostname } from 'node:os';
+import { getPassword, getUsername } from '../../auth/index.js';
+import { checkFlags, ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
+import type { ParsedURI } from '../../uri/index.js';
+import type { Driver, DriverConnection, OpenOptions } from '../driver.js';
+import { DEFAULT_HOST_XML } from './default-host.js';
+import { TestHost } from './host.js';
+
+/** VIR_DRV_FEATURE_* numbers the test driver answers itself (testConnectSupportsFeature). */
+const Feature = { TYPED_PARAM_STRING: 9, NETWORK_UPDATE_HAS_CORRECT_ORDER: 16 } as const;
+
+const SYSINFO = `<sysinfo type='smbios'>
+  <bios>
+    <entry name='vendor'>LENOVO</entry>
+    <entry name='version'>G4ETA1WW (2.61 )</entry>
+    <entry name='date'>05/07/2014</entry>
+    <entry name='release'>2.61</entry>
+  </bios>
+</sysinfo>
+`;
+
+export class TestDriver implements Driver {
+  readonly name = 'test';
+  #defaultHost: TestHost | null = null;
+  #defaultUsers = 0;
+
+  accepts(uri: ParsedURI | null): boolean {
+    // Only local URIs: with a server the remote driver takes over.
+    return uri !== null && uri.scheme === 'test' && !uri.server && !uri.transport;
+  }
+
+  async open(uri: ParsedURI | null, opts: OpenOptions): Promise<DriverConnection> {
+    if (!uri) throw new VirtError(ErrorCode.NO_CONNECT, 'no connection driver available for test', ErrorDomain.TEST);
+    checkFlags(opts.flags, 1, 'testConnectOpen', ErrorDomain.TEST);
+    const path = uri.path ?? '';
+    if (path === '' || path === '/') {
+      throw VirtError.report(ErrorCode.INVALID_ARG, ErrorDomain.TEST, 'testOpen: supply a path or use test:///default');
+    }
+    let host: TestHost;
+    let release: () => void;
+    if (path === '/default') {
+      host = this.#acquireDefault();
+      release = () => this.#releaseDefault();
+    } else {
+      host = TestHost.fromFile(path);
+      release = () => {};
+    }
+    try {
+      await authenticate(host, uri, opts);
+    } catch (e) {
+      release();
+      throw e;
+    }
+    return makeConnection(host, release);
+  }
+
+  #acquireDefault(): TestHost {
+    if (!this.#defaultHost) this.#defaultHost = TestHost.fromXml(DEFAULT_HOST_XML, '(test driver)', '/');
+    this.#defaultUsers++;
+    return this.#defaultHost;
+  }
+
+  #releaseDefault(): void {
+    if (--this.#defaultUsers === 0) this.#defaultHost = null;
+  }
+}
+
+/** testConnectAuthenticate: only hosts whose XML has an `<auth>` section ask. */
+async function authenticate(host: TestHost, uri: ParsedURI, opts: OpenOptions): Promise<void> {
+  if (host.users.length === 0) return;
+  const username = await getUsername(uri, opts.auth, 'test', null, 'localhost');
+  const user = host.users.find((u) => u.name === username);
+  // Like libvirt, ask for a password even for an unknown user.
+  let password: string | null = null;
+  if (!user || user.password !== null) password = await getPassword(uri, opts.auth, 'test', username, 'localhost');
+  if (!user || (password !== null && user.password !== password)) {
+    throw VirtError.report(ErrorCode.AUTH_FAILED, ErrorDomain.TEST,
+      'authentication failed, see test XML for the correct username/password');
+  }
+}
+
+function makeConnection(host: TestHost, release: () => void): DriverConnection {
+  let closed = false;
+  const conn: DriverConnection = {
+    ...host.methods(),
+    async connectClose() {
+      if (closed) return;
+      closed = true;
+      release();
+    },
+    async connectGetType() { return { type: 'TEST' }; },
+    async connectGetVersion() { return { hv_ver: 2 }; },
+    async connectGetHostname() { return { hostname: hostname() }; },
+    async connectIsSecure() { return { secure: 1 }; },
+    async connectIsEncrypted() { return { encrypted: 0 }; },
+    async connectIsAlive() { return { alive: 1 }; },
+    async connectGetMaxVcpus() { return { max_vcpus: 32 }; },
+    async connectGetSysinfo({ flags }) {
+      checkFlags(flags, 0, 'testConnectGetSysinfo', ErrorDomain.TEST);
+      return { sysinfo: SYSINFO };
+    },
+    async connectSupportsFeature({ feature }) {
+      const on = feature === Feature.TYPED_PARAM_STRING || feature === Feature.NETWORK_UPDATE_HAS_CORRECT_ORDER;
+      return { supported: on ? 1 : 0 };
+    },
+    subscribeEvents(listener) {
+      return host.events.subscribe(listener);
+    },
+  };
+  return conn;
+}
