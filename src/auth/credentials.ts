@@ -31,14 +31,17 @@ function fromFile(uri: ParsedURI | null, service: string, hostname: string, cred
 async function ask(auth: ConnectAuth | undefined, accept: readonly number[], prompt: string,
   challenge: string, defresult: string | null, failure: string, missing: string): Promise<string> {
   if (!auth || typeof auth.cb !== 'function') {
-    throw VirtError.report(ErrorCode.INVALID_ARG, ErrorDomain.AUTH, 'Missing or invalid auth pointer');
+    throw VirtError.report(ErrorCode.INVALID_ARG, ErrorDomain.AUTH, 'Missing authentication credentials');
   }
   const type = auth.credtype.find((t) => accept.includes(t));
   if (type === undefined) throw VirtError.report(ErrorCode.AUTH_FAILED, ErrorDomain.AUTH, missing);
   const cred: ConnectCredential = { type, prompt, challenge, defresult, result: null };
   const rc = await auth.cb([cred]);
-  if ((typeof rc === 'number' && rc < 0) || cred.result === null) {
-    throw VirtError.report(ErrorCode.AUTH_FAILED, ErrorDomain.AUTH, failure);
+  if (typeof rc === 'number' && rc < 0) throw VirtError.report(ErrorCode.AUTH_FAILED, ErrorDomain.AUTH, failure);
+  // A callback that "succeeds" without answering leaves libvirt with no
+  // result and no error set; it then reports the generic unknown error.
+  if (cred.result === null || cred.result === undefined) {
+    throw new VirtError(ErrorCode.INTERNAL_ERROR, 'An error occurred, but the cause is unknown', ErrorDomain.NONE);
   }
   return cred.result;
 }
