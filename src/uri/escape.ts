@@ -15,8 +15,11 @@ const decoder = new TextDecoder();
 /** A predicate over one byte (0–255). */
 export type ByteClass = (c: number) => boolean;
 
+/** ASCII letter. */
 export const isAlpha: ByteClass = (c) => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+/** ASCII digit. */
 export const isDigit: ByteClass = (c) => c >= 0x30 && c <= 0x39;
+/** ASCII hex digit, either case. */
 export const isHex: ByteClass = (c) =>
   isDigit(c) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 
