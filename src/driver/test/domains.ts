@@ -1,16 +1,998 @@
-import type { DriverConnection } from '../driver.js';
-import type { XmlElement } from '../../util/xml.js';
+/**
+ * The test driver's domains: libvirt 9.0's src/test/test_driver.c domain and
+ * snapshot APIs over an in-memory list, with the same state changes, error
+ * codes and messages, and lifecycle events.
+ */
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import type { DomainRef, DriverConnection, SnapshotRef, TypedParam } from '../driver.js';
+import { checkFlags, ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
+import { children, parseXml, type XmlElement } from '../../util/xml.js';
 import type { TestHost } from './host.js';
+import {
+  AffectFlags, DefineFlags, DestroyFlags, DomainEventType as Ev, DomainState as St, DomainXMLFlags,
+  EventDefinedDetail, EventResumedDetail, EventStartedDetail, EventStoppedDetail, EventSuspendedDetail,
+  EventUndefinedDetail, LIST_DOMAINS_FILTERS_ALL, ListDomainsFlags as LF, MemoryFlags, MessageType,
+  PausedReason, RebootFlags, RunningReason, SNAPSHOT_FILTERS_ALL, ShutoffReason, SnapshotCreateFlags as SC,
+  SnapshotDeleteFlags as SD, SnapshotListFlags as SL, SnapshotRevertFlags as SR, SnapshotXMLFlags,
+  StartFlags, TypedParamType, UndefineFlags, VcpuFlags,
+} from './domain-constants.js';
+import {
+  copyDomainDef, formatDomainDef, generateIfnames, parseDomainElement, parseDomainXml,
+  type DomainDef,
+} from './domain-def.js';
+import { getAttr, kid } from './domain-xml.js';
+import { SCREENSHOT_MIME, screenshotPNG } from './domain-screenshot.js';
+import {
+  alignSnapshotDisks, formatSnapshotDef, parseSnapshotXml, SnapshotList, SnapshotState, type SnapshotDef,
+  type SnapshotObj,
+} from './snapshot.js';
 
-/** PLACEHOLDER: being written. */
+const TEST = ErrorDomain.TEST;
+const DOM = ErrorDomain.DOMAIN;
+
+/** testConnectGetMaxVcpus. */
+const MAX_VCPUS = 32;
+
+/** virDomainTaintFlags numbering and virDomainTaintMessage texts. */
+const Taint = { HIGH_PRIVILEGES: 2, SHELL_SCRIPTS: 3, CDROM_PASSTHROUGH: 8, CUSTOM_DTB: 9, DEPRECATED_CONFIG: 12 };
+const TAINT_MESSAGES: Record<number, string> = {
+  0: 'custom configuration parameters specified',
+  1: 'custom monitor control commands issued',
+  2: 'running with undesirable elevated privileges',
+  3: 'network configuration using opaque shell scripts',
+  4: 'potentially unsafe disk format probing',
+  5: 'managing externally launched configuration',
+  6: 'potentially unsafe use of host CPU passthrough',
+  7: 'configuration potentially modified by hook script',
+  8: 'use of host cdrom passthrough',
+  9: 'custom device tree blob used',
+  10: 'custom guest agent control commands issued',
+  11: 'hypervisor feature autodetection override',
+  12: 'use of deprecated configuration settings',
+  13: 'custom device configuration',
+};
+
+/** virDomainObj: a domain's definitions and runtime state. */
+export class DomainObj {
+  /** The live definition while running, else the persistent one. */
+  def: DomainDef;
+  /** The persistent definition while a persistent domain runs. */
+  newDef: DomainDef | null = null;
+  state: number = St.SHUTOFF;
+  reason: number = ShutoffReason.UNKNOWN;
+  persistent = false;
+  autostart = false;
+  hasManagedSave = false;
+  readonly snapshots = new SnapshotList();
+  taint = 0;
+  readonly deprecations: string[] = [];
+
+  constructor(def: DomainDef) {
+    this.def = def;
+  }
+
+  get isActive(): boolean {
+    return this.def.id !== -1;
+  }
+
+  ref(): DomainRef {
+    return { name: this.def.name, uuid: this.def.uuid, id: this.def.id };
+  }
+
+  setState(state: number, reason: number): void {
+    this.state = state;
+    this.reason = reason;
+  }
+}
+
+/** virReportError with a code errors.ts has no template for. */
+function rawError(code: number, domain: number, message: string, str1: string, detail: string | null): VirtError {
+  return new VirtError(code, message, domain, { str1, str2: detail });
+}
+
+function notRunning(): VirtError {
+  return VirtError.report(ErrorCode.OPERATION_INVALID, DOM, 'domain is not running');
+}
+
+/** The domain part of a test host (testDriver's `domains` list). */
 export class DomainStore {
+  readonly #objs: DomainObj[] = [];
+  #nextId = 1;
+
   constructor(readonly host: TestHost) {}
 
+  /** All domain objects, in definition order. */
+  get objects(): readonly DomainObj[] {
+    return this.#objs;
+  }
+
+  // -------------------------------------------------------------------------
+  // Loading a host definition (testParseDomains).
+
   /** Loads this part of a `<node>` host definition (baseDir resolves relative file= references). */
-  load(_root: XmlElement, _baseDir: string): void {}
+  load(root: XmlElement, baseDir: string): void {
+    const inheritedNs: Record<string, string> = {};
+    for (const [k, v] of Object.entries(root.attrs)) if (k.startsWith('xmlns:')) inheritedNs[k.slice(6)] = v;
+    for (const el of children(root, 'domain')) {
+      const domEl = this.#maybeFromFile(el, baseDir);
+      const def = parseDomainElement(domEl, { inheritedNs });
+      generateIfnames(def);
+      const { obj } = this.#add(def, {});
+      const ns = def.ns;
+      this.#loadSnapshots(obj, ns?.snapshots ?? [], baseDir, inheritedNs);
+      obj.persistent = !(ns?.transient ?? false);
+      obj.hasManagedSave = ns?.hasManagedSave ?? false;
+      const runstate = ns?.runstate ?? St.RUNNING;
+      if (runstate !== St.SHUTOFF) this.#startState(obj, RunningReason.BOOTED);
+      else this.#shutdownState(obj, ShutoffReason.UNKNOWN);
+      obj.setState(runstate, 0);
+      checkTaint(obj);
+    }
+  }
+
+  /** testParseXMLDocFromFile: `<x file='…'/>` stands for the file's root element. */
+  #maybeFromFile(el: XmlElement, baseDir: string): XmlElement {
+    const file = el.attrs['file'];
+    if (file === undefined) return el;
+    const path = isAbsolute(file) ? file : join(baseDir, file);
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.XML, `failed to parse xml document '${path}'`,
+        { cause: e });
+    }
+    return parseXml(text, path);
+  }
+
+  #loadSnapshots(obj: DomainObj, nodes: XmlElement[], baseDir: string, ns: Record<string, string>): void {
+    for (const n of nodes) {
+      let el = this.#maybeFromFile(n, baseDir);
+      const local = el.name.includes(':') ? el.name.slice(el.name.indexOf(':') + 1) : el.name;
+      el = { ...el, name: local };
+      const { def, current } = parseSnapshotXml(el, { redefine: true, internal: true }, ns);
+      const snap = obj.snapshots.assign(def);
+      if (current) {
+        if (obj.snapshots.current) {
+          throw VirtError.report(ErrorCode.INTERNAL_ERROR, TEST, 'more than one snapshot claims to be active');
+        }
+        obj.snapshots.current = snap;
+      }
+    }
+    if (!obj.snapshots.updateRelations()) {
+      throw VirtError.report(ErrorCode.INTERNAL_ERROR, TEST,
+        `Snapshots have inconsistent relations for domain ${obj.def.name}`);
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // The domain list (virdomainobjlist.c) and state helpers.
+
+  #emit(obj: DomainObj, event: number, detail: number): void {
+    this.host.events.emit({ kind: 'domain-lifecycle', dom: obj.ref(), event, detail });
+  }
+
+  /** testDomObjFromDomain: look up by UUID. */
+  #resolve(dom: DomainRef): DomainObj {
+    const obj = this.#objs.find((o) => o.def.uuid === dom.uuid);
+    if (!obj) {
+      throw VirtError.report(ErrorCode.NO_DOMAIN, TEST, `no domain with matching uuid '${dom.uuid}' (${dom.name})`);
+    }
+    return obj;
+  }
+
+  #remove(obj: DomainObj): void {
+    const i = this.#objs.indexOf(obj);
+    if (i >= 0) this.#objs.splice(i, 1);
+  }
+
+  /**
+   * virDomainObjListAdd: a new object, or the new definition assigned to the
+   * object with the same UUID and name. Returns the replaced definition.
+   */
+  #add(def: DomainDef, opts: { live?: boolean; checkLive?: boolean }): { obj: DomainObj; oldDef: DomainDef | null } {
+    const byUuid = this.#objs.find((o) => o.def.uuid === def.uuid);
+    if (byUuid) {
+      if (byUuid.def.name !== def.name) {
+        throw VirtError.report(ErrorCode.OPERATION_FAILED, DOM,
+          `domain '${byUuid.def.name}' is already defined with uuid ${byUuid.def.uuid}`);
+      }
+      if (opts.checkLive) {
+        if (byUuid.isActive) {
+          throw VirtError.report(ErrorCode.OPERATION_INVALID, DOM, `domain '${byUuid.def.name}' is already active`);
+        }
+        if (!byUuid.persistent) {
+          throw VirtError.report(ErrorCode.OPERATION_INVALID, DOM,
+            `domain '${byUuid.def.name}' is already being started`);
+        }
+      }
+      return { obj: byUuid, oldDef: assignDef(byUuid, def, !!opts.live) };
+    }
+    const byName = this.#objs.find((o) => o.def.name === def.name);
+    if (byName) {
+      throw VirtError.report(ErrorCode.OPERATION_FAILED, DOM,
+        `domain '${def.name}' already exists with uuid ${byName.def.uuid}`);
+    }
+    const obj = new DomainObj(def);
+    this.#objs.push(obj);
+    return { obj, oldDef: null };
+  }
+
+  /** testDomainStartState. */
+  #startState(obj: DomainObj, reason: number): void {
+    obj.setState(St.RUNNING, reason);
+    obj.def.id = this.#nextId++;
+    // virDomainObjSetDefTransient: keep the persistent config aside.
+    if (obj.persistent && !obj.newDef) {
+      obj.newDef = copyDomainDef(obj.def);
+      obj.newDef.id = -1;
+    }
+    obj.hasManagedSave = false;
+  }
+
+  /** testDomainShutdownState. */
+  #shutdownState(obj: DomainObj, reason: number): void {
+    // virDomainObjRemoveTransientDef.
+    if (obj.newDef) {
+      obj.def = obj.newDef;
+      obj.newDef = null;
+    }
+    obj.def.id = -1;
+    obj.setState(St.SHUTOFF, reason);
+  }
+
+  /** testDomainActionSetState: what a shutdown or reboot request turns into. */
+  #actionSetState(obj: DomainObj, action: string): void {
+    if (action === 'restart' || action === 'rename-restart') obj.setState(St.RUNNING, RunningReason.BOOTED);
+    else obj.setState(St.SHUTOFF, ShutoffReason.SHUTDOWN);
+  }
+
+  /** virDomainObjUpdateModificationImpact; returns the flags with CURRENT resolved. */
+  #modificationImpact(obj: DomainObj, flags: number): number {
+    let f = flags;
+    if ((f & (AffectFlags.LIVE | AffectFlags.CONFIG)) === AffectFlags.CURRENT) {
+      f |= obj.isActive ? AffectFlags.LIVE : AffectFlags.CONFIG;
+    }
+    if (!obj.isActive && (f & AffectFlags.LIVE)) throw notRunning();
+    if (!obj.persistent && (f & AffectFlags.CONFIG)) {
+      throw VirtError.report(ErrorCode.OPERATION_INVALID, DOM, 'transient domains do not have any persistent config');
+    }
+    return f;
+  }
+
+  /** virDomainObjGetOneDefState. */
+  #oneDef(obj: DomainObj, flags: number): { def: DomainDef; live: boolean } {
+    if ((flags & AffectFlags.LIVE) && (flags & AffectFlags.CONFIG)) {
+      throw new VirtError(ErrorCode.INVALID_ARG,
+        "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive", DOM,
+        { str1: 'virDomainObjGetOneDefState', str2: 'flags', int1: 0, int2: 0 });
+    }
+    const f = this.#modificationImpact(obj, flags);
+    const live = !!(f & AffectFlags.LIVE);
+    if (obj.isActive && (f & AffectFlags.CONFIG)) return { def: obj.newDef!, live };
+    return { def: obj.def, live };
+  }
+
+  /** virDomainObjGetDefs: the live and/or persistent definition to change. */
+  #defs(obj: DomainObj, flags: number): { live: DomainDef | null; persistent: DomainDef | null } {
+    const f = this.#modificationImpact(obj, flags);
+    if (obj.isActive) {
+      return {
+        live: f & AffectFlags.LIVE ? obj.def : null,
+        persistent: f & AffectFlags.CONFIG ? obj.newDef : null,
+      };
+    }
+    return { live: null, persistent: obj.def };
+  }
+
+  #matches(obj: DomainObj, flags: number): boolean {
+    const any = (mask: number) => (flags & mask) !== 0;
+    if (any(LF.ACTIVE | LF.INACTIVE)
+      && !((any(LF.ACTIVE) && obj.isActive) || (any(LF.INACTIVE) && !obj.isActive))) return false;
+    if (any(LF.PERSISTENT | LF.TRANSIENT)
+      && !((any(LF.PERSISTENT) && obj.persistent) || (any(LF.TRANSIENT) && !obj.persistent))) return false;
+    if (any(LF.RUNNING | LF.PAUSED | LF.SHUTOFF | LF.OTHER)) {
+      const st = obj.state;
+      if (!((any(LF.RUNNING) && st === St.RUNNING) || (any(LF.PAUSED) && st === St.PAUSED)
+        || (any(LF.SHUTOFF) && st === St.SHUTOFF)
+        || (any(LF.OTHER) && st !== St.RUNNING && st !== St.PAUSED && st !== St.SHUTOFF))) return false;
+    }
+    if (any(LF.MANAGEDSAVE | LF.NO_MANAGEDSAVE)
+      && !((any(LF.MANAGEDSAVE) && obj.hasManagedSave) || (any(LF.NO_MANAGEDSAVE) && !obj.hasManagedSave))) return false;
+    if (any(LF.AUTOSTART | LF.NO_AUTOSTART)
+      && !((any(LF.AUTOSTART) && obj.autostart) || (any(LF.NO_AUTOSTART) && !obj.autostart))) return false;
+    if (any(LF.HAS_SNAPSHOT | LF.NO_SNAPSHOT)) {
+      const n = obj.snapshots.size;
+      if (!((any(LF.HAS_SNAPSHOT) && n > 0) || (any(LF.NO_SNAPSHOT) && n <= 0))) return false;
+    }
+    // The test driver keeps no checkpoints through this contract.
+    if (any(LF.HAS_CHECKPOINT | LF.NO_CHECKPOINT) && !any(LF.NO_CHECKPOINT)) return false;
+    return true;
+  }
+
+  // -------------------------------------------------------------------------
+  // Snapshot helpers.
+
+  #snapFromName(obj: DomainObj, name: string): SnapshotObj {
+    const snap = obj.snapshots.find(name);
+    if (!snap) {
+      throw VirtError.report(ErrorCode.NO_DOMAIN_SNAPSHOT, TEST, `no domain snapshot with matching name '${name}'`);
+    }
+    return snap;
+  }
+
+  #snapRef(obj: DomainObj, name: string): SnapshotRef {
+    return { name, dom: obj.ref() };
+  }
 
   /** The contract methods this part implements. */
   methods(): Partial<DriverConnection> {
-    return {};
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const self = this;
+    const m: Partial<DriverConnection> = {
+      async connectNumOfDomains() {
+        return { num: self.#objs.filter((o) => o.isActive).length };
+      },
+      async connectListDomains({ maxids }) {
+        return { ids: self.#objs.filter((o) => o.isActive).slice(0, Math.max(0, maxids)).map((o) => o.def.id) };
+      },
+      async connectNumOfDefinedDomains() {
+        return { num: self.#objs.filter((o) => !o.isActive).length };
+      },
+      async connectListDefinedDomains({ maxnames }) {
+        return { names: self.#objs.filter((o) => !o.isActive).slice(0, Math.max(0, maxnames)).map((o) => o.def.name) };
+      },
+      async connectListAllDomains({ need_results, flags }) {
+        checkFlags(flags, LIST_DOMAINS_FILTERS_ALL, 'testConnectListAllDomains', TEST);
+        const list = self.#objs.filter((o) => self.#matches(o, flags)).map((o) => o.ref());
+        return { domains: need_results ? list : [], ret: list.length };
+      },
+      async domainLookupByID({ id }) {
+        const obj = self.#objs.find((o) => o.isActive && o.def.id === id);
+        if (!obj) throw VirtError.report(ErrorCode.NO_DOMAIN, TEST, null);
+        return { dom: obj.ref() };
+      },
+      async domainLookupByName({ name }) {
+        const obj = self.#objs.find((o) => o.def.name === name);
+        if (!obj) throw VirtError.report(ErrorCode.NO_DOMAIN, TEST, null);
+        return { dom: obj.ref() };
+      },
+      async domainLookupByUUID({ uuid }) {
+        const obj = self.#objs.find((o) => o.def.uuid === uuid.toLowerCase());
+        if (!obj) throw VirtError.report(ErrorCode.NO_DOMAIN, TEST, null);
+        return { dom: obj.ref() };
+      },
+
+      async domainDefineXML({ xml }) {
+        return m.domainDefineXMLFlags!({ xml, flags: 0 });
+      },
+      async domainDefineXMLFlags({ xml, flags }) {
+        checkFlags(flags, DefineFlags.VALIDATE, 'testDomainDefineXMLFlags', TEST);
+        const def = parseDomainXml(xml);
+        if (def.name.includes('\n')) {
+          throw new VirtError(ErrorCode.XML_DETAIL, 'invalid char in name: \n', ErrorDomain.XML,
+            { str1: '%s', str2: 'invalid char in name: \n' });
+        }
+        generateIfnames(def);
+        const { obj, oldDef } = self.#add(def, {});
+        obj.persistent = true;
+        self.#emit(obj, Ev.DEFINED, oldDef ? EventDefinedDetail.UPDATED : EventDefinedDetail.ADDED);
+        return { dom: obj.ref() };
+      },
+      async domainCreateXML({ xml_desc, flags }) {
+        checkFlags(flags, StartFlags.VALIDATE, 'testDomainCreateXML', TEST);
+        const def = parseDomainXml(xml_desc);
+        generateIfnames(def);
+        const { obj } = self.#add(def, { live: true, checkLive: true });
+        self.#startState(obj, RunningReason.BOOTED);
+        self.#emit(obj, Ev.STARTED, EventStartedDetail.BOOTED);
+        return { dom: obj.ref() };
+      },
+      async domainUndefine({ dom }) {
+        return m.domainUndefineFlags!({ dom, flags: 0 });
+      },
+      async domainUndefineFlags({ dom, flags }) {
+        checkFlags(flags, UndefineFlags.MANAGED_SAVE | UndefineFlags.SNAPSHOTS_METADATA, 'testDomainUndefineFlags', TEST);
+        const obj = self.#resolve(dom);
+        if (obj.hasManagedSave && !(flags & UndefineFlags.MANAGED_SAVE)) {
+          throw VirtError.report(ErrorCode.OPERATION_INVALID, TEST,
+            'Refusing to undefine while domain managed save image exists');
+        }
+        const nsnap = obj.snapshots.size;
+        if (!obj.isActive && nsnap > 0 && !(flags & UndefineFlags.SNAPSHOTS_METADATA)) {
+          throw VirtError.report(ErrorCode.OPERATION_INVALID, TEST, `cannot delete inactive domain with ${nsnap} snapshots`);
+        }
+        self.#emit(obj, Ev.UNDEFINED, EventUndefinedDetail.REMOVED);
+        obj.hasManagedSave = false;
+        if (obj.isActive) obj.persistent = false;
+        else self.#remove(obj);
+      },
+      async domainCreate({ dom }) {
+        await m.domainCreateWithFlags!({ dom, flags: 0 });
+      },
+      async domainCreateWithFlags({ dom, flags }) {
+        checkFlags(flags, 0, 'testDomainCreateWithFlags', TEST);
+        const obj = self.#resolve(dom);
+        if (obj.state !== St.SHUTOFF) {
+          throw VirtError.report(ErrorCode.INTERNAL_ERROR, TEST, `Domain '${dom.name}' is already running`);
+        }
+        self.#startState(obj, RunningReason.BOOTED);
+        self.#emit(obj, Ev.STARTED, EventStartedDetail.BOOTED);
+        return { dom: obj.ref() };
+      },
+      async domainDestroy({ dom }) {
+        return m.domainDestroyFlags!({ dom, flags: 0 });
+      },
+      async domainDestroyFlags({ dom, flags }) {
+        checkFlags(flags, DestroyFlags.GRACEFUL, 'testDomainDestroyFlags', TEST);
+        const obj = self.#resolve(dom);
+        if (!obj.isActive) throw notRunning();
+        self.#shutdownState(obj, ShutoffReason.DESTROYED);
+        self.#emit(obj, Ev.STOPPED, EventStoppedDetail.DESTROYED);
+        if (!obj.persistent) self.#remove(obj);
+      },
+      async domainShutdown({ dom }) {
+        return m.domainShutdownFlags!({ dom, flags: 0 });
+      },
+      async domainShutdownFlags({ dom, flags }) {
+        checkFlags(flags, 0, 'testDomainShutdownFlags', TEST);
+        const obj = self.#resolve(dom);
+        if (obj.state === St.SHUTOFF) {
+          throw VirtError.report(ErrorCode.INTERNAL_ERROR, TEST, `domain '${dom.name}' not running`);
+        }
+        self.#powerAction(obj, obj.def.onPoweroff);
+      },
+      async domainReboot({ dom, flags }) {
+        checkFlags(flags, RebootFlags.ACPI_POWER_BTN | RebootFlags.GUEST_AGENT | RebootFlags.INITCTL
+          | RebootFlags.SIGNAL | RebootFlags.PARAVIRT, 'testDomainReboot', TEST);
+        const obj = self.#resolve(dom);
+        if (!obj.isActive) throw notRunning();
+        self.#powerAction(obj, obj.def.onReboot);
+      },
+      async domainReset({ dom, flags }) {
+        checkFlags(flags, 0, 'testDomainReset', TEST);
+        const obj = self.#resolve(dom);
+        if (!obj.isActive) throw notRunning();
+      },
+      async domainSuspend({ dom }) {
+        const obj = self.#resolve(dom);
+        if (obj.state === St.SHUTOFF || obj.state === St.PAUSED) {
+          throw VirtError.report(ErrorCode.INTERNAL_ERROR, TEST, `domain '${dom.name}' not running`);
+        }
+        obj.setState(St.PAUSED, PausedReason.USER);
+        self.#emit(obj, Ev.SUSPENDED, EventSuspendedDetail.PAUSED);
+      },
+      async domainResume({ dom }) {
+        const obj = self.#resolve(dom);
+        if (obj.state !== St.PAUSED) {
+          throw VirtError.report(ErrorCode.INTERNAL_ERROR, TEST, `domain '${dom.name}' not paused`);
+        }
+        obj.setState(St.RUNNING, RunningReason.UNPAUSED);
+        self.#emit(obj, Ev.RESUMED, EventResumedDetail.UNPAUSED);
+      },
+
+      async domainGetInfo({ dom }) {
+        const obj = self.#resolve(dom);
+        return {
+          state: obj.state,
+          maxMem: obj.def.memory,
+          memory: obj.def.currentMemory,
+          nrVirtCpu: obj.def.vcpu.current,
+          // g_get_real_time() * 1000: the wall clock in nanoseconds.
+          cpuTime: Math.floor((performance.timeOrigin + performance.now()) * 1000) * 1000,
+        };
+      },
+      async domainGetState({ dom, flags }) {
+        checkFlags(flags, 0, 'testDomainGetState', TEST);
+        const obj = self.#resolve(dom);
+        return { state: obj.state, reason: obj.reason };
+      },
+      async domainGetXMLDesc({ dom, flags }) {
+        checkFlags(flags, DomainXMLFlags.SECURE | DomainXMLFlags.INACTIVE | DomainXMLFlags.MIGRATABLE,
+          'testDomainGetXMLDesc', TEST);
+        const obj = self.#resolve(dom);
+        const inactive = !!(flags & DomainXMLFlags.INACTIVE);
+        const def = inactive && obj.newDef ? obj.newDef : obj.def;
+        return { xml: formatDomainDef(def, { inactive, secure: !!(flags & DomainXMLFlags.SECURE) }) };
+      },
+      async domainGetOSType() {
+        // testDomainGetOSType answers without looking the domain up.
+        return { type: 'linux' };
+      },
+      async domainGetMaxMemory({ dom }) {
+        return { memory: self.#resolve(dom).def.memory };
+      },
+      async domainGetMaxVcpus({ dom }) {
+        return { num: (await m.domainGetVcpusFlags!({ dom, flags: AffectFlags.LIVE | VcpuFlags.MAXIMUM })).num };
+      },
+      async domainGetAutostart({ dom }) {
+        return { autostart: self.#resolve(dom).autostart ? 1 : 0 };
+      },
+      async domainSetAutostart({ dom, autostart }) {
+        self.#resolve(dom).autostart = autostart !== 0;
+      },
+      async domainIsActive({ dom }) {
+        return { active: self.#resolve(dom).isActive ? 1 : 0 };
+      },
+      async domainIsPersistent({ dom }) {
+        return { persistent: self.#resolve(dom).persistent ? 1 : 0 };
+      },
+      async domainIsUpdated() {
+        return { updated: 0 };
+      },
+      async domainHasManagedSaveImage({ dom, flags }) {
+        checkFlags(flags, 0, 'testDomainHasManagedSaveImage', TEST);
+        return { result: self.#resolve(dom).hasManagedSave ? 1 : 0 };
+      },
+
+      async domainSetMemory({ dom, memory }) {
+        return m.domainSetMemoryFlags!({ dom, memory, flags: AffectFlags.LIVE });
+      },
+      async domainSetMaxMemory({ dom, memory }) {
+        return m.domainSetMemoryFlags!({ dom, memory, flags: MemoryFlags.MAXIMUM });
+      },
+      async domainSetMemoryFlags({ dom, memory, flags }) {
+        checkFlags(flags, AffectFlags.LIVE | AffectFlags.CONFIG | MemoryFlags.MAXIMUM, 'testDomainSetMemoryFlags', TEST);
+        const obj = self.#resolve(dom);
+        const { def, live } = self.#oneDef(obj, flags);
+        if (flags & MemoryFlags.MAXIMUM) {
+          if (live) {
+            throw VirtError.report(ErrorCode.OPERATION_INVALID, TEST,
+              'cannot resize the maximum memory on an active domain');
+          }
+          if (def.hasNuma) {
+            throw VirtError.report(ErrorCode.OPERATION_INVALID, TEST,
+              'initial memory size of a domain with NUMA nodes cannot be modified with this API');
+          }
+          if (def.maxMemory && def.maxMemory.kib && def.maxMemory.kib < memory) {
+            throw VirtError.report(ErrorCode.OPERATION_INVALID, TEST,
+              'cannot set initial memory size greater than the maximum memory size');
+          }
+          def.memory = memory;
+          if (def.currentMemory > memory) def.currentMemory = memory;
+        } else {
+          if (memory > def.memory) {
+            throw VirtError.report(ErrorCode.INVALID_ARG, TEST, 'cannot set memory higher than max memory');
+          }
+          def.currentMemory = memory;
+        }
+      },
+      async domainSetVcpus({ dom, nvcpus }) {
+        return m.domainSetVcpusFlags!({ dom, nvcpus, flags: AffectFlags.LIVE });
+      },
+      async domainSetVcpusFlags({ dom, nvcpus, flags }) {
+        checkFlags(flags, AffectFlags.LIVE | AffectFlags.CONFIG | VcpuFlags.MAXIMUM, 'testDomainSetVcpusFlags', TEST);
+        if (nvcpus > MAX_VCPUS) {
+          throw VirtError.report(ErrorCode.INVALID_ARG, TEST,
+            `requested cpu amount exceeds maximum supported amount (${nvcpus} > ${MAX_VCPUS})`);
+        }
+        const obj = self.#resolve(dom);
+        const { live, persistent } = self.#defs(obj, flags);
+        if (live && live.vcpu.max < nvcpus) {
+          throw VirtError.report(ErrorCode.INVALID_ARG, TEST,
+            `requested cpu amount exceeds maximum (${nvcpus} > ${live.vcpu.max})`);
+        }
+        if (persistent && !(flags & VcpuFlags.MAXIMUM) && persistent.vcpu.max < nvcpus) {
+          throw VirtError.report(ErrorCode.INVALID_ARG, TEST,
+            `requested cpu amount exceeds maximum (${nvcpus} > ${persistent.vcpu.max})`);
+        }
+        if (live) live.vcpu.current = nvcpus;
+        if (persistent) {
+          if (flags & VcpuFlags.MAXIMUM) {
+            // virDomainDefSetVcpusMax: new vCPUs are offline, dropped ones go.
+            persistent.vcpu.max = nvcpus;
+            persistent.vcpu.current = Math.min(persistent.vcpu.current, nvcpus);
+          } else {
+            persistent.vcpu.current = nvcpus;
+          }
+        }
+      },
+      async domainGetVcpusFlags({ dom, flags }) {
+        checkFlags(flags, AffectFlags.LIVE | AffectFlags.CONFIG | VcpuFlags.MAXIMUM, 'testDomainGetVcpusFlags', TEST);
+        const obj = self.#resolve(dom);
+        const { def } = self.#oneDef(obj, flags);
+        return { num: flags & VcpuFlags.MAXIMUM ? def.vcpu.max : def.vcpu.current };
+      },
+
+      async domainGetSchedulerType() {
+        return { type: 'fair', nparams: 1 };
+      },
+      async domainGetSchedulerParameters({ dom, nparams }) {
+        return m.domainGetSchedulerParametersFlags!({ dom, nparams, flags: 0 });
+      },
+      async domainGetSchedulerParametersFlags({ dom, flags }) {
+        checkFlags(flags, 0, 'testDomainGetSchedulerParametersFlags', TEST);
+        self.#resolve(dom);
+        return { params: [{ field: 'weight', type: TypedParamType.UINT, value: 50 }] };
+      },
+      async domainSetSchedulerParameters({ dom, params }) {
+        return m.domainSetSchedulerParametersFlags!({ dom, params, flags: 0 });
+      },
+      async domainSetSchedulerParametersFlags({ dom, params, flags }) {
+        checkFlags(flags, 0, 'testDomainSetSchedulerParametersFlags', TEST);
+        validateTypedParams(params, [['weight', TypedParamType.UINT]]);
+        self.#resolve(dom);
+        // libvirt's test driver accepts the weight and keeps reporting 50.
+      },
+      async domainGetSecurityLabel({ dom }) {
+        const obj = self.#resolve(dom);
+        return obj.isActive ? { label: 'libvirt-test', enforcing: 1 } : { label: '', enforcing: 0 };
+      },
+      async domainGetMessages({ dom, flags }) {
+        checkFlags(flags, MessageType.DEPRECATION | MessageType.TAINTING, 'testDomainGetMessages', TEST);
+        const obj = self.#resolve(dom);
+        const msgs: string[] = [];
+        if (!flags || (flags & MessageType.TAINTING)) {
+          for (let i = 0; i < 32; i++) {
+            if (obj.taint & (1 << i)) msgs.push(`tainted: ${TAINT_MESSAGES[i] ?? ''}`);
+          }
+        }
+        if (!flags || (flags & MessageType.DEPRECATION)) {
+          for (const d of obj.deprecations) msgs.push(`deprecated configuration: ${d}`);
+        }
+        return { msgs };
+      },
+      async domainScreenshot({ flags }) {
+        // testDomainScreenshot neither looks the domain up nor checks its state.
+        checkFlags(flags, 0, 'testDomainScreenshot', TEST);
+        return { mime: SCREENSHOT_MIME, data: screenshotPNG() };
+      },
+
+      // ---------------------------------------------------------------------
+      // Snapshots.
+
+      async domainSnapshotCreateXML({ dom, xml_desc, flags }) {
+        return { snap: self.#snapshotCreate(dom, xml_desc, flags) };
+      },
+      async domainListAllSnapshots({ dom, need_results, flags }) {
+        checkFlags(flags, SL.ROOTS | SL.TOPOLOGICAL | SNAPSHOT_FILTERS_ALL, 'testDomainListAllSnapshots', TEST);
+        const obj = self.#resolve(dom);
+        const list = obj.snapshots.list(null, flags).map((s) => self.#snapRef(obj, s.def.name));
+        return { snapshots: need_results ? list : [], ret: list.length };
+      },
+      async domainSnapshotNum({ dom, flags }) {
+        checkFlags(flags, SL.ROOTS | SL.TOPOLOGICAL | SNAPSHOT_FILTERS_ALL, 'testDomainSnapshotNum', TEST);
+        return { num: self.#resolve(dom).snapshots.list(null, flags).length };
+      },
+      async domainSnapshotListNames({ dom, maxnames, flags }) {
+        checkFlags(flags, SL.ROOTS | SL.TOPOLOGICAL | SNAPSHOT_FILTERS_ALL, 'testDomainSnapshotListNames', TEST);
+        const names = self.#resolve(dom).snapshots.list(null, flags).map((s) => s.def.name);
+        return { names: names.slice(0, Math.max(0, maxnames)) };
+      },
+      async domainSnapshotListAllChildren({ snapshot, need_results, flags }) {
+        checkFlags(flags, SL.DESCENDANTS | SL.TOPOLOGICAL | SNAPSHOT_FILTERS_ALL,
+          'testDomainSnapshotListAllChildren', TEST);
+        const obj = self.#resolve(snapshot.dom);
+        const snap = self.#snapFromName(obj, snapshot.name);
+        const list = obj.snapshots.list(snap, flags).map((s) => self.#snapRef(obj, s.def.name));
+        return { snapshots: need_results ? list : [], ret: list.length };
+      },
+      async domainSnapshotLookupByName({ dom, name, flags }) {
+        checkFlags(flags, 0, 'testDomainSnapshotLookupByName', TEST);
+        const obj = self.#resolve(dom);
+        const snap = self.#snapFromName(obj, name);
+        return { snap: self.#snapRef(obj, snap.def.name) };
+      },
+      async domainSnapshotGetXMLDesc({ snap, flags }) {
+        checkFlags(flags, SnapshotXMLFlags.SECURE, 'testDomainSnapshotGetXMLDesc', TEST);
+        const obj = self.#resolve(snap.dom);
+        const s = self.#snapFromName(obj, snap.name);
+        return { xml: formatSnapshotDef(s.def, snap.dom.uuid, !!(flags & SnapshotXMLFlags.SECURE)) };
+      },
+      async domainSnapshotGetParent({ snap, flags }) {
+        checkFlags(flags, 0, 'testDomainSnapshotGetParent', TEST);
+        const obj = self.#resolve(snap.dom);
+        const s = self.#snapFromName(obj, snap.name);
+        if (s.def.parent === undefined) {
+          throw VirtError.report(ErrorCode.NO_DOMAIN_SNAPSHOT, TEST, `snapshot '${s.def.name}' does not have a parent`);
+        }
+        return { snap: { name: s.def.parent, dom: snap.dom } };
+      },
+      async domainSnapshotCurrent({ dom, flags }) {
+        checkFlags(flags, 0, 'testDomainSnapshotCurrent', TEST);
+        const obj = self.#resolve(dom);
+        const cur = obj.snapshots.current;
+        if (!cur) {
+          throw VirtError.report(ErrorCode.NO_DOMAIN_SNAPSHOT, TEST, 'the domain does not have a current snapshot');
+        }
+        return { snap: { name: cur.def.name, dom } };
+      },
+      async domainHasCurrentSnapshot({ dom, flags }) {
+        checkFlags(flags, 0, 'testDomainHasCurrentSnapshot', TEST);
+        return { result: self.#resolve(dom).snapshots.current ? 1 : 0 };
+      },
+      async domainSnapshotIsCurrent({ snap, flags }) {
+        checkFlags(flags, 0, 'testDomainSnapshotIsCurrent', TEST);
+        const obj = self.#resolve(snap.dom);
+        const s = self.#snapFromName(obj, snap.name);
+        return { current: obj.snapshots.current === s ? 1 : 0 };
+      },
+      async domainSnapshotHasMetadata({ snap, flags }) {
+        checkFlags(flags, 0, 'testDomainSnapshotHasMetadata', TEST);
+        const obj = self.#resolve(snap.dom);
+        self.#snapFromName(obj, snap.name);
+        return { metadata: 1 };
+      },
+      async domainSnapshotDelete({ snap, flags }) {
+        checkFlags(flags, SD.CHILDREN | SD.CHILDREN_ONLY, 'testDomainSnapshotDelete', TEST);
+        const obj = self.#resolve(snap.dom);
+        const s = self.#snapFromName(obj, snap.name);
+        self.#snapshotDelete(obj, s, flags);
+      },
+      async domainRevertToSnapshot({ snap, flags }) {
+        checkFlags(flags, SR.RUNNING | SR.PAUSED | SR.FORCE, 'testDomainRevertToSnapshot', TEST);
+        const obj = self.#resolve(snap.dom);
+        const s = self.#snapFromName(obj, snap.name);
+        self.#snapshotRevert(obj, s, flags);
+      },
+    };
+    return m;
   }
+
+  /** The shared tail of shutdown and reboot: act on the configured action. */
+  #powerAction(obj: DomainObj, action: string): void {
+    this.#actionSetState(obj, action);
+    if (obj.state === St.SHUTOFF) {
+      this.#shutdownState(obj, ShutoffReason.SHUTDOWN);
+      this.#emit(obj, Ev.STOPPED, EventStoppedDetail.SHUTDOWN);
+      if (!obj.persistent) this.#remove(obj);
+    }
+  }
+
+  /** testDomainSnapshotCreateXML. */
+  #snapshotCreate(dom: DomainRef, xml: string, flags: number): SnapshotRef {
+    checkFlags(flags, SC.REDEFINE | SC.CURRENT | SC.HALT | SC.QUIESCE | SC.ATOMIC | SC.LIVE | SC.VALIDATE,
+      'testDomainSnapshotCreateXML', TEST);
+    const redefine = !!(flags & SC.REDEFINE);
+    const updateCurrent = !(redefine && !(flags & SC.CURRENT));
+    const obj = this.#resolve(dom);
+    if (!obj.persistent && (flags & SC.HALT)) {
+      throw VirtError.report(ErrorCode.OPERATION_INVALID, TEST, 'cannot halt after transient domain snapshot');
+    }
+    const { def } = parseSnapshotXml(xml, { redefine });
+    let snap: SnapshotObj | undefined;
+    if (redefine) {
+      snap = this.#snapshotRedefinePrep(obj, def);
+    } else {
+      def.dom = copyDomainDef(obj.def);
+      def.dom.id = -1;
+      // testDomainSnapshotAlignDisks.
+      let loc: 'internal' | 'external' = 'internal';
+      let match = true;
+      def.state = obj.state;
+      if (def.memory === 'external') {
+        loc = 'external';
+        match = false;
+      } else {
+        def.memory = def.state === SnapshotState.SHUTOFF ? 'no' : 'internal';
+      }
+      alignSnapshotDisks(def, def.dom, loc, match);
+    }
+    if (!snap) snap = obj.snapshots.assign(def);
+    if (!redefine) {
+      const cur = obj.snapshots.current;
+      if (cur) snap.def.parent = cur.def.name;
+      else delete snap.def.parent;
+      if ((flags & SC.HALT) && obj.isActive) {
+        this.#shutdownState(obj, ShutoffReason.FROM_SNAPSHOT);
+        this.#emit(obj, Ev.STOPPED, EventStoppedDetail.FROM_SNAPSHOT);
+      }
+    }
+    if (updateCurrent) obj.snapshots.current = snap;
+    obj.snapshots.linkParent(snap);
+    return this.#snapRef(obj, snap.def.name);
+  }
+
+  /**
+   * virDomainSnapshotRedefinePrep: checks a redefinition and, when the name
+   * exists, puts the new definition into that snapshot (keeping children).
+   */
+  #snapshotRedefinePrep(obj: DomainObj, def: SnapshotDef): SnapshotObj | undefined {
+    const list = obj.snapshots;
+    // virDomainSnapshotCheckCycles.
+    if (def.parent !== undefined) {
+      if (def.parent === def.name) {
+        throw VirtError.report(ErrorCode.INVALID_ARG, DOM, `cannot set snapshot ${def.name} as its own parent`);
+      }
+      const parent = list.find(def.parent);
+      if (!parent) {
+        throw VirtError.report(ErrorCode.INVALID_ARG, DOM,
+          `parent ${def.parent} for snapshot ${def.name} not found`);
+      }
+      for (let p: SnapshotObj | null = parent; p; p = p.parent) {
+        if (p.def.name === def.name) {
+          throw VirtError.report(ErrorCode.INVALID_ARG, DOM,
+            `parent ${def.parent} would create cycle to ${def.name}`);
+        }
+      }
+    }
+    const other = list.find(def.name);
+    if (def.dom && def.dom.uuid !== obj.def.uuid) {
+      throw VirtError.report(ErrorCode.INVALID_ARG, DOM, `definition for snapshot ${def.name} must use uuid ${obj.def.uuid}`);
+    }
+    if (other) {
+      const online = (s: number) => s === SnapshotState.RUNNING || s === SnapshotState.PAUSED;
+      if (online(other.def.state) !== online(def.state)) {
+        throw VirtError.report(ErrorCode.INVALID_ARG, DOM,
+          `cannot change between online and offline snapshot state in snapshot ${def.name}`);
+      }
+      if ((other.def.state === SnapshotState.DISK_SNAPSHOT) !== (def.state === SnapshotState.DISK_SNAPSHOT)) {
+        throw VirtError.report(ErrorCode.INVALID_ARG, DOM,
+          `cannot change between disk only and full system in snapshot ${def.name}`);
+      }
+    }
+    const dom = def.dom ?? other?.def.dom;
+    if (dom) {
+      const external = def.state === SnapshotState.DISK_SNAPSHOT || def.memory === 'external'
+        || def.disks.some((d) => d.snapshot === 'external');
+      alignSnapshotDisks(def, dom, external ? 'external' : 'internal', true);
+    }
+    if (other) {
+      list.dropParent(other);
+      other.def = def;
+      return other;
+    }
+    return undefined;
+  }
+
+  /** testDomainSnapshotDelete. */
+  #snapshotDelete(obj: DomainObj, snap: SnapshotObj, flags: number): void {
+    const list = obj.snapshots;
+    if (flags & (SD.CHILDREN | SD.CHILDREN_ONLY)) {
+      let wasCurrent = false;
+      for (const d of list.descendants(snap)) wasCurrent = list.remove(d) || wasCurrent;
+      if (wasCurrent) list.current = snap;
+    } else if (snap.children.length > 0) {
+      for (const c of snap.children) {
+        if (snap.parent) c.def.parent = snap.parent.def.name;
+        else delete c.def.parent;
+      }
+      list.moveChildren(snap, snap.parent);
+    }
+    if (flags & SD.CHILDREN_ONLY) {
+      snap.children = [];
+      return;
+    }
+    list.dropParent(snap);
+    if (list.current === snap) {
+      const parent = snap.def.parent !== undefined ? list.find(snap.def.parent) ?? null : null;
+      list.current = parent;
+    }
+    list.remove(snap);
+  }
+
+  /** testDomainRevertToSnapshot, with its nine state transitions. */
+  #snapshotRevert(obj: DomainObj, snap: SnapshotObj, flags: number): void {
+    const sdef = snap.def;
+    const online = sdef.state === SnapshotState.RUNNING || sdef.state === SnapshotState.PAUSED;
+    if (!obj.persistent && !online && (flags & (SR.RUNNING | SR.PAUSED)) === 0) {
+      throw VirtError.report(ErrorCode.OPERATION_INVALID, TEST,
+        'transient domain needs to request run or pause to revert to inactive snapshot');
+    }
+    if (!(flags & SR.FORCE)) {
+      if (!sdef.dom) {
+        throw revertRisky(`snapshot '${sdef.name}' lacks domain '${obj.def.name}' rollback info`);
+      }
+      if (obj.isActive && !online && (flags & (SR.RUNNING | SR.PAUSED))) {
+        throw revertRisky('must respawn guest to start inactive snapshot');
+      }
+    }
+    obj.snapshots.current = null;
+    if (!sdef.dom) {
+      throw VirtError.report(ErrorCode.INTERNAL_ERROR, DOM, 'missing domain in snapshot');
+    }
+    const config = copyDomainDef(sdef.dom);
+    config.id = -1;
+    const events: Array<[number, number]> = [];
+
+    if (online) {
+      // libvirt 9.0's test driver restarts an active domain for any online
+      // snapshot: stop (event now), then load as from shut off.
+      if (obj.isActive) {
+        this.#shutdownState(obj, ShutoffReason.FROM_SNAPSHOT);
+        this.#emit(obj, Ev.STOPPED, EventStoppedDetail.FROM_SNAPSHOT);
+      }
+      assignDef(obj, config, false);
+      this.#startState(obj, RunningReason.FROM_SNAPSHOT);
+      events.push([Ev.STARTED, EventStartedDetail.FROM_SNAPSHOT]);
+      if (!(flags & SR.RUNNING) && (sdef.state === SnapshotState.PAUSED || (flags & SR.PAUSED))) {
+        obj.setState(St.PAUSED, PausedReason.FROM_SNAPSHOT);
+        events.push([Ev.SUSPENDED, EventSuspendedDetail.FROM_SNAPSHOT]);
+      }
+    } else {
+      assignDef(obj, config, false);
+      let pending: [number, number] | null = null;
+      if (obj.isActive) {
+        this.#shutdownState(obj, ShutoffReason.FROM_SNAPSHOT);
+        pending = [Ev.STOPPED, EventStoppedDetail.FROM_SNAPSHOT];
+      }
+      let second: [number, number] | null = null;
+      if (flags & (SR.RUNNING | SR.PAUSED)) {
+        // libvirt's test driver reports the start without starting the domain.
+        if (pending) events.push(pending);
+        pending = [Ev.STARTED, EventStartedDetail.FROM_SNAPSHOT];
+        if (flags & SR.PAUSED) second = [Ev.SUSPENDED, EventSuspendedDetail.FROM_SNAPSHOT];
+      }
+      if (pending) events.push(pending);
+      if (pending && second) events.push(second);
+    }
+    obj.snapshots.current = snap;
+    for (const [e, d] of events) this.#emit(obj, e, d);
+  }
+}
+
+/** virDomainObjAssignDef; returns the definition it replaced, if any. */
+function assignDef(obj: DomainObj, def: DomainDef, live: boolean): DomainDef | null {
+  if (obj.isActive) {
+    const old = obj.newDef;
+    obj.newDef = def;
+    return old;
+  }
+  if (live) {
+    if (!obj.newDef) obj.newDef = obj.def;
+    obj.def = def;
+    return null;
+  }
+  const old = obj.def;
+  obj.def = def;
+  return old;
+}
+
+function revertRisky(detail: string): VirtError {
+  return rawError(ErrorCode.SNAPSHOT_REVERT_RISKY, TEST, `revert requires force: ${detail}`,
+    'revert requires force: %s', detail);
+}
+
+/** virTypedParamsValidate against `keys` (field, type). */
+function validateTypedParams(params: TypedParam[], keys: Array<[string, number]>): void {
+  const typeName = (t: number) => ['', 'int', 'uint', 'llong', 'ullong', 'double', 'boolean', 'string'][t] ?? '';
+  const sorted = [...params].sort((a, b) => (a.field < b.field ? -1 : a.field > b.field ? 1 : 0));
+  const sortedKeys = [...keys].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  let i = 0;
+  let j = 0;
+  while (i < sorted.length && j < sortedKeys.length) {
+    const p = sorted[i]!;
+    const [field, type] = sortedKeys[j]!;
+    if (p.field !== field) {
+      j++;
+      continue;
+    }
+    if (i > j) {
+      throw VirtError.report(ErrorCode.INVALID_ARG, ErrorDomain.NONE, `parameter '${p.field}' occurs multiple times`);
+    }
+    if (p.type !== type) {
+      throw VirtError.report(ErrorCode.INVALID_ARG, ErrorDomain.NONE,
+        `invalid type '${typeName(p.type) || 'int'}' for parameter '${p.field}', expected '${typeName(type)}'`);
+    }
+    i++;
+  }
+  if (j === sortedKeys.length && i !== sorted.length) {
+    throw VirtError.report(ErrorCode.ARGUMENT_UNSUPPORTED, ErrorDomain.NONE,
+      `parameter '${sorted[i]!.field}' not supported`);
+  }
+}
+
+/** testDomainObjCheckTaint (run for domains loaded from a host definition). */
+function checkTaint(obj: DomainObj): void {
+  const def = obj.def;
+  const taint = (bit: number) => { obj.taint |= 1 << bit; };
+  for (const d of def.devices.list) {
+    if (d.kind === 'disk') {
+      if (getAttr(d.node, 'rawio') === 'yes') taint(Taint.HIGH_PRIVILEGES);
+      const src = kid(d.node, 'source');
+      if (getAttr(d.node, 'device') === 'cdrom' && getAttr(d.node, 'type') === 'block'
+        && (getAttr(src, 'dev') ?? '') !== '') taint(Taint.CDROM_PASSTHROUGH);
+    } else if (d.kind === 'hostdev') {
+      if (getAttr(d.node, 'type') === 'scsi' && getAttr(d.node, 'rawio') === 'yes') taint(Taint.HIGH_PRIVILEGES);
+    } else if (d.kind === 'interface') {
+      if (kid(d.node, 'script')) taint(Taint.SHELL_SCRIPTS);
+    }
+  }
+  const cpu = def.misc.find((x) => x.name === 'cpu');
+  if (cpu && (getAttr(cpu, 'mode') ?? 'custom') === 'custom' && kid(cpu, 'model')?.text.trim() === 'Deprecated-Test') {
+    taint(Taint.DEPRECATED_CONFIG);
+    if (!obj.deprecations.includes('CPU model Deprecated-Test')) obj.deprecations.push('CPU model Deprecated-Test');
+  }
+  if (kid(def.os, 'dtb')) taint(Taint.CUSTOM_DTB);
 }

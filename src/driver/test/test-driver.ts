@@ -3,13 +3,13 @@
  * connection in the process, freed with the last one, as testOpenDefault)
  * and `test:///abs/path.xml` (a private host per connection).
  */
-import { hostname } from 'node:os';
 import { getPassword, getUsername } from '../../auth/index.js';
 import { checkFlags, ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import type { ParsedURI } from '../../uri/index.js';
 import type { Driver, DriverConnection, OpenOptions } from '../driver.js';
 import { DEFAULT_HOST_XML } from './default-host.js';
 import { TestHost } from './host.js';
+import { getHostname } from './node-hostname.js';
 
 /** VIR_DRV_FEATURE_* numbers the test driver answers itself (testConnectSupportsFeature). */
 const Feature = { TYPED_PARAM_STRING: 9, NETWORK_UPDATE_HAS_CORRECT_ORDER: 16 } as const;
@@ -95,7 +95,7 @@ function makeConnection(host: TestHost, release: () => void): DriverConnection {
     },
     async connectGetType() { return { type: 'TEST' }; },
     async connectGetVersion() { return { hv_ver: 2 }; },
-    async connectGetHostname() { return { hostname: hostname() }; },
+    async connectGetHostname() { return { hostname: await getHostname() }; },
     async connectIsSecure() { return { secure: 1 }; },
     async connectIsEncrypted() { return { encrypted: 0 }; },
     async connectIsAlive() { return { alive: 1 }; },

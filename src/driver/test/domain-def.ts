@@ -1,0 +1,667 @@
+/**
+ * A domain definition (virDomainDef) as the test driver keeps it: the fields
+ * the driver acts on are typed, everything else is kept as normalised
+ * element trees. Parsing applies the defaults libvirt's generic code adds
+ * (virDomainDefParseXML + virDomainDefPostParse with the test driver's
+ * parser config: default arch i686, video model from
+ * testDomainDevicesDefPostParse), and formatting writes elements in
+ * virDomainDefFormatInternal's order.
+ */
+import { randomUUID } from 'node:crypto';
+import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
+import { parseXml, type XmlElement } from '../../util/xml.js';
+import {
+  formatDevices, netIfname, parseDevices, setNetIfname, type Devices,
+} from './domain-devices.js';
+import {
+  canon, cloneNode, escapeLibvirt, formatLibxml, formatNode, getAttr, hasAttr, kid, kids, node,
+  setAttr, toXNode, type Spec, type XNode,
+} from './domain-xml.js';
+
+const DOM = ErrorDomain.DOMAIN;
+
+/** The test driver's XML namespace (testDomainDefNamespaceParse). */
+export const TEST_NS_URI = 'http://libvirt.org/schemas/domain/test/1.0';
+
+/** `<test:…>` data of a domain in a host file. */
+export interface TestNamespaceData {
+  runstate: number;
+  transient: boolean;
+  hasManagedSave: boolean;
+  /** `<test:domainsnapshot>` elements, unparsed. */
+  snapshots: XmlElement[];
+}
+
+export interface VcpuDef {
+  max: number;
+  current: number;
+  placement: string;
+  cpuset?: string;
+}
+
+export interface DomainDef {
+  virtType: string;
+  /** -1 when inactive. */
+  id: number;
+  name: string;
+  uuid: string;
+  title?: string;
+  description?: string;
+  metadata?: XNode;
+  maxMemory?: { kib: number; slots?: string };
+  /** Total memory in KiB (`<memory>`). */
+  memory: number;
+  memoryDumpCore?: string;
+  /** Balloon size in KiB (`<currentMemory>`). */
+  currentMemory: number;
+  vcpu: VcpuDef;
+  osType: string;
+  arch: string;
+  /** The whole normalised `<os>` element (its `<type>` is rebuilt on format). */
+  os: XNode;
+  onPoweroff: string;
+  onReboot: string;
+  onCrash: string;
+  /** Other top-level elements, normalised, formatted in canonical order. */
+  misc: XNode[];
+  devices: Devices;
+  /** Whether `<cpu>` defines NUMA cells. */
+  hasNuma: boolean;
+  ns?: TestNamespaceData;
+}
+
+/** Top-level elements in the order virDomainDefFormatInternal writes them. */
+const TOP_ORDER = [
+  'name', 'uuid', 'genid', 'title', 'description', 'metadata', 'maxMemory', 'memory', 'currentMemory',
+  'blkiotune', 'memtune', 'memoryBacking', 'vcpu', 'vcpus', 'iothreads', 'iothreadids', 'defaultiothread',
+  'cputune', 'numatune', 'resource', 'sysinfo', 'bootloader', 'bootloader_args', 'os', 'idmap', 'features',
+  'cpu', 'clock', 'on_poweroff', 'on_reboot', 'on_crash', 'on_lockfailure', 'pm', 'perf', 'devices',
+  'seclabel', 'keywrap', 'launchSecurity',
+] as const;
+
+/** Elements kept as trees (everything in TOP_ORDER not handled by a typed field). */
+const MISC = new Set<string>([
+  'genid', 'blkiotune', 'memtune', 'memoryBacking', 'vcpus', 'iothreads', 'iothreadids', 'defaultiothread',
+  'cputune', 'numatune', 'resource', 'sysinfo', 'bootloader', 'bootloader_args', 'idmap', 'features', 'cpu',
+  'clock', 'on_lockfailure', 'pm', 'perf', 'seclabel', 'keywrap', 'launchSecurity',
+]);
+
+const FEATURE_ORDER = [
+  'acpi', 'apic', 'pae', 'hap', 'viridian', 'privnet', 'hyperv', 'kvm', 'pvspinlock', 'capabilities', 'pmu',
+  'vmport', 'gic', 'smm', 'ioapic', 'hpt', 'vmcoreinfo', 'htm', 'nested-hv', 'msrs', 'ccf-assist', 'xen',
+  'cfpc', 'sbbc', 'ibs', 'tcg',
+];
+/** Features written as `<x state='on|off'/>` (a bare `<x/>` means on). */
+const TRISTATE_FEATURES = ['hap', 'pmu', 'pvspinlock', 'vmport', 'vmcoreinfo', 'htm', 'nested-hv', 'ccf-assist', 'smm'];
+
+const MISC_SPECS: Record<string, Spec> = {
+  memoryBacking: { kids: ['hugepages', 'nosharepages', 'locked', 'source', 'access', 'allocation', 'discard'] },
+  memtune: { kids: ['hard_limit', 'soft_limit', 'min_guarantee', 'swap_hard_limit'] },
+  blkiotune: { kids: ['weight', 'device'] },
+  cputune: {
+    kids: ['shares', 'period', 'quota', 'global_period', 'global_quota', 'emulator_period', 'emulator_quota',
+      'iothread_period', 'iothread_quota', 'vcpupin', 'emulatorpin', 'iothreadpin', 'vcpusched',
+      'iothreadsched', 'emulatorsched', 'cachetune', 'memorytune'],
+  },
+  numatune: { kids: ['memory', 'memnode'] },
+  features: { kids: FEATURE_ORDER },
+  cpu: {
+    attrs: ['mode', 'match', 'check', 'migratable'],
+    kids: [['model', { attrs: ['fallback', 'vendor_id'] }], 'vendor',
+      ['topology', { attrs: ['sockets', 'dies', 'cores', 'threads'] }], 'cache', 'maxphysaddr',
+      ['feature', { attrs: ['policy', 'name'] }], 'numa'],
+  },
+  clock: {
+    attrs: ['offset', 'adjustment', 'basis', 'timezone'],
+    kids: [['timer', { attrs: ['name', 'present', 'tickpolicy', 'track', 'frequency', 'mode'] }]],
+  },
+  pm: { kids: ['suspend-to-mem', 'suspend-to-disk'] },
+  seclabel: { attrs: ['type', 'model', 'relabel'], kids: ['label', 'imagelabel', 'baselabel'] },
+};
+
+const OS_SPEC: Spec = {
+  attrs: ['firmware'],
+  kids: ['type', 'firmware', 'init', 'initarg', 'initenv', 'initdir', 'inituser', 'initgroup',
+    ['loader', { attrs: ['readonly', 'secure', 'type', 'stateless', 'format'] }],
+    ['nvram', { attrs: ['template', 'format'] }], 'kernel', 'initrd', 'cmdline', 'dtb', 'root', 'acpi', 'boot',
+    ['bootmenu', { attrs: ['enable', 'timeout'] }], ['bios', { attrs: ['useserial', 'rebootTimeout'] }], 'smbios'],
+};
+
+const VIRT_TYPES = ['none', 'qemu', 'kqemu', 'kvm', 'xen', 'lxc', 'uml', 'openvz', 'test', 'vmware', 'hyperv',
+  'vbox', 'phyp', 'parallels', 'bhyve', 'vz', 'hvf'];
+const OS_TYPES = ['hvm', 'xen', 'linux', 'exe', 'uml', 'xenpvh'];
+const BOOT_DEVS = ['fd', 'cdrom', 'hd', 'network'];
+const LIFECYCLE = ['destroy', 'restart', 'rename-restart', 'preserve'];
+const CRASH_LIFECYCLE = [...LIFECYCLE, 'coredump-destroy', 'coredump-restart'];
+const LOCKFAILURE = ['poweroff', 'restart', 'pause', 'ignore'];
+
+/** virUUIDParse: 32 hex digits, dashes allowed between byte pairs. */
+export function parseUUID(s: string): string | null {
+  const t = s.trim();
+  let hexs = '';
+  let i = 0;
+  while (i < t.length && hexs.length < 32) {
+    if (t[i] === '-') { i++; continue; }
+    if (!/[0-9a-fA-F]/.test(t[i]!) || !/[0-9a-fA-F]/.test(t[i + 1] ?? '')) return null;
+    hexs += t.slice(i, i + 2);
+    i += 2;
+  }
+  if (hexs.length !== 32) return null;
+  while (i < t.length) {
+    if (!/\s/.test(t[i]!)) return null;
+    i++;
+  }
+  hexs = hexs.toLowerCase();
+  return `${hexs.slice(0, 8)}-${hexs.slice(8, 12)}-${hexs.slice(12, 16)}-${hexs.slice(16, 20)}-${hexs.slice(20)}`;
+}
+
+/** virScaleInteger: the factor a unit suffix stands for. */
+function unitScale(unit: string | undefined, defaultScale: number): number {
+  if (unit === undefined || unit === '') return defaultScale;
+  const u = unit.toLowerCase();
+  if (u === 'b' || u === 'byte' || u === 'bytes') return 1;
+  let base: number;
+  if (u.length === 1 || u.slice(1) === 'ib') base = 1024;
+  else if (u[1] === 'b' && u.length === 2) base = 1000;
+  else throw VirtError.report(ErrorCode.INVALID_ARG, ErrorDomain.NONE, `unknown suffix '${unit}'`);
+  const powers: Record<string, number> = { k: 1, m: 2, g: 3, t: 4, p: 5, e: 6 };
+  const p = powers[u[0]!];
+  if (p === undefined) throw VirtError.report(ErrorCode.INVALID_ARG, ErrorDomain.NONE, `unknown suffix '${unit}'`);
+  return base ** p;
+}
+
+/**
+ * virDomainParseMemory: a scaled value (KiB by default) rounded up to whole
+ * KiB. `where` names the element as libvirt's XPath does in errors.
+ */
+export function parseMemoryValue(n: XNode, where: string): number {
+  const text = n.text.trim();
+  if (!/^\d+$/.test(text)) {
+    throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.XML,
+      `Invalid value '${text}' for element or attribute '${where}'`);
+  }
+  const scale = unitScale(getAttr(n, 'unit'), 1024);
+  return Math.ceil((Number(text) * scale) / 1024);
+}
+
+/** virBitmapParse + virBitmapFormat: "0-3,^2,5" → "0-1,3,5". */
+export function normalizeCpuset(s: string): string | null {
+  const set = new Set<number>();
+  for (const raw of s.split(',')) {
+    const part = raw.trim();
+    if (part === '') return null;
+    const neg = part.startsWith('^');
+    const body = neg ? part.slice(1) : part;
+    const m = /^(\d+)(?:-(\d+))?$/.exec(body);
+    if (!m) return null;
+    const a = Number(m[1]);
+    const b = m[2] === undefined ? a : Number(m[2]);
+    if (b < a) return null;
+    for (let i = a; i <= b; i++) {
+      if (neg) set.delete(i);
+      else set.add(i);
+    }
+  }
+  const sorted = [...set].sort((x, y) => x - y);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length;) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
+    parts.push(i === j ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
+}
+
+export interface ParseOptions {
+  /** The name libvirt gives the document in parse errors. */
+  docName?: string;
+  /** Namespace prefixes bound by ancestors (for `<domain>` inside `<node>`). */
+  inheritedNs?: Record<string, string>;
+}
+
+/** virDomainDefParseString with VIR_DOMAIN_DEF_PARSE_INACTIVE. */
+export function parseDomainXml(xml: string, opts: ParseOptions = {}): DomainDef {
+  const root = parseXml(xml, opts.docName ?? '(domain_definition)');
+  return parseDomainElement(root, opts);
+}
+
+function nsPrefixFor(el: XmlElement, inherited: Record<string, string>): string | undefined {
+  const bound: Record<string, string> = { ...inherited };
+  for (const [k, v] of Object.entries(el.attrs)) if (k.startsWith('xmlns:')) bound[k.slice(6)] = v;
+  return Object.keys(bound).find((p) => bound[p] === TEST_NS_URI);
+}
+
+/** Parses a `<domain>` element (virDomainDefParseNode). */
+export function parseDomainElement(el: XmlElement, opts: ParseOptions = {}): DomainDef {
+  if (el.name !== 'domain') {
+    throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.XML, `expecting root element of 'domain', not '${el.name}'`);
+  }
+  const prefix = nsPrefixFor(el, opts.inheritedNs ?? {});
+  const root = toXNode(el);
+  const virtType = getAttr(root, 'type');
+  if (virtType === undefined) throw VirtError.report(ErrorCode.INTERNAL_ERROR, DOM, 'missing domain type attribute');
+  if (!VIRT_TYPES.includes(virtType)) {
+    throw VirtError.report(ErrorCode.CONFIG_UNSUPPORTED, DOM, `invalid domain type ${virtType}`);
+  }
+  const first = (name: string) => kid(root, name);
+
+  const nameEl = first('name');
+  const name = nameEl ? nameEl.text.trim() : '';
+  if (name === '') throw VirtError.report(ErrorCode.NO_NAME, DOM, null);
+  if (name.includes('/')) throw VirtError.report(ErrorCode.XML_ERROR, DOM, `name ${name} cannot contain '/'`);
+
+  let uuid: string;
+  const uuidEl = first('uuid');
+  if (uuidEl) {
+    const u = parseUUID(uuidEl.text);
+    if (u === null) throw VirtError.report(ErrorCode.INTERNAL_ERROR, DOM, 'malformed uuid element');
+    uuid = u;
+  } else {
+    uuid = randomUUID();
+  }
+
+  const title = first('title')?.text;
+  if (title !== undefined && title.includes('\n')) {
+    throw VirtError.report(ErrorCode.XML_ERROR, DOM, 'title must not contain newlines');
+  }
+  const description = first('description')?.text;
+  const metaEl = first('metadata');
+  const metadata = metaEl ? stripBlankText(metaEl) : undefined;
+
+  // Memory.
+  let maxMemory: DomainDef['maxMemory'];
+  const maxMemEl = first('maxMemory');
+  if (maxMemEl) {
+    const slots = getAttr(maxMemEl, 'slots');
+    maxMemory = { kib: parseMemoryValue(maxMemEl, './maxMemory[1]') };
+    if (slots !== undefined) maxMemory.slots = slots;
+  }
+  const memEl = first('memory');
+  const memory = memEl ? parseMemoryValue(memEl, './memory[1]') : 0;
+  const curEl = first('currentMemory');
+  let currentMemory = curEl ? parseMemoryValue(curEl, './currentMemory[1]') : 0;
+
+  // vCPUs.
+  const vcpuEl = first('vcpu');
+  let vcpuMax = 1;
+  const vcpu: VcpuDef = { max: 1, current: 1, placement: 'static' };
+  if (vcpuEl) {
+    const t = vcpuEl.text.trim();
+    if (!/^\d+$/.test(t)) throw VirtError.report(ErrorCode.XML_ERROR, DOM, 'maximum vcpus count must be an integer');
+    vcpuMax = Number(t);
+    vcpu.max = vcpuMax;
+    vcpu.current = vcpuMax;
+    const cur = getAttr(vcpuEl, 'current');
+    if (cur !== undefined) {
+      if (!/^\d+$/.test(cur.trim())) {
+        throw VirtError.report(ErrorCode.XML_ERROR, DOM, 'current vcpus count must be an integer');
+      }
+      vcpu.current = Number(cur);
+      if (vcpu.current > vcpu.max) {
+        throw VirtError.report(ErrorCode.CONFIG_UNSUPPORTED, DOM,
+          'maximum vCPU count must not be less than current vCPU count');
+      }
+    }
+    const cpuset = getAttr(vcpuEl, 'cpuset');
+    if (cpuset !== undefined) {
+      const norm = normalizeCpuset(cpuset);
+      if (norm === null) {
+        throw VirtError.report(ErrorCode.INVALID_ARG, ErrorDomain.NONE, `Failed to parse bitmap '${cpuset}'`);
+      }
+      vcpu.cpuset = norm;
+    }
+    const placement = getAttr(vcpuEl, 'placement');
+    if (placement !== undefined) {
+      if (placement !== 'static' && placement !== 'auto') {
+        throw VirtError.report(ErrorCode.CONFIG_UNSUPPORTED, DOM, `Unsupported CPU placement mode '${placement}'`);
+      }
+      vcpu.placement = placement;
+    }
+  }
+  if (vcpu.max === 0) {
+    throw VirtError.report(ErrorCode.INTERNAL_ERROR, DOM, 'CPU IDs in <numa> exceed the <vcpu> count');
+  }
+
+  // OS.
+  const osEl = first('os') ?? node('os');
+  const typeEl = kid(osEl, 'type');
+  const osTypeRaw = typeEl?.text.trim();
+  if (!osTypeRaw) throw VirtError.report(ErrorCode.XML_ERROR, DOM, 'an os <type> must be specified');
+  if (!OS_TYPES.includes(osTypeRaw)) {
+    throw VirtError.report(ErrorCode.CONFIG_UNSUPPORTED, DOM, `unknown OS type '${osTypeRaw}'`);
+  }
+  const osType = osTypeRaw;
+  const arch = getAttr(typeEl, 'arch') ?? 'i686';
+  const machine = getAttr(typeEl, 'machine');
+  const devEl = first('devices');
+  const deviceBoot = !!devEl && devEl.children.some((d) => kid(d, 'boot') !== undefined);
+  if (deviceBoot && kids(osEl, 'boot').length > 0) {
+    throw VirtError.report(ErrorCode.XML_ERROR, DOM,
+      'per-device boot elements cannot be used together with os/boot elements');
+  }
+  const os = normalizeOs(osEl, osType, arch, machine, deviceBoot);
+
+  // Lifecycle actions.
+  const action = (elName: string, allowed: string[], def: string): string => {
+    const e = first(elName);
+    if (!e) return def;
+    const v = e.text.trim();
+    if (!allowed.includes(v)) {
+      throw VirtError.report(ErrorCode.CONFIG_UNSUPPORTED, DOM, `unknown ${elName} action: ${v}`);
+    }
+    return v;
+  };
+  const onPoweroff = action('on_poweroff', LIFECYCLE, 'destroy');
+  const onReboot = action('on_reboot', LIFECYCLE, 'restart');
+  const onCrash = action('on_crash', CRASH_LIFECYCLE, 'destroy');
+
+  const misc: XNode[] = [];
+  const seen = new Set<string>();
+  for (const c of root.children) {
+    if (!MISC.has(c.name)) continue;
+    const multi = c.name === 'seclabel' || c.name === 'sysinfo';
+    if (!multi && seen.has(c.name)) continue;
+    seen.add(c.name);
+    const n = normalizeMisc(c, vcpu.max);
+    if (n) misc.push(n);
+  }
+  const lock = misc.find((m) => m.name === 'on_lockfailure');
+  if (lock && !LOCKFAILURE.includes(lock.text.trim())) {
+    throw VirtError.report(ErrorCode.CONFIG_UNSUPPORTED, DOM, `unknown on_lockfailure action: ${lock.text.trim()}`);
+  }
+  if (vcpu.placement === 'auto') {
+    // virDomainDefPostParse: automatic vCPU placement implies automatic
+    // memory placement.
+    let nt = misc.find((m) => m.name === 'numatune');
+    if (!nt) {
+      nt = node('numatune');
+      misc.push(nt);
+    }
+    let mem = kid(nt, 'memory');
+    if (!mem) {
+      mem = node('memory');
+      nt.children.unshift(mem);
+    }
+    if (!hasAttr(mem, 'mode')) setAttr(mem, 'mode', 'strict');
+    if (!hasAttr(mem, 'placement') && !hasAttr(mem, 'nodeset')) setAttr(mem, 'placement', 'auto');
+    canon(mem, { attrs: ['mode', 'nodeset', 'placement'] });
+  }
+  const cpuEl = misc.find((m) => m.name === 'cpu');
+  const hasNuma = kids(kid(cpuEl, 'numa'), 'cell').length > 0;
+
+  if (osType === 'exe' && !kid(os, 'init')) {
+    throw VirtError.report(ErrorCode.XML_ERROR, DOM, 'init binary must be specified');
+  }
+
+  const devices = parseDevices(first('devices'), { osType, arch, virtType });
+
+  // Post-parse memory checks (virDomainDefPostParseMemory).
+  if (memory === 0) {
+    throw VirtError.report(ErrorCode.XML_ERROR, DOM,
+      'Memory size must be specified via <memory> or in the <numa> configuration');
+  }
+  if (currentMemory === 0 || currentMemory > memory) currentMemory = memory;
+
+  const def: DomainDef = {
+    virtType, id: -1, name, uuid, memory, currentMemory, vcpu, osType, arch, os,
+    onPoweroff, onReboot, onCrash, misc, devices, hasNuma,
+  };
+  if (title !== undefined) def.title = title;
+  if (description !== undefined) def.description = description;
+  if (metadata) def.metadata = metadata;
+  if (maxMemory) def.maxMemory = maxMemory;
+  const dumpCore = memEl ? getAttr(memEl, 'dumpCore') : undefined;
+  if (dumpCore !== undefined) def.memoryDumpCore = dumpCore;
+  if (prefix !== undefined) def.ns = parseTestNamespace(el, prefix);
+  return def;
+}
+
+function stripBlankText(n: XNode): XNode {
+  return {
+    name: n.name,
+    attrs: n.attrs,
+    children: n.children.map(stripBlankText),
+    text: n.children.length > 0 ? '' : n.text,
+  };
+}
+
+function normalizeOs(osEl: XNode, osType: string, arch: string, machine: string | undefined,
+  deviceBoot: boolean): XNode {
+  const os = cloneNode(osEl);
+  // <type> is rebuilt on format; keep a placeholder for ordering.
+  os.children = os.children.filter((c) => c.name !== 'type');
+  os.children.unshift(node('type', [['arch', arch], ['machine', machine]], [], osType));
+  for (const b of kids(os, 'boot')) {
+    const dev = getAttr(b, 'dev');
+    if (dev === undefined || !BOOT_DEVS.includes(dev)) {
+      throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.XML,
+        `Invalid value for attribute 'dev' in element 'boot': '${dev ?? ''}'.`);
+    }
+  }
+  // Only four boot devices count (VIR_DOMAIN_BOOT_LAST).
+  let nboot = 0;
+  os.children = os.children.filter((c) => c.name !== 'boot' || ++nboot <= 4);
+  if (osType === 'hvm' && nboot === 0 && !deviceBoot) {
+    os.children.push(node('boot', [['dev', 'hd']]));
+  }
+  for (const name of ['kernel', 'initrd', 'cmdline', 'dtb', 'root', 'loader', 'nvram']) {
+    const c = kid(os, name);
+    if (c) c.text = c.text.trim();
+  }
+  canon(os, OS_SPEC);
+  const keep = new Set((OS_SPEC.kids ?? []).map((k) => (typeof k === 'string' ? k : k[0])));
+  os.children = os.children.filter((c) => keep.has(c.name));
+  return os;
+}
+
+const SCALED_MEMTUNE = ['hard_limit', 'soft_limit', 'min_guarantee', 'swap_hard_limit'];
+
+function normalizeMisc(c: XNode, vcpuMax: number): XNode | null {
+  const n = cloneNode(c);
+  switch (n.name) {
+    case 'cputune':
+      // virDomainVcpuPinDefParseXML ignores pins of vCPUs the guest lacks.
+      n.children = n.children.filter((k) => k.name !== 'vcpupin'
+        || Number(getAttr(k, 'vcpu') ?? '0') < vcpuMax);
+      for (const k of n.children) {
+        const cs = getAttr(k, 'cpuset');
+        if (cs !== undefined) setAttr(k, 'cpuset', normalizeCpuset(cs) ?? cs);
+      }
+      break;
+    case 'memtune':
+      for (const k of n.children) {
+        if (!SCALED_MEMTUNE.includes(k.name)) continue;
+        k.text = String(parseMemoryValue(k, `./memtune/${k.name}`));
+        k.attrs = [['unit', 'KiB']];
+      }
+      n.children = n.children.filter((k) => SCALED_MEMTUNE.includes(k.name));
+      if (n.children.length === 0) return null;
+      break;
+    case 'features':
+      for (const f of n.children) {
+        if (TRISTATE_FEATURES.includes(f.name) && !hasAttr(f, 'state')) setAttr(f, 'state', 'on');
+        if (f.name === 'hyperv' && !hasAttr(f, 'mode')) setAttr(f, 'mode', 'custom');
+      }
+      n.children = n.children.filter((f) => FEATURE_ORDER.includes(f.name));
+      break;
+    case 'cpu': {
+      const model = kid(n, 'model');
+      const mode = getAttr(n, 'mode') ?? (model ? 'custom' : undefined);
+      if (mode !== undefined) setAttr(n, 'mode', mode);
+      if (mode === 'custom' && model) {
+        if (!hasAttr(n, 'match')) setAttr(n, 'match', 'exact');
+        if (!hasAttr(model, 'fallback')) setAttr(model, 'fallback', 'allow');
+      }
+      for (const f of kids(n, 'feature')) if (!hasAttr(f, 'policy')) setAttr(f, 'policy', 'require');
+      const topo = kid(n, 'topology');
+      if (topo && !hasAttr(topo, 'dies')) setAttr(topo, 'dies', 1);
+      break;
+    }
+    case 'clock':
+      if (!hasAttr(n, 'offset')) setAttr(n, 'offset', 'utc');
+      break;
+    case 'vcpus': case 'iothreadids': case 'idmap': case 'sysinfo': case 'perf': case 'resource':
+    case 'launchSecurity': case 'keywrap': case 'seclabel': case 'numatune': case 'cputune': case 'pm':
+    case 'blkiotune': case 'memoryBacking': case 'genid': case 'defaultiothread':
+      break;
+    default:
+      break;
+  }
+  for (const k of ['on_lockfailure', 'iothreads', 'bootloader', 'bootloader_args', 'genid']) {
+    if (n.name === k) n.text = n.text.trim();
+  }
+  return canon(n, MISC_SPECS[n.name]);
+}
+
+function parseTestNamespace(el: XmlElement, prefix: string): TestNamespaceData {
+  const q = (local: string) => el.children.filter((c) => c.name === `${prefix}:${local}`);
+  const ns: TestNamespaceData = { runstate: 1, transient: false, hasManagedSave: false, snapshots: q('domainsnapshot') };
+  ns.transient = q('transient').length > 0;
+  ns.hasManagedSave = q('hasmanagedsave').length > 0;
+  const rs = q('runstate')[0];
+  if (rs) {
+    const t = rs.text.trim();
+    if (!/^\d+$/.test(t)) throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.TEST, 'invalid runstate');
+    const v = Number(t);
+    if (v >= 8) throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.TEST, `runstate '${v}' out of range'`);
+    ns.runstate = v;
+  }
+  if (ns.transient && ns.runstate === 5) {
+    throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.TEST, "transient domain cannot have runstate 'shutoff'");
+  }
+  if (ns.hasManagedSave && ns.runstate !== 5) {
+    throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.TEST,
+      "domain with managedsave data can only have runstate 'shutoff'");
+  }
+  return ns;
+}
+
+export interface FormatOptions {
+  inactive: boolean;
+  secure: boolean;
+  /** Root element name (snapshots write `<inactiveDomain>`). */
+  rootName?: string;
+}
+
+/** virDomainDefFormatInternal, starting at indentation `depth`. */
+export function formatDomainDef(def: DomainDef, opts: FormatOptions, depth = 0): string {
+  const out: string[] = [];
+  const pad = '  '.repeat(depth);
+  const p1 = pad + '  ';
+  const rootName = opts.rootName ?? 'domain';
+  const idAttr = !opts.inactive && def.id !== -1 ? ` id='${def.id}'` : '';
+  out.push(`${pad}<${rootName} type='${escapeLibvirt(def.virtType)}'${idAttr}>\n`);
+  const misc = (name: string) => {
+    for (const m of def.misc) if (m.name === name) formatNode(m, depth + 1, out);
+  };
+  for (const el of TOP_ORDER) {
+    switch (el) {
+      case 'name': out.push(`${p1}<name>${escapeLibvirt(def.name)}</name>\n`); break;
+      case 'uuid': out.push(`${p1}<uuid>${def.uuid}</uuid>\n`); break;
+      case 'title':
+        if (def.title !== undefined && def.title !== '') out.push(`${p1}<title>${escapeLibvirt(def.title)}</title>\n`);
+        break;
+      case 'description':
+        if (def.description !== undefined && def.description !== '') {
+          out.push(`${p1}<description>${escapeLibvirt(def.description)}</description>\n`);
+        }
+        break;
+      case 'metadata':
+        if (def.metadata && def.metadata.children.length > 0) out.push(`${p1}${formatLibxml(def.metadata, depth + 1)}\n`);
+        break;
+      case 'maxMemory':
+        if (def.maxMemory) {
+          const slots = def.maxMemory.slots !== undefined ? ` slots='${escapeLibvirt(def.maxMemory.slots)}'` : '';
+          out.push(`${p1}<maxMemory${slots} unit='KiB'>${def.maxMemory.kib}</maxMemory>\n`);
+        }
+        break;
+      case 'memory': {
+        const dc = def.memoryDumpCore !== undefined ? ` dumpCore='${escapeLibvirt(def.memoryDumpCore)}'` : '';
+        out.push(`${p1}<memory unit='KiB'${dc}>${def.memory}</memory>\n`);
+        break;
+      }
+      case 'currentMemory': out.push(`${p1}<currentMemory unit='KiB'>${def.currentMemory}</currentMemory>\n`); break;
+      case 'vcpu': {
+        const v = def.vcpu;
+        let a = ` placement='${v.placement}'`;
+        if (v.cpuset !== undefined && v.cpuset !== '') a += ` cpuset='${v.cpuset}'`;
+        if (v.current !== v.max) a += ` current='${v.current}'`;
+        out.push(`${p1}<vcpu${a}>${v.max}</vcpu>\n`);
+        break;
+      }
+      case 'os': formatNode(def.os, depth + 1, out); break;
+      case 'on_poweroff': out.push(`${p1}<on_poweroff>${def.onPoweroff}</on_poweroff>\n`); break;
+      case 'on_reboot': out.push(`${p1}<on_reboot>${def.onReboot}</on_reboot>\n`); break;
+      case 'on_crash': out.push(`${p1}<on_crash>${def.onCrash}</on_crash>\n`); break;
+      case 'clock':
+        if (def.misc.some((m) => m.name === 'clock')) misc('clock');
+        else out.push(`${p1}<clock offset='utc'/>\n`);
+        break;
+      case 'devices': formatDevices(def.devices, depth + 1, { secure: opts.secure }, out); break;
+      default:
+        misc(el);
+    }
+  }
+  out.push(`${pad}</${rootName}>\n`);
+  return out.join('');
+}
+
+/** A deep copy (virDomainDefCopy keeps everything we model). */
+export function copyDomainDef(def: DomainDef): DomainDef {
+  const ns = def.ns;
+  const copy = structuredClone({ ...def, ns: undefined }) as DomainDef;
+  if (ns) copy.ns = ns;
+  else delete copy.ns;
+  return copy;
+}
+
+// ---------------------------------------------------------------------------
+// Accessors the driver uses.
+
+export interface DiskInfo {
+  dst: string;
+  device: string;
+  hasSource: boolean;
+  sourcePath?: string;
+  /** The disk's `snapshot` attribute, if written. */
+  snapshot?: string;
+  readonly: boolean;
+}
+
+export function domainDisks(def: DomainDef): DiskInfo[] {
+  return def.devices.list.filter((d) => d.kind === 'disk').map((d) => {
+    const src = kid(d.node, 'source');
+    const path = src ? (getAttr(src, 'file') ?? getAttr(src, 'dev') ?? getAttr(src, 'dir') ?? getAttr(src, 'name')
+      ?? getAttr(src, 'volume')) : undefined;
+    const info: DiskInfo = {
+      dst: getAttr(kid(d.node, 'target'), 'dev') ?? '',
+      device: getAttr(d.node, 'device') ?? 'disk',
+      hasSource: path !== undefined && path !== '',
+      readonly: !!kid(d.node, 'readonly'),
+    };
+    if (path !== undefined && path !== '') info.sourcePath = path;
+    const snap = getAttr(d.node, 'snapshot');
+    if (snap !== undefined) info.snapshot = snap;
+    return info;
+  });
+}
+
+
+/**
+ * testDomainGenerateIfnames: every interface without a target device gets
+ * the first free "testnetN" name.
+ */
+export function generateIfnames(def: DomainDef): void {
+  const nets = def.devices.list.filter((d) => d.kind === 'interface');
+  for (const net of nets) {
+    if (netIfname(net.node) !== undefined) continue;
+    let i = 0;
+    for (; i < 1024; i++) {
+      const candidate = `testnet${i}`;
+      if (!nets.some((n) => netIfname(n.node) === candidate)) break;
+    }
+    if (i === 1024) throw VirtError.report(ErrorCode.INTERNAL_ERROR, ErrorDomain.TEST, 'Exceeded max iface limit 1024');
+    setNetIfname(net.node, `testnet${i}`);
+  }
+}
