@@ -32,6 +32,7 @@ export type DriverEvent =
   | { kind: 'domain-reboot'; dom: DomainRef }
   | { kind: 'network-lifecycle'; net: NetworkRef; event: number; detail: number }
   | { kind: 'storage-pool-lifecycle'; pool: StoragePoolRef; event: number; detail: number }
+  | { kind: 'storage-pool-refresh'; pool: StoragePoolRef }
   | { kind: 'connection-closed'; reason: number };
 
 export interface OpenOptions {
@@ -253,7 +254,7 @@ export function apiNameFor(method: string): string {
 export function errorDomainFor(method: string): number {
   if (method.startsWith('domainSnapshot') || method === 'domainListAllSnapshots'
     || method === 'domainHasCurrentSnapshot' || method === 'domainRevertToSnapshot') return ErrorDomain.DOMAIN_SNAPSHOT;
-  if (method.startsWith('domain')) return ErrorDomain.DOMAIN;
+  if (method.startsWith('domain') || method === 'connectGetDomainCapabilities') return ErrorDomain.DOMAIN;
   if (method.startsWith('network')) return ErrorDomain.NETWORK;
   if (method.startsWith('storage')) return ErrorDomain.STORAGE;
   if (method.startsWith('interface')) return ErrorDomain.INTERFACE;

@@ -42,15 +42,16 @@ export class TestHost {
     this.nodedevs = new NodeDeviceStore(this);
   }
 
+  /** In testOpenParse's order, so a file with several errors reports the same one first. */
   get parts(): HostPart[] {
-    return [this.node, this.networks, this.storage, this.interfaces, this.nodedevs, this.domains];
+    return [this.node, this.domains, this.networks, this.interfaces, this.storage, this.nodedevs];
   }
 
   /** Builds a host from a `<node>` document (testOpenParse). */
   static fromXml(xml: string, file: string, baseDir: string): TestHost {
     const root = parseXml(xml, file);
     if (root.name !== 'node') {
-      throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.TEST,
+      throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.XML,
         `expecting root element of 'node', not '${root.name}'`);
     }
     const host = new TestHost();
@@ -69,9 +70,9 @@ export class TestHost {
     try {
       xml = readFileSync(path, 'utf8');
     } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      throw VirtError.report(ErrorCode.SYSTEM_ERROR, ErrorDomain.TEST,
-        `Failed to open file '${path}': ${describeErrno(err)}`, { cause: e });
+      // libxml2 reports the I/O failure itself; libvirt then says only this.
+      throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.TEST,
+        `failed to parse xml document '${path}'`, { cause: e });
     }
     return TestHost.fromXml(xml, path, dirname(path));
   }
@@ -79,16 +80,5 @@ export class TestHost {
   /** The contract methods of every part, merged into one object. */
   methods(): Partial<DriverConnection> {
     return Object.assign({}, ...this.parts.map((p) => p.methods())) as Partial<DriverConnection>;
-  }
-}
-
-/** strerror-like text for a Node errno error. */
-export function describeErrno(err: NodeJS.ErrnoException): string {
-  switch (err.code) {
-    case 'ENOENT': return 'No such file or directory';
-    case 'EACCES': return 'Permission denied';
-    case 'EISDIR': return 'Is a directory';
-    case 'ENOTDIR': return 'Not a directory';
-    default: return err.message;
   }
 }

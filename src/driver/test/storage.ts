@@ -218,9 +218,8 @@ export class StorageStore {
       },
       storagePoolRefresh: async ({ pool, flags }) => {
         checkFlags(flags, 0, 'testStoragePoolRefresh', T);
-        // libvirt queues a VIR_STORAGE_POOL_EVENT_ID_REFRESH event here,
-        // which the driver event union has no member for yet.
-        this.#activeByName(pool.name);
+        const obj = this.#activeByName(pool.name);
+        this.host.events.emit({ kind: 'storage-pool-refresh', pool: { name: obj.def.name, uuid: obj.def.uuid } });
       },
       storagePoolGetInfo: async ({ pool }) => {
         const obj = this.#byName(pool.name);
