@@ -27,7 +27,7 @@ test('close() returns the references still held by objects', async () => {
   const net = await conn.networkLookupByName('default');
   assert.equal(await conn.close(), 2);
   // The connection stays usable while objects hold it.
-  assert.equal(await dom.getOSType(), 'hvm');
+  assert.equal(await dom.getOSType(), 'linux'); // testDomainGetOSType always says linux
   dom.free();
   net.free();
   await assert.rejects(conn.getType(), (e: unknown) => e instanceof VirtError && e.code === ErrorCode.INVALID_CONN);
@@ -160,4 +160,27 @@ test('openAuth with a wrong password is libvirt\'s authentication error', async 
 
 test('unknown drivers are VIR_ERR_NO_CONNECT until a remote driver exists', async () => {
   await assert.rejects(open('nosuch:///x', noConfig), (e: unknown) => e instanceof VirtError && e.code === ErrorCode.NO_CONNECT);
+});
+
+test('open(null) uses LIBVIRT_DEFAULT_URI, then uri_default; aliases resolve', async (t) => {
+  const { parseClientConfig } = await import('../../src/config/index.js');
+  const c1 = await open(null, { config: null, env: { LIBVIRT_DEFAULT_URI: 'test:///default' } });
+  assert.equal(await c1.getURI(), 'test:///default');
+  await c1.close();
+
+  const cfg = parseClientConfig('uri_default = "test:///default"\nuri_aliases = [ "lab=test:///default" ]\n', '/x/libvirt.conf');
+  const c2 = await open('', { config: cfg, env: {} });
+  assert.equal(await c2.getType(), 'TEST');
+  await c2.close();
+  const c3 = await open('lab', { config: cfg, env: {} });
+  assert.equal(await c3.getURI(), 'test:///default');
+  await c3.close();
+  // VIR_CONNECT_NO_ALIASES (2) turns the lookup off: 'lab' is then not a URI at all.
+  await assert.rejects(openAuth('lab', null, 2, { config: cfg, env: {} }), (e: unknown) => e instanceof VirtError);
+  t.diagnostic('default URI, uri_default and aliases all reached the test driver');
+});
+
+test('the missing-slash mistake gets libvirt\'s hint', async () => {
+  await assert.rejects(open('qemu://system', noConfig), (e: unknown) =>
+    e instanceof VirtError && e.message.includes('maybe you want qemu:///system'));
 });

@@ -67,7 +67,7 @@ test('pool lifecycle emits the test driver\'s events', async () => {
   await c.storagePoolDestroy({ pool: t.pool });
   await assert.rejects(c.storagePoolLookupByName({ name: 't' }), { code: 49, domain: 12 });
   const seen = events.map((e) => e.kind === 'storage-pool-lifecycle' ? [e.pool.name, e.event] : e.kind);
-  assert.deepEqual(seen, [['p1', 0], ['p1', 4], ['p1', 2], ['p1', 3], ['p1', 5], ['p1', 1], ['t', 2], ['t', 3]]);
+  assert.deepEqual(seen, [['p1', 0], ['p1', 4], ['p1', 2], 'storage-pool-refresh', ['p1', 3], ['p1', 5], ['p1', 1], ['t', 2], ['t', 3]]);
 });
 
 test('inactive pools refuse volume operations like the test driver', async () => {
