@@ -32,6 +32,10 @@ abstract class ConnObject implements Disposable {
 
 const hex = (u: string) => u;
 
+/** VIR_DRV_FEATURE_TYPED_PARAM_STRING and VIR_TYPED_PARAM_STRING_OKAY. */
+const DRV_FEATURE_TYPED_PARAM_STRING = 9;
+const TYPED_PARAM_STRING_OKAY = 4;
+
 export class Domain extends ConnObject {
   constructor(conn: Connection, public ref: DomainRef) {
     super(conn);
@@ -72,13 +76,14 @@ export class Domain extends ConnObject {
   async getMessages(flags = 0): Promise<string[]> { return (await this.conn.call('domainGetMessages', { dom: this.ref, flags })).msgs; }
 
   /** virDomainCreate. Updates this handle's id, as the remote client does. */
-  async create(): Promise<void> { await this.createWithFlags(0); }
+  /** virDomainCreate (REMOTE_PROC_DOMAIN_CREATE when the driver has it, as read-only errors name it). */
+  async create(): Promise<void> {
+    if (!this.conn.driver.domainCreate) return this.createWithFlags(0);
+    await this.conn.call('domainCreate', { dom: this.ref });
+    this.ref = (await this.conn.call('domainLookupByUUID', { uuid: this.ref.uuid })).dom;
+  }
   async createWithFlags(flags = 0): Promise<void> {
-    if (flags === 0 && this.conn.driver.domainCreate && !this.conn.driver.domainCreateWithFlags) {
-      await this.conn.call('domainCreate', { dom: this.ref });
-      this.ref = (await this.conn.call('domainLookupByUUID', { uuid: this.ref.uuid })).dom;
-      return;
-    }
+    if (flags === 0 && this.conn.driver.domainCreate && !this.conn.driver.domainCreateWithFlags) return this.create();
     this.ref = (await this.conn.call('domainCreateWithFlags', { dom: this.ref, flags })).dom;
   }
   async destroy(): Promise<void> { await this.destroyFlags(0); }
@@ -96,9 +101,13 @@ export class Domain extends ConnObject {
   async reset(flags = 0): Promise<void> { await this.conn.call('domainReset', { dom: this.ref, flags }); }
   async suspend(): Promise<void> { await this.conn.call('domainSuspend', { dom: this.ref }); }
   async resume(): Promise<void> { await this.conn.call('domainResume', { dom: this.ref }); }
-  async undefine(): Promise<void> { await this.undefineFlags(0); }
+  async undefine(): Promise<void> {
+    if (this.conn.driver.domainUndefine) await this.conn.call('domainUndefine', { dom: this.ref });
+    else await this.undefineFlags(0);
+  }
+  /** virDomainUndefineFlags (falls back to virDomainUndefine only for drivers without the flags call). */
   async undefineFlags(flags = 0): Promise<void> {
-    if (flags === 0 && this.conn.driver.domainUndefine) await this.conn.call('domainUndefine', { dom: this.ref });
+    if (flags === 0 && this.conn.driver.domainUndefine && !this.conn.driver.domainUndefineFlags) await this.undefine();
     else await this.conn.call('domainUndefineFlags', { dom: this.ref, flags });
   }
   async setMemory(kib: number): Promise<void> { await this.conn.call('domainSetMemory', { dom: this.ref, memory: kib }); }
@@ -122,6 +131,12 @@ export class Domain extends ConnObject {
   }
   async getSchedulerParametersFlags(flags = 0): Promise<TypedParam[]> {
     const { nparams } = await this.getSchedulerType();
+    // Like libvirt's API entry point: string parameters are fine when the driver says so.
+    const drv = this.conn.driver;
+    if (drv.connectSupportsFeature
+      && (await drv.connectSupportsFeature({ feature: DRV_FEATURE_TYPED_PARAM_STRING })).supported) {
+      flags |= TYPED_PARAM_STRING_OKAY;
+    }
     return (await this.conn.call('domainGetSchedulerParametersFlags', { dom: this.ref, nparams, flags })).params;
   }
   async setSchedulerParameters(params: TypedParam[]): Promise<void> {

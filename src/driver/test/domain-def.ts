@@ -175,7 +175,7 @@ function unitScale(unit: string | undefined, defaultScale: number): number {
  * KiB. `where` names the element as libvirt's XPath does in errors.
  */
 export function parseMemoryValue(n: XNode, where: string): number {
-  const text = n.text.trim();
+  const text = n.text;
   if (!/^\d+$/.test(text)) {
     throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.XML,
       `Invalid value '${text}' for element or attribute '${where}'`);

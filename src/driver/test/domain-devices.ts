@@ -222,10 +222,23 @@ const CHR_SPEC: Spec = {
 // ---------------------------------------------------------------------------
 // Per-kind parse-time normalisation.
 
+/** libvirt reads only the first of these children; later copies are dropped. */
+function firstOnly(n: XNode, names: readonly string[]): void {
+  const seen = new Set<string>();
+  n.children = n.children.filter((c) => {
+    if (!names.includes(c.name)) return true;
+    if (seen.has(c.name)) return false;
+    seen.add(c.name);
+    return true;
+  });
+}
+
 const DISK_BUSES = ['ide', 'fdc', 'scsi', 'virtio', 'xen', 'usb', 'uml', 'sata', 'sd'];
 const DISK_DEVICES = ['disk', 'cdrom', 'floppy', 'lun'];
 
 function normDisk(n: XNode): void {
+  firstOnly(n, ['driver', 'source', 'target', 'serial', 'wwn', 'vendor', 'product', 'geometry', 'blockio',
+    'iotune', 'boot', 'alias', 'address']);
   const type = getAttr(n, 'type') ?? 'file';
   setAttr(n, 'type', type);
   const device = getAttr(n, 'device') ?? 'disk';
@@ -238,7 +251,11 @@ function normDisk(n: XNode): void {
   const srcPath = src ? (getAttr(src, 'file') ?? getAttr(src, 'dev') ?? getAttr(src, 'dir') ?? getAttr(src, 'name')
     ?? getAttr(src, 'volume')) : undefined;
   if (!target || !hasAttr(target, 'dev')) {
-    throw VirtError.report(ErrorCode.NO_TARGET, DOM, srcPath ?? null);
+    // VIR_ERR_NO_TARGET has no template in errors.ts; virErrorMsg's text.
+    throw new VirtError(ErrorCode.NO_TARGET,
+      srcPath !== undefined ? `missing target information for device ${srcPath}` : 'missing target information', DOM,
+      { str1: srcPath !== undefined ? 'missing target information for device %s' : 'missing target information',
+        str2: srcPath ?? null });
   }
   // An empty <source file=''/> is no source at all; removable media with no
   // source are stored as type 'file' (virStorageSourceIsEmpty).
@@ -300,6 +317,8 @@ const NET_TYPES = ['user', 'ethernet', 'vhostuser', 'server', 'client', 'mcast',
 const GENERATED_IFNAME_PREFIXES = ['vnet', 'macvtap', 'macvlan'];
 
 function normInterface(n: XNode): void {
+  firstOnly(n, ['mac', 'source', 'target', 'model', 'driver', 'link', 'mtu', 'boot', 'alias', 'address',
+    'virtualport', 'vlan', 'bandwidth', 'guest', 'backend', 'filterref', 'tune', 'teaming', 'coalesce']);
   const type = getAttr(n, 'type') ?? 'user';
   if (!NET_TYPES.includes(type)) {
     throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.XML,
@@ -333,8 +352,15 @@ function normInterface(n: XNode): void {
     if (!params) { params = node('parameters'); vport.children.push(params); }
     if (!hasAttr(params, 'interfaceid')) setAttr(params, 'interfaceid', randomUUID());
   }
-  if (src) canon(src, { attrs: ['network', 'portgroup', 'portid', 'bridge', 'dev', 'mode', 'type', 'path',
-    'address', 'port'] });
+  if (src) {
+    const order: Record<string, string[]> = {
+      vhostuser: ['type', 'path', 'mode'],
+      direct: ['dev', 'mode'],
+      network: ['network', 'portgroup', 'portid'],
+      bridge: ['bridge'],
+    };
+    canon(src, { attrs: order[type] ?? ['address', 'port', 'dev', 'bridge', 'network', 'type', 'path', 'mode'] });
+  }
   normInfo(n);
 }
 
@@ -443,8 +469,8 @@ function normGraphics(n: XNode): void {
     if (kids(n, 'listen').length === 0 && !hasAttr(n, 'socket')) {
       n.children.unshift(node('listen', [['type', 'address']]));
     }
-    canon(n, { attrs: ['type', 'socket', 'port', 'autoport', 'websocket', 'websocketGenerated', 'keymap',
-      'sharePolicy', 'passwd', 'passwdValidTo', 'connected', 'powerControl', 'listen'] });
+    canon(n, { attrs: ['type', 'socket', 'port', 'autoport', 'websocket', 'websocketGenerated', 'listen', 'keymap',
+      'sharePolicy', 'powerControl', 'passwd', 'passwdValidTo', 'connected'] });
   } else if (type === 'spice') {
     const port = parseInt(getAttr(n, 'port') ?? '0', 10);
     const tlsPort = parseInt(getAttr(n, 'tlsPort') ?? '0', 10);
@@ -460,9 +486,9 @@ function normGraphics(n: XNode): void {
     const ltype = getAttr(kids(n, 'listen')[0], 'type');
     if (ltype === 'address' || ltype === 'network') setAttr(n, 'autoport', autoport ? 'yes' : 'no');
     else { setAttr(n, 'autoport', undefined); setAttr(n, 'port', undefined); setAttr(n, 'tlsPort', undefined); }
-    canon(n, { attrs: ['type', 'port', 'tlsPort', 'autoport', 'listen', 'passwd', 'passwdValidTo', 'keymap',
-      'defaultMode', 'connected'], kids: ['listen', 'channel', 'image', 'jpeg', 'zlib', 'playback',
-      'streaming', 'clipboard', 'mouse', 'filetransfer', 'gl'] });
+    canon(n, { attrs: ['type', 'port', 'tlsPort', 'autoport', 'listen', 'keymap', 'defaultMode', 'passwd',
+      'passwdValidTo', 'connected'], kids: ['listen', 'channel', 'image', 'jpeg', 'zlib', 'playback',
+      'streaming', 'mouse', 'clipboard', 'filetransfer', 'gl'] });
   } else if (type === 'rdp') {
     const port = getAttr(n, 'port');
     if (port === undefined || port === '-1' || getAttr(n, 'autoport') === 'yes') {
@@ -641,16 +667,22 @@ export function parseDevices(devs: XNode | undefined, ctx: DeviceContext): Devic
   }
 
   const controllers: XNode[] = [];
+  const ctrlIndex = (c: XNode) => parseInt(getAttr(c, 'index') ?? '-1', 10);
   const addController = (c: XNode) => {
     // virDomainControllerInsertPreAlloced: after the last of its type,
-    // before a same-type controller with a higher index.
+    // before a same-type controller with a higher index; one without an
+    // index yet goes after the last of its type.
     const type = getAttr(c, 'type');
-    const idx = parseInt(getAttr(c, 'index') ?? '0', 10);
+    const idx = ctrlIndex(c);
     let insertAt = -1;
     for (let i = controllers.length - 1; i >= 0; i--) {
       const cur = controllers[i]!;
       if (getAttr(cur, 'type') !== type) continue;
-      if (parseInt(getAttr(cur, 'index') ?? '0', 10) > idx) insertAt = i;
+      if (idx === -1) {
+        insertAt = i + 1;
+        break;
+      }
+      if (ctrlIndex(cur) > idx) insertAt = i;
       else if (insertAt === -1) insertAt = i + 1;
     }
     if (insertAt < 0) controllers.push(c);
@@ -659,19 +691,19 @@ export function parseDevices(devs: XNode | undefined, ctx: DeviceContext): Devic
   for (const c of get('controller')) {
     normController(c);
     if (!hasAttr(c, 'type')) setAttr(c, 'type', 'ide');
-    if (!hasAttr(c, 'index')) {
-      const used = new Set(controllers.filter((x) => getAttr(x, 'type') === getAttr(c, 'type'))
-        .map((x) => getAttr(x, 'index')));
-      let i = 0;
-      while (used.has(String(i))) i++;
-      setAttr(c, 'index', i);
-    } else {
-      const idx = parseIntBase0(getAttr(c, 'index'));
-      setAttr(c, 'index', idx ?? 0);
-    }
-    canon(c, SPECS['controller']);
-    controllers.push(c);
+    const idx = parseIntBase0(getAttr(c, 'index'));
+    setAttr(c, 'index', idx ?? undefined);
+    addController(c);
   }
+  // Controllers without an index get the lowest free one of their type.
+  for (const c of controllers) {
+    if (hasAttr(c, 'index')) continue;
+    const used = new Set(controllers.filter((x) => getAttr(x, 'type') === getAttr(c, 'type')).map(ctrlIndex));
+    let i = 0;
+    while (used.has(i)) i++;
+    setAttr(c, 'index', i);
+  }
+  for (const c of controllers) canon(c, SPECS['controller']);
   const hasController = (type: string, idx: number) =>
     controllers.some((c) => getAttr(c, 'type') === type && getAttr(c, 'index') === String(idx));
   const maybeAddController = (type: string, idx: number) => {

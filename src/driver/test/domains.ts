@@ -30,6 +30,7 @@ import {
 
 const TEST = ErrorDomain.TEST;
 const DOM = ErrorDomain.DOMAIN;
+const SNAP = ErrorDomain.DOMAIN_SNAPSHOT;
 
 /** testConnectGetMaxVcpus. */
 const MAX_VCPUS = 32;
@@ -231,14 +232,17 @@ export class DomainStore {
     obj.hasManagedSave = false;
   }
 
-  /** testDomainShutdownState. */
+  /**
+   * testDomainShutdownState. Only virDomainObjRemoveTransientDef clears the
+   * id: a transient domain keeps it (and shows it in its stop event) until
+   * the caller drops the object.
+   */
   #shutdownState(obj: DomainObj, reason: number): void {
-    // virDomainObjRemoveTransientDef.
     if (obj.newDef) {
       obj.def = obj.newDef;
       obj.newDef = null;
+      obj.def.id = -1;
     }
-    obj.def.id = -1;
     obj.setState(St.SHUTOFF, reason);
   }
 
@@ -793,12 +797,12 @@ export class DomainStore {
     // virDomainSnapshotCheckCycles.
     if (def.parent !== undefined) {
       if (def.parent === def.name) {
-        throw VirtError.report(ErrorCode.INVALID_ARG, DOM, `cannot set snapshot ${def.name} as its own parent`);
+        throw VirtError.report(ErrorCode.INVALID_ARG, DOM, `cannot set moment ${def.name} as its own parent`);
       }
       const parent = list.find(def.parent);
       if (!parent) {
         throw VirtError.report(ErrorCode.INVALID_ARG, DOM,
-          `parent ${def.parent} for snapshot ${def.name} not found`);
+          `parent ${def.parent} for moment ${def.name} not found`);
       }
       for (let p: SnapshotObj | null = parent; p; p = p.parent) {
         if (p.def.name === def.name) {
@@ -809,21 +813,22 @@ export class DomainStore {
     }
     const other = list.find(def.name);
     if (def.dom && def.dom.uuid !== obj.def.uuid) {
-      throw VirtError.report(ErrorCode.INVALID_ARG, DOM, `definition for snapshot ${def.name} must use uuid ${obj.def.uuid}`);
+      throw VirtError.report(ErrorCode.INVALID_ARG, SNAP, `definition for snapshot ${def.name} must use uuid ${obj.def.uuid}`);
     }
     if (other) {
       const online = (s: number) => s === SnapshotState.RUNNING || s === SnapshotState.PAUSED;
       if (online(other.def.state) !== online(def.state)) {
-        throw VirtError.report(ErrorCode.INVALID_ARG, DOM,
+        throw VirtError.report(ErrorCode.INVALID_ARG, SNAP,
           `cannot change between online and offline snapshot state in snapshot ${def.name}`);
       }
       if ((other.def.state === SnapshotState.DISK_SNAPSHOT) !== (def.state === SnapshotState.DISK_SNAPSHOT)) {
-        throw VirtError.report(ErrorCode.INVALID_ARG, DOM,
+        throw VirtError.report(ErrorCode.INVALID_ARG, SNAP,
           `cannot change between disk only and full system in snapshot ${def.name}`);
       }
     }
     const dom = def.dom ?? other?.def.dom;
-    if (dom) {
+    if (!dom) throw VirtError.report(ErrorCode.INTERNAL_ERROR, SNAP, 'missing domain in snapshot');
+    {
       const external = def.state === SnapshotState.DISK_SNAPSHOT || def.memory === 'external'
         || def.disks.some((d) => d.snapshot === 'external');
       alignSnapshotDisks(def, dom, external ? 'external' : 'internal', true);
@@ -870,18 +875,12 @@ export class DomainStore {
       throw VirtError.report(ErrorCode.OPERATION_INVALID, TEST,
         'transient domain needs to request run or pause to revert to inactive snapshot');
     }
-    if (!(flags & SR.FORCE)) {
-      if (!sdef.dom) {
-        throw revertRisky(`snapshot '${sdef.name}' lacks domain '${obj.def.name}' rollback info`);
-      }
-      if (obj.isActive && !online && (flags & (SR.RUNNING | SR.PAUSED))) {
-        throw revertRisky('must respawn guest to start inactive snapshot');
-      }
+    // libvirt 9.0 refuses a snapshot without a domain even with FORCE, and
+    // has no "must respawn" check: FORCE changes nothing here.
+    if (!sdef.dom) {
+      throw revertRisky(`snapshot '${sdef.name}' lacks domain '${obj.def.name}' rollback info`);
     }
     obj.snapshots.current = null;
-    if (!sdef.dom) {
-      throw VirtError.report(ErrorCode.INTERNAL_ERROR, DOM, 'missing domain in snapshot');
-    }
     const config = copyDomainDef(sdef.dom);
     config.id = -1;
     const events: Array<[number, number]> = [];

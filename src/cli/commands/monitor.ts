@@ -1,0 +1,364 @@
+/**
+ * The "Domain Monitoring" group (tools/virsh-domain-monitor.c): list,
+ * dominfo, domstate.
+ */
+import type { Domain } from '../../api/index.js';
+import { ConnectListAllDomainsFlags as L, DomainState } from '../../api/constants.js';
+import { ErrorCode } from '../../errors.js';
+import { parseXml } from '../../util/xml.js';
+import type { CmdDef, CmdGroup, ParsedCommand } from '../command.js';
+import { formatFixed, padEnd, strcasecmp, Table } from '../format.js';
+import { freeAll, optDomain } from '../lookup.js';
+import { FAIL, type Shell } from '../shell.js';
+import { exclusive } from './domain.js';
+
+const STATES = ['no state', 'running', 'idle', 'paused', 'in shutdown', 'shut off', 'crashed', 'pmsuspended'];
+
+/** virshDomainStateToString. */
+export function stateToString(state: number): string {
+  return STATES[state] ?? 'no state';
+}
+
+const REASONS: Record<number, string[]> = {
+  [DomainState.NOSTATE]: ['unknown'],
+  [DomainState.RUNNING]: ['unknown', 'booted', 'migrated', 'restored', 'from snapshot', 'unpaused',
+    'migration canceled', 'save canceled', 'event wakeup', 'crashed', 'post-copy', 'post-copy failed'],
+  [DomainState.BLOCKED]: ['unknown'],
+  [DomainState.PAUSED]: ['unknown', 'user', 'migrating', 'saving', 'dumping', 'I/O error', 'watchdog',
+    'from snapshot', 'shutting down', 'creating snapshot', 'crashed', 'starting up', 'post-copy', 'post-copy failed'],
+  [DomainState.SHUTDOWN]: ['unknown', 'user'],
+  [DomainState.SHUTOFF]: ['unknown', 'shutdown', 'destroyed', 'crashed', 'migrated', 'saved', 'failed',
+    'from snapshot', 'daemon'],
+  [DomainState.CRASHED]: ['unknown', 'panicked'],
+  [DomainState.PMSUSPENDED]: ['unknown'],
+};
+
+/** virshDomainStateReasonToString. */
+function reasonToString(state: number, reason: number): string {
+  return REASONS[state]?.[reason] ?? 'unknown';
+}
+
+/**
+ * virshDomainState: the state (and reason) from virDomainGetState, falling
+ * back to virDomainGetInfo where that is unsupported. FAIL with the error
+ * kept.
+ */
+export async function domainState(ctl: Shell, dom: Domain): Promise<{ state: number; reason: number } | typeof FAIL> {
+  if (!ctl.useGetInfo) {
+    const st = await ctl.attempt(dom.getState(0));
+    if (st !== FAIL) return st;
+    if (ctl.lastErrorCode !== ErrorCode.NO_SUPPORT) return FAIL;
+    ctl.useGetInfo = true;
+  }
+  const info = await ctl.attempt(dom.getInfo());
+  if (info === FAIL) return FAIL;
+  return { state: info.state, reason: -1 };
+}
+
+function isInactiveId(id: number): boolean {
+  return id === -1 || id === 0xffffffff;
+}
+
+async function cmdDominfo(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
+  const r = await optDomain(ctl, cmd);
+  if (!r) return false;
+  using dom = r.dom;
+  let ret = true;
+  const line = (label: string, value: string) => ctl.print(`${padEnd(label, 15)} ${value}\n`);
+  const id = dom.getID();
+  line('Id:', isInactiveId(id) ? '-' : String(id));
+  line('Name:', dom.getName());
+  line('UUID:', dom.getUUIDString());
+  const ostype = await ctl.attempt(dom.getOSType());
+  if (ostype !== FAIL) line('OS Type:', ostype);
+  const info = await ctl.attempt(dom.getInfo());
+  if (info !== FAIL) {
+    line('State:', stateToString(info.state));
+    line('CPU(s):', String(info.nrVirtCpu));
+    if (info.cpuTime !== 0) line('CPU time:', `${formatFixed(info.cpuTime / 1e9, 1)}s`);
+    if (info.maxMem !== 0xffffffff) line('Max memory:', `${info.maxMem} KiB`);
+    else line('Max memory:', 'no limit');
+    line('Used memory:', `${info.memory} KiB`);
+  } else {
+    ret = false;
+  }
+  const persistent = await ctl.attempt(dom.isPersistent());
+  line('Persistent:', persistent === FAIL ? 'unknown' : persistent ? 'yes' : 'no');
+  const autostart = await ctl.attempt(dom.getAutostart());
+  if (autostart !== FAIL) line('Autostart:', autostart ? 'enable' : 'disable');
+  const saved = await ctl.attempt(dom.hasManagedSaveImage(0));
+  line('Managed save:', saved === FAIL ? 'unknown' : saved ? 'yes' : 'no');
+
+  const secmodel = await ctl.attempt(ctl.c.nodeGetSecurityModel());
+  if (secmodel === FAIL) {
+    if (ctl.lastErrorCode !== ErrorCode.NO_SUPPORT) return false;
+    ctl.resetError();
+  } else if (secmodel.model !== '') {
+    // Only an active security model has labels to show.
+    line('Security model:', secmodel.model);
+    line('Security DOI:', secmodel.doi);
+    const label = await ctl.attempt(dom.getSecurityLabel());
+    if (label === FAIL) return false;
+    if (label.label !== '') {
+      line('Security label:', `${label.label} (${label.enforcing ? 'enforcing' : 'permissive'})`);
+    }
+  }
+  const messages = await ctl.attempt(dom.getMessages(0));
+  if (messages !== FAIL) messages.forEach((m, i) => line(i === 0 ? 'Messages:' : '', m));
+  return ret;
+}
+
+async function cmdDomstate(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
+  const showReason = cmd.bool('reason');
+  const r = await optDomain(ctl, cmd);
+  if (!r) return false;
+  using dom = r.dom;
+  const st = await domainState(ctl, dom);
+  if (st === FAIL) return false;
+  if (showReason) ctl.print(`${stateToString(st.state)} (${reasonToString(st.state, st.reason)})\n`);
+  else ctl.print(`${stateToString(st.state)}\n`);
+  return true;
+}
+
+/** virshDomainSorter: running domains by id first, then the others by name. */
+function domainSorter(a: Domain, b: Domain): number {
+  const ia = a.getID();
+  const ib = b.getID();
+  const inA = isInactiveId(ia);
+  const inB = isInactiveId(ib);
+  if (inA && inB) return strcasecmp(a.getName(), b.getName());
+  if (!inA && !inB) return ia > ib ? 1 : ia < ib ? -1 : 0;
+  return inA ? 1 : -1;
+}
+
+const FILTERS_ACTIVE = L.ACTIVE | L.INACTIVE;
+const FILTERS_PERSISTENT = L.PERSISTENT | L.TRANSIENT;
+const FILTERS_STATE = L.RUNNING | L.PAUSED | L.SHUTOFF | L.OTHER;
+const FILTERS_MANAGEDSAVE = L.MANAGEDSAVE | L.NO_MANAGEDSAVE;
+const FILTERS_AUTOSTART = L.AUTOSTART | L.NO_AUTOSTART;
+const FILTERS_SNAPSHOT = L.HAS_SNAPSHOT | L.NO_SNAPSHOT;
+const FILTERS_CHECKPOINT = L.HAS_CHECKPOINT | L.NO_CHECKPOINT;
+
+/**
+ * virshDomainListCollect: virConnectListAllDomains, retried with only the
+ * active/inactive bits (and the other filters applied here) when the
+ * driver rejects the flags. Null after an error.
+ */
+async function collectDomains(ctl: Shell, flags: number): Promise<Domain[] | null> {
+  const all = await ctl.attempt(ctl.c.listAllDomains(flags));
+  if (all !== FAIL) return all.sort(domainSorter);
+  if (ctl.lastErrorCode === ErrorCode.INVALID_ARG) {
+    ctl.resetError();
+    const list = await ctl.attempt(ctl.c.listAllDomains(flags & FILTERS_ACTIVE));
+    if (list !== FAIL) {
+      const kept = await filterDomains(ctl, list, flags);
+      if (kept) return kept.sort(domainSorter);
+      return null;
+    }
+  }
+  ctl.error('Failed to list domains');
+  return null;
+}
+
+/** The filter simulation of virshDomainListCollect; frees what it drops. */
+async function filterDomains(ctl: Shell, list: Domain[], flags: number): Promise<Domain[] | null> {
+  const match = (f: number) => (flags & f) !== 0;
+  const kept: Domain[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const dom = list[i]!;
+    const fail = (msg: string) => {
+      ctl.error(msg);
+      freeAll(kept);
+      freeAll(list.slice(i));
+      return null;
+    };
+    let keep = true;
+    if (keep && match(FILTERS_PERSISTENT)) {
+      const p = await ctl.attempt(dom.isPersistent());
+      if (p === FAIL) return fail('Failed to get domain persistence info');
+      keep = (match(L.PERSISTENT) && p) || (match(L.TRANSIENT) && !p);
+    }
+    if (keep && match(FILTERS_STATE)) {
+      const st = await ctl.attempt(dom.getState(0));
+      if (st === FAIL) return fail('Failed to get domain state');
+      const s = st.state;
+      keep = (match(L.RUNNING) && s === DomainState.RUNNING) || (match(L.PAUSED) && s === DomainState.PAUSED)
+        || (match(L.SHUTOFF) && s === DomainState.SHUTOFF)
+        || (match(L.OTHER) && s !== DomainState.RUNNING && s !== DomainState.PAUSED && s !== DomainState.SHUTOFF);
+    }
+    if (keep && match(FILTERS_AUTOSTART)) {
+      const a = await ctl.attempt(dom.getAutostart());
+      if (a === FAIL) return fail('Failed to get domain autostart state');
+      keep = (match(L.AUTOSTART) && a) || (match(L.NO_AUTOSTART) && !a);
+    }
+    if (keep && match(FILTERS_MANAGEDSAVE)) {
+      const m = await ctl.attempt(dom.hasManagedSaveImage(0));
+      if (m === FAIL) return fail('Failed to check for managed save image');
+      keep = (match(L.MANAGEDSAVE) && m) || (match(L.NO_MANAGEDSAVE) && !m);
+    }
+    if (keep && match(FILTERS_SNAPSHOT)) {
+      const n = await ctl.attempt(dom.snapshotNum(0));
+      if (n === FAIL) return fail('Failed to get snapshot count');
+      keep = (match(L.HAS_SNAPSHOT) && n > 0) || (match(L.NO_SNAPSHOT) && n === 0);
+    }
+    if (keep && match(FILTERS_CHECKPOINT)) {
+      // No checkpoint API: virDomainListAllCheckpoints fails as unsupported.
+      return fail('Failed to get checkpoint count');
+    }
+    if (keep) kept.push(dom);
+    else dom.free();
+  }
+  return kept;
+}
+
+/** virshGetDomainDescription(title): the <title> of the domain XML, or "". */
+async function domainTitle(ctl: Shell, dom: Domain): Promise<string | null> {
+  const xml = await ctl.attempt(dom.getXMLDesc(0));
+  if (xml === FAIL) {
+    ctl.error('Failed to get domain description xml');
+    return null;
+  }
+  try {
+    const root = parseXml(xml, '(domain_definition)');
+    const title = root.children.find((c) => c.name === 'title');
+    return title ? textOf(title) : '';
+  } catch (e) {
+    ctl.saveError(e);
+    ctl.error('Failed to parse domain description xml');
+    return null;
+  }
+}
+
+function textOf(e: { text: string; children: readonly { text: string; children: readonly unknown[] }[] }): string {
+  let s = e.text;
+  for (const c of e.children) s += textOf(c as typeof e);
+  return s;
+}
+
+async function cmdList(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
+  const managed = cmd.bool('managed-save');
+  const optTitle = cmd.bool('title');
+  let optTable = cmd.bool('table');
+  const optUUID = cmd.bool('uuid');
+  const optName = cmd.bool('name');
+  const optID = cmd.bool('id');
+  let flags: number = L.ACTIVE;
+  if (cmd.bool('inactive') || cmd.bool('state-shutoff')) flags = L.INACTIVE;
+  if (cmd.bool('all')) flags = L.INACTIVE | L.ACTIVE;
+  const filters: [string, number][] = [
+    ['persistent', L.PERSISTENT], ['transient', L.TRANSIENT],
+    ['with-managed-save', L.MANAGEDSAVE], ['without-managed-save', L.NO_MANAGEDSAVE],
+    ['autostart', L.AUTOSTART], ['no-autostart', L.NO_AUTOSTART],
+    ['with-snapshot', L.HAS_SNAPSHOT], ['without-snapshot', L.NO_SNAPSHOT],
+    ['with-checkpoint', L.HAS_CHECKPOINT], ['without-checkpoint', L.NO_CHECKPOINT],
+    ['state-running', L.RUNNING], ['state-paused', L.PAUSED], ['state-shutoff', L.SHUTOFF], ['state-other', L.OTHER],
+  ];
+  for (const [name, flag] of filters) if (cmd.bool(name)) flags |= flag;
+  if (!exclusive(ctl, 'table', optTable, 'name', optName)) return false;
+  if (!exclusive(ctl, 'table', optTable, 'uuid', optUUID)) return false;
+  if (!exclusive(ctl, 'table', optTable, 'id', optID)) return false;
+  if (!optUUID && !optName && !optID) optTable = true;
+
+  const list = await collectDomains(ctl, flags);
+  if (!list) return false;
+  try {
+    const table = optTable ? (optTitle ? new Table('Id', 'Name', 'State', 'Title') : new Table('Id', 'Name', 'State')) : null;
+    for (const dom of list) {
+      const id = dom.getID();
+      const idBuf = isInactiveId(id) ? '-' : String(id);
+      if (table) {
+        const st = await domainState(ctl, dom);
+        // The domain may have gone away meanwhile.
+        if (st === FAIL) continue;
+        let state = stateToString(st.state);
+        if (managed && st.state === DomainState.SHUTOFF) {
+          const m = await ctl.attempt(dom.hasManagedSaveImage(0));
+          if (m !== FAIL && m) state = 'saved';
+        }
+        if (optTitle) {
+          const title = await domainTitle(ctl, dom);
+          if (title === null) return false;
+          table.add(idBuf, dom.getName(), state, title);
+        } else {
+          table.add(idBuf, dom.getName(), state);
+        }
+        continue;
+      }
+      let sep = '';
+      if (optUUID) {
+        ctl.print(dom.getUUIDString());
+        sep = ' ';
+      }
+      if (optID) {
+        // IDs only: inactive domains have none to show.
+        if (isInactiveId(id) && !optUUID && !optName) continue;
+        ctl.print(`${sep}${idBuf}`);
+        sep = ' ';
+      }
+      if (optName) {
+        ctl.print(`${sep}${dom.getName()}`);
+        sep = ' ';
+      }
+      ctl.print('\n');
+    }
+    if (table) ctl.print(table.render(!ctl.quiet, ctl.io.env));
+    return true;
+  } finally {
+    freeAll(list);
+  }
+}
+
+/** The "Domain Monitoring" commands, in virsh's order. */
+export const monitorCommands: CmdDef[] = [
+  {
+    name: 'dominfo',
+    help: 'domain information',
+    desc: 'Returns basic information about the domain.',
+    options: [
+      { name: 'domain', type: 'data', help: 'domain name, id or uuid', required: true },
+    ],
+    run: cmdDominfo,
+  },
+  {
+    name: 'domstate',
+    help: 'domain state',
+    desc: 'Returns state about a domain.',
+    options: [
+      { name: 'domain', type: 'data', help: 'domain name, id or uuid', required: true },
+      { name: 'reason', type: 'bool', help: 'also print reason for the state' },
+    ],
+    run: cmdDomstate,
+  },
+  {
+    name: 'list',
+    help: 'list domains',
+    desc: 'Returns list of domains.',
+    options: [
+      { name: 'inactive', type: 'bool', help: 'list inactive domains' },
+      { name: 'all', type: 'bool', help: 'list inactive & active domains' },
+      { name: 'transient', type: 'bool', help: 'list transient domains' },
+      { name: 'persistent', type: 'bool', help: 'list persistent domains' },
+      { name: 'with-snapshot', type: 'bool', help: 'list domains with existing snapshot' },
+      { name: 'without-snapshot', type: 'bool', help: 'list domains without a snapshot' },
+      { name: 'with-checkpoint', type: 'bool', help: 'list domains with existing checkpoint' },
+      { name: 'without-checkpoint', type: 'bool', help: 'list domains without a checkpoint' },
+      { name: 'state-running', type: 'bool', help: 'list domains in running state' },
+      { name: 'state-paused', type: 'bool', help: 'list domains in paused state' },
+      { name: 'state-shutoff', type: 'bool', help: 'list domains in shutoff state' },
+      { name: 'state-other', type: 'bool', help: 'list domains in other states' },
+      { name: 'autostart', type: 'bool', help: 'list domains with autostart enabled' },
+      { name: 'no-autostart', type: 'bool', help: 'list domains with autostart disabled' },
+      { name: 'with-managed-save', type: 'bool', help: 'list domains with managed save state' },
+      { name: 'without-managed-save', type: 'bool', help: 'list domains without managed save' },
+      { name: 'uuid', type: 'bool', help: 'list uuid\'s only' },
+      { name: 'name', type: 'bool', help: 'list domain names only' },
+      { name: 'id', type: 'bool', help: 'list domain IDs only' },
+      { name: 'table', type: 'bool', help: 'list table (default)' },
+      { name: 'managed-save', type: 'bool', help: 'mark inactive domains with managed save state' },
+      { name: 'title', type: 'bool', help: 'show domain title' },
+    ],
+    run: cmdList,
+  },
+];
+
+export const monitorGroup: CmdGroup = { name: 'Domain Monitoring', keyword: 'monitor', commands: monitorCommands };

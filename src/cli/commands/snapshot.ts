@@ -1,0 +1,516 @@
+/**
+ * The "Snapshot" group (tools/virsh-snapshot.c).
+ */
+import type { Domain, DomainSnapshot } from '../../api/index.js';
+import { ErrorCode } from '../../errors.js';
+import { parseXml, type XmlElement } from '../../util/xml.js';
+import type { CmdDef, CmdGroup, ParsedCommand } from '../command.js';
+import { escapeXml, strcasecmp, Table, treeLines, XmlBuffer } from '../format.js';
+import { freeAll, optDomain } from '../lookup.js';
+import { FAIL, type Shell } from '../shell.js';
+import { dumpXML } from '../util.js';
+import { exclusive, stringToArray } from './domain.js';
+
+/** virDomainSnapshotCreateFlags. */
+const Create = {
+  REDEFINE: 1, CURRENT: 2, NO_METADATA: 4, HALT: 8, DISK_ONLY: 16, REUSE_EXT: 32, QUIESCE: 64, ATOMIC: 128,
+  LIVE: 256, VALIDATE: 512,
+} as const;
+/** virDomainSnapshotListFlags. */
+const List = {
+  ROOTS: 1, DESCENDANTS: 1, METADATA: 2, LEAVES: 4, NO_LEAVES: 8, NO_METADATA: 16, INACTIVE: 32, ACTIVE: 64,
+  DISK_ONLY: 128, INTERNAL: 256, EXTERNAL: 512, TOPOLOGICAL: 1024,
+} as const;
+const FILTERS_STATUS = List.INACTIVE | List.ACTIVE | List.DISK_ONLY;
+const FILTERS_LOCATION = List.INTERNAL | List.EXTERNAL;
+/** virDomainSnapshotDeleteFlags. */
+const Delete = { CHILDREN: 1, METADATA_ONLY: 2, CHILDREN_ONLY: 4 } as const;
+/** VIR_DOMAIN_XML_SECURE. */
+const XML_SECURE = 1;
+
+/** The snapshot-create helper virshSnapshotCreate (snapshot-create-as has no source file). */
+async function snapshotCreate(ctl: Shell, dom: Domain, buffer: string, flags: number): Promise<boolean> {
+  let snap = await ctl.attempt(dom.snapshotCreateXML(buffer, flags));
+  // --validate not understood: try again without it.
+  if (snap === FAIL && ctl.lastErrorCode === ErrorCode.NO_SUPPORT) {
+    flags &= ~Create.VALIDATE;
+    snap = await ctl.attempt(dom.snapshotCreateXML(buffer, flags));
+  }
+  let halt = false;
+  // Emulate --halt on servers that reject it.
+  if (snap === FAIL && ctl.lastErrorCode === ErrorCode.INVALID_ARG && (flags & Create.HALT)) {
+    ctl.resetError();
+    const persistent = await ctl.attempt(dom.isPersistent());
+    if (persistent === FAIL) {
+      ctl.reportError();
+      return false;
+    }
+    if (!persistent) {
+      ctl.error('cannot halt after snapshot of transient domain');
+      return false;
+    }
+    if (await ctl.attempt(dom.isActive()) === true) halt = true;
+    flags &= ~Create.HALT;
+    snap = await ctl.attempt(dom.snapshotCreateXML(buffer, flags));
+  }
+  if (snap === FAIL) return false;
+  using s = snap;
+  if (halt && await ctl.attempt(dom.destroy()) === FAIL) {
+    ctl.reportError();
+    return false;
+  }
+  ctl.printExtra(`Domain snapshot ${s.getName()} created`);
+  return true;
+}
+
+/** virshParseSnapshotMemspec. */
+function memspec(ctl: Shell, buf: XmlBuffer, str: string): boolean {
+  let snapshot: string | null = null;
+  let file: string | null = null;
+  for (const item of stringToArray(str)) {
+    if (snapshot === null && item.startsWith('snapshot=')) snapshot = item.slice('snapshot='.length);
+    else if (file === null && item.startsWith('file=')) file = item.slice('file='.length);
+    else if (file === null && item.startsWith('/')) file = item;
+    else {
+      ctl.error(`unable to parse memspec: ${str}`);
+      return false;
+    }
+  }
+  let s = '<memory';
+  if (snapshot !== null) s += ` snapshot='${escapeXml(snapshot)}'`;
+  if (file !== null) s += ` file='${escapeXml(file)}'`;
+  buf.add(`${s}/>\n`);
+  return true;
+}
+
+/** virshParseSnapshotDiskspec. */
+function diskspec(ctl: Shell, buf: XmlBuffer, str: string): boolean {
+  const fail = () => {
+    ctl.error(`unable to parse diskspec: ${str}`);
+    return false;
+  };
+  const array = stringToArray(str);
+  const name = array[0]!;
+  let snapshot: string | null = null;
+  let driver: string | null = null;
+  let stype: string | null = null;
+  let file: string | null = null;
+  for (const item of array.slice(1)) {
+    if (snapshot === null && item.startsWith('snapshot=')) snapshot = item.slice(9);
+    else if (driver === null && item.startsWith('driver=')) driver = item.slice(7);
+    else if (stype === null && item.startsWith('stype=')) stype = item.slice(6);
+    else if (file === null && item.startsWith('file=')) file = item.slice(5);
+    else return fail();
+  }
+  let s = `<disk name='${escapeXml(name)}'`;
+  if (snapshot !== null) s += ` snapshot='${snapshot}'`;
+  let isFile = true;
+  if (stype !== null) {
+    if (stype === 'block') {
+      isFile = false;
+    } else if (stype !== 'file') {
+      ctl.error(`Unknown storage type: '${stype}'`);
+      return fail();
+    }
+    s += ` type='${stype}'`;
+  }
+  if (driver !== null || file !== null) {
+    buf.add(`${s}>\n`).indent(2);
+    if (driver !== null) buf.add(`<driver type='${driver}'/>\n`);
+    if (file !== null) buf.add(isFile ? `<source file='${escapeXml(file)}'/>\n` : `<source dev='${escapeXml(file)}'/>\n`);
+    buf.indent(-2).add('</disk>\n');
+  } else {
+    buf.add(`${s}/>\n`);
+  }
+  return true;
+}
+
+async function cmdSnapshotCreateAs(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
+  let flags = 0;
+  const bits: [string, number][] = [['no-metadata', Create.NO_METADATA], ['halt', Create.HALT],
+    ['disk-only', Create.DISK_ONLY], ['reuse-external', Create.REUSE_EXT], ['quiesce', Create.QUIESCE],
+    ['atomic', Create.ATOMIC], ['live', Create.LIVE], ['validate', Create.VALIDATE]];
+  for (const [n, b] of bits) if (cmd.bool(n)) flags |= b;
+  const r = await optDomain(ctl, cmd);
+  if (!r) return false;
+  using dom = r.dom;
+  const name = cmd.string(ctl, 'name');
+  if (name === null) return false;
+  const desc = cmd.string(ctl, 'description');
+  if (desc === null) return false;
+  const buf = new XmlBuffer();
+  buf.add('<domainsnapshot>\n').indent(2);
+  if (name !== undefined) buf.add(`<name>${escapeXml(name)}</name>\n`);
+  if (desc !== undefined) buf.add(`<description>${escapeXml(desc)}</description>\n`);
+  const mem = cmd.string(ctl, 'memspec');
+  if (mem === null) return false;
+  if (mem !== undefined && !memspec(ctl, buf, mem)) return false;
+  if (cmd.bool('diskspec')) {
+    buf.add('<disks>\n').indent(2);
+    for (const spec of cmd.argv()) if (!diskspec(ctl, buf, spec)) return false;
+    buf.indent(-2).add('</disks>\n');
+  }
+  buf.indent(-2).add('</domainsnapshot>\n');
+  const xml = buf.toString();
+  if (cmd.bool('print-xml')) {
+    ctl.print(`${xml}\n`);
+    return true;
+  }
+  return snapshotCreate(ctl, dom, xml, flags);
+}
+
+/** virshLookupSnapshot: `--<arg> name` or `--current`. Null after an error (reported). */
+async function lookupSnapshot(ctl: Shell, cmd: ParsedCommand, arg: string, dom: Domain):
+  Promise<{ snap: DomainSnapshot; name: string } | null> {
+  const current = cmd.bool('current');
+  const snapname = cmd.string(ctl, arg);
+  if (snapname === null) return null;
+  if (current && snapname !== undefined) {
+    ctl.error(`--${arg} and --current are mutually exclusive`);
+    return null;
+  }
+  let snap: DomainSnapshot | typeof FAIL;
+  if (snapname !== undefined) {
+    snap = await ctl.attempt(dom.snapshotLookupByName(snapname, 0));
+  } else if (current) {
+    snap = await ctl.attempt(dom.snapshotCurrent(0));
+  } else {
+    ctl.error(`--${arg} or --current is required`);
+    return null;
+  }
+  if (snap === FAIL) {
+    ctl.reportError();
+    return null;
+  }
+  return { snap, name: snap.getName() };
+}
+
+async function cmdSnapshotDelete(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
+  const r = await optDomain(ctl, cmd);
+  if (!r) return false;
+  using dom = r.dom;
+  const found = await lookupSnapshot(ctl, cmd, 'snapshotname', dom);
+  if (!found) return false;
+  using snap = found.snap;
+  let flags = 0;
+  if (cmd.bool('children')) flags |= Delete.CHILDREN;
+  if (cmd.bool('children-only')) flags |= Delete.CHILDREN_ONLY;
+  if (cmd.bool('metadata')) flags |= Delete.METADATA_ONLY;
+  if (await ctl.attempt(snap.delete(flags)) === FAIL) {
+    ctl.error(`Failed to delete snapshot ${found.name}`);
+    return false;
+  }
+  ctl.printExtra(flags & Delete.CHILDREN_ONLY ? `Domain snapshot ${found.name} children deleted\n`
+    : `Domain snapshot ${found.name} deleted\n`);
+  return true;
+}
+
+async function cmdSnapshotDumpxml(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
+  const flags = cmd.bool('security-info') ? XML_SECURE : 0;
+  const name = cmd.string(ctl, 'snapshotname');
+  if (name == null) return false;
+  const r = await optDomain(ctl, cmd);
+  if (!r) return false;
+  using dom = r.dom;
+  const snap = await ctl.attempt(dom.snapshotLookupByName(name, 0));
+  if (snap === FAIL) return false;
+  using s = snap;
+  const xpath = cmd.stringQuiet('xpath');
+  if (xpath.rc < 0) return false;
+  const xml = await ctl.attempt(s.getXMLDesc(flags));
+  if (xml === FAIL) return false;
+  return dumpXML(ctl, xml, xpath.rc === 1 ? xpath.value : undefined);
+}
+
+/** The text of the element at a child path, or null (virXPathString gives NULL for ""). */
+function xpathString(root: XmlElement, path: string[]): string | null {
+  let cur: XmlElement | undefined = root;
+  for (const name of path) cur = cur?.children.find((c) => c.name === name);
+  if (!cur) return null;
+  const text = allText(cur);
+  return text === '' ? null : text;
+}
+
+function allText(e: XmlElement): string {
+  return e.text + e.children.map(allText).join('');
+}
+
+function parseSnapshotXml(ctl: Shell, xml: string): XmlElement | null {
+  try {
+    const root = parseXml(xml, '(domain_snapshot)');
+    return root.name === 'domainsnapshot' ? root : null;
+  } catch (e) {
+    ctl.saveError(e);
+    return null;
+  }
+}
+
+/** virshGetSnapshotParent: the parent's name, null for a root; FAIL after reporting. */
+async function snapshotParent(ctl: Shell, snap: DomainSnapshot): Promise<string | null | typeof FAIL> {
+  const parent = await ctl.attempt(snap.getParent(0));
+  if (parent !== FAIL) {
+    const name = parent.getName();
+    parent.free();
+    ctl.resetError();
+    return name;
+  }
+  if (ctl.lastErrorCode === ErrorCode.NO_DOMAIN_SNAPSHOT) {
+    ctl.resetError();
+    return null;
+  }
+  // The API failed otherwise: scrape the XML instead.
+  const xml = await ctl.attempt(snap.getXMLDesc(0));
+  const root = xml === FAIL ? null : parseSnapshotXml(ctl, xml);
+  if (!root) {
+    ctl.reportError();
+    ctl.error('unable to determine if snapshot has parent');
+    return FAIL;
+  }
+  ctl.resetError();
+  return xpathString(root, ['parent', 'name']);
+}
+
+/** virshSnapshotFilter: the status/location filters done from the snapshot XML. */
+async function snapshotFilter(ctl: Shell, snap: DomainSnapshot, flags: number): Promise<number> {
+  const xml = await ctl.attempt(snap.getXMLDesc(0));
+  if (xml === FAIL) return -1;
+  const root = parseSnapshotXml(ctl, xml);
+  if (!root) return -1;
+  const state = xpathString(root, ['state']);
+  if (state === null) {
+    ctl.error('unable to perform snapshot filtering');
+    return -1;
+  }
+  if (state === 'disk-snapshot') return (flags & List.DISK_ONLY) && (flags & List.EXTERNAL) ? 1 : 0;
+  if (!(flags & List.INTERNAL)) return 0;
+  if (state === 'shutoff') return flags & List.INACTIVE ? 1 : 0;
+  return flags & List.ACTIVE ? 1 : 0;
+}
+
+interface SnapEntry { snap: DomainSnapshot; parent: string | null }
+
+/** virshSnapshotListCollect, with the listing APIs of libvirt 1.0.1 and later. */
+async function collectSnapshots(ctl: Shell, dom: Domain, from: DomainSnapshot | null, origFlags: number,
+  tree: boolean): Promise<SnapEntry[] | null> {
+  let flags = origFlags;
+  let filterFallback = false;
+  const list = () => (from ? from.listAllChildren(flags) : dom.listAllSnapshots(flags));
+  let snaps = await ctl.attempt(list());
+  if (snaps === FAIL && ctl.lastErrorCode === ErrorCode.INVALID_ARG && (flags & (FILTERS_STATUS | FILTERS_LOCATION))) {
+    flags &= ~(FILTERS_STATUS | FILTERS_LOCATION);
+    ctl.resetError();
+    filterFallback = true;
+    snaps = await ctl.attempt(list());
+  }
+  if (snaps === FAIL) return null;
+  const entries: SnapEntry[] = snaps.map((snap) => ({ snap, parent: null }));
+  const release = () => entries.forEach((e) => e.snap.free());
+  if (tree) {
+    for (const e of entries) {
+      const p = await snapshotParent(ctl, e.snap);
+      if (p === FAIL) {
+        release();
+        return null;
+      }
+      e.parent = p;
+    }
+    if (from) entries.push({ snap: dom.wrapSnapshot(from.ref), parent: null });
+  }
+  let kept = entries;
+  if (filterFallback) {
+    kept = [];
+    const all = origFlags | FILTERS_STATUS | FILTERS_LOCATION;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      const m = await snapshotFilter(ctl, e.snap, all);
+      if (m < 0) {
+        freeAll(kept.map((k) => k.snap));
+        freeAll(entries.slice(i).map((k) => k.snap));
+        return null;
+      }
+      if (m) kept.push(e);
+      else e.snap.free();
+    }
+  }
+  if (!(origFlags & List.TOPOLOGICAL)) kept.sort((a, b) => strcasecmp(a.snap.getName(), b.snap.getName()));
+  return kept;
+}
+
+/** g_date_time_format(local, "%Y-%m-%d %H:%M:%S %z"). */
+function localTime(seconds: number): string {
+  const d = new Date(seconds * 1000);
+  const p2 = (n: number) => String(n).padStart(2, '0');
+  const off = -d.getTimezoneOffset();
+  const sign = off < 0 ? '-' : '+';
+  const abs = Math.abs(off);
+  return `${d.getFullYear()}-${p2(d.getMonth() + 1)}-${p2(d.getDate())} `
+    + `${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())} ${sign}${p2(Math.floor(abs / 60))}${p2(abs % 60)}`;
+}
+
+async function cmdSnapshotList(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
+  const tree = cmd.bool('tree');
+  const name = cmd.bool('name');
+  const from = cmd.bool('from');
+  const parent = cmd.bool('parent');
+  const roots = cmd.bool('roots');
+  const current = cmd.bool('current');
+  if (!exclusive(ctl, 'tree', tree, 'name', name)) return false;
+  if (!exclusive(ctl, 'parent', parent, 'roots', roots)) return false;
+  if (!exclusive(ctl, 'parent', parent, 'tree', tree)) return false;
+  if (!exclusive(ctl, 'roots', roots, 'tree', tree)) return false;
+  if (!exclusive(ctl, 'roots', roots, 'from', from)) return false;
+  if (!exclusive(ctl, 'roots', roots, 'current', current)) return false;
+  let flags = 0;
+  const filters: [string, number][] = [['leaves', List.LEAVES], ['no-leaves', List.NO_LEAVES],
+    ['inactive', List.INACTIVE], ['active', List.ACTIVE], ['disk-only', List.DISK_ONLY],
+    ['internal', List.INTERNAL], ['external', List.EXTERNAL]];
+  for (const [opt, flag] of filters) {
+    if (!cmd.bool(opt)) continue;
+    if (tree) {
+      ctl.error(`--${opt} and --tree are mutually exclusive`);
+      return false;
+    }
+    flags |= flag;
+  }
+  if (cmd.bool('topological')) flags |= List.TOPOLOGICAL;
+  if (roots) flags |= List.ROOTS;
+  if (cmd.bool('metadata')) flags |= List.METADATA;
+  if (cmd.bool('no-metadata')) flags |= List.NO_METADATA;
+  if (cmd.bool('descendants')) {
+    if (!from && !current) {
+      ctl.error('--descendants requires either --from or --current');
+      return false;
+    }
+    flags |= List.DESCENDANTS;
+  }
+  const r = await optDomain(ctl, cmd);
+  if (!r) return false;
+  using dom = r.dom;
+  let start: DomainSnapshot | null = null;
+  if (from || current) {
+    const found = await lookupSnapshot(ctl, cmd, 'from', dom);
+    if (!found) return false;
+    start = found.snap;
+  }
+  try {
+    const list = await collectSnapshots(ctl, dom, start, flags, tree);
+    if (!list) return false;
+    try {
+      if (tree) {
+        const names = list.map((e) => e.snap.getName());
+        const parents = list.map((e) => e.parent);
+        for (let i = 0; i < list.length; i++) if (parents[i] === null) ctl.print(treeLines(names, parents, i));
+        return true;
+      }
+      const table = name ? null
+        : parent ? new Table('Name', 'Creation Time', 'State', 'Parent') : new Table('Name', 'Creation Time', 'State');
+      for (const { snap } of list) {
+        const snapName = snap.getName();
+        if (name) {
+          ctl.print(`${snapName}\n`);
+          continue;
+        }
+        const xml = await ctl.attempt(snap.getXMLDesc(0));
+        if (xml === FAIL) continue;
+        const root = parseSnapshotXml(ctl, xml);
+        if (!root) continue;
+        const parentSnap = parent ? xpathString(root, ['parent', 'name']) : null;
+        const state = xpathString(root, ['state']);
+        if (state === null) continue;
+        const created = xpathString(root, ['creationTime']);
+        if (created === null || !/^[ \t\n\v\f\r]*[+-]?\d+$/.test(created)) continue;
+        const when = localTime(Number(created));
+        if (parent) table!.add(snapName, when, state, parentSnap ?? '');
+        else table!.add(snapName, when, state);
+      }
+      if (table) ctl.print(table.render(!ctl.quiet, ctl.io.env));
+      return true;
+    } finally {
+      freeAll(list.map((e) => e.snap));
+    }
+  } finally {
+    start?.free();
+  }
+}
+
+
+/** The "Snapshot" commands, in virsh's order. */
+export const snapshotCommands: CmdDef[] = [
+  {
+    name: 'snapshot-create-as',
+    help: 'Create a snapshot from a set of args',
+    desc: 'Create a snapshot (disk and RAM) from arguments',
+    options: [
+      { name: 'domain', type: 'data', help: 'domain name, id or uuid', required: true },
+      { name: 'name', type: 'string', help: 'name of snapshot' },
+      { name: 'description', type: 'string', help: 'description of snapshot' },
+      { name: 'print-xml', type: 'bool', help: 'print XML document rather than create' },
+      { name: 'no-metadata', type: 'bool', help: 'take snapshot but create no metadata' },
+      { name: 'halt', type: 'bool', help: 'halt domain after snapshot is created' },
+      { name: 'disk-only', type: 'bool', help: 'capture disk state but not vm state' },
+      { name: 'reuse-external', type: 'bool', help: 'reuse any existing external files' },
+      { name: 'quiesce', type: 'bool', help: 'quiesce guest\'s file systems' },
+      { name: 'atomic', type: 'bool', help: 'require atomic operation' },
+      { name: 'live', type: 'bool', help: 'take a live snapshot' },
+      { name: 'validate', type: 'bool', help: 'validate the XML against the schema' },
+      { name: 'memspec', type: 'string', help: 'memory attributes: [file=]name[,snapshot=type]', reqOpt: true },
+      { name: 'diskspec', type: 'argv', help: 'disk attributes: disk[,snapshot=type][,driver=type][,stype=type][,file=name]' },
+    ],
+    run: cmdSnapshotCreateAs,
+  },
+  {
+    name: 'snapshot-delete',
+    help: 'Delete a domain snapshot',
+    desc: 'Snapshot Delete',
+    options: [
+      { name: 'domain', type: 'data', help: 'domain name, id or uuid', required: true },
+      { name: 'snapshotname', type: 'string', help: 'snapshot name' },
+      { name: 'current', type: 'bool', help: 'delete current snapshot' },
+      { name: 'children', type: 'bool', help: 'delete snapshot and all children' },
+      { name: 'children-only', type: 'bool', help: 'delete children but not snapshot' },
+      { name: 'metadata', type: 'bool', help: 'delete only libvirt metadata, leaving snapshot contents behind' },
+    ],
+    run: cmdSnapshotDelete,
+  },
+  {
+    name: 'snapshot-dumpxml',
+    help: 'Dump XML for a domain snapshot',
+    desc: 'Snapshot Dump XML',
+    options: [
+      { name: 'domain', type: 'data', help: 'domain name, id or uuid', required: true },
+      { name: 'snapshotname', type: 'data', help: 'snapshot name', required: true },
+      { name: 'security-info', type: 'bool', help: 'include security sensitive information in XML dump' },
+      { name: 'xpath', type: 'string', help: 'xpath expression to filter the XML document', reqOpt: true },
+      { name: 'wrap', type: 'bool', help: 'wrap xpath results in an common root element' },
+    ],
+    run: cmdSnapshotDumpxml,
+  },
+  {
+    name: 'snapshot-list',
+    help: 'List snapshots for a domain',
+    desc: 'Snapshot List',
+    options: [
+      { name: 'domain', type: 'data', help: 'domain name, id or uuid', required: true },
+      { name: 'parent', type: 'bool', help: 'add a column showing parent snapshot' },
+      { name: 'roots', type: 'bool', help: 'list only snapshots without parents' },
+      { name: 'leaves', type: 'bool', help: 'list only snapshots without children' },
+      { name: 'no-leaves', type: 'bool', help: 'list only snapshots that are not leaves (with children)' },
+      { name: 'metadata', type: 'bool', help: 'list only snapshots that have metadata that would prevent undefine' },
+      { name: 'no-metadata', type: 'bool', help: 'list only snapshots that have no metadata managed by libvirt' },
+      { name: 'inactive', type: 'bool', help: 'filter by snapshots taken while inactive' },
+      { name: 'active', type: 'bool', help: 'filter by snapshots taken while active (full system snapshots)' },
+      { name: 'disk-only', type: 'bool', help: 'filter by disk-only snapshots' },
+      { name: 'internal', type: 'bool', help: 'filter by internal snapshots' },
+      { name: 'external', type: 'bool', help: 'filter by external snapshots' },
+      { name: 'tree', type: 'bool', help: 'list snapshots in a tree' },
+      { name: 'from', type: 'string', help: 'limit list to children of given snapshot' },
+      { name: 'current', type: 'bool', help: 'limit list to children of current snapshot' },
+      { name: 'descendants', type: 'bool', help: 'with --from, list all descendants' },
+      { name: 'name', type: 'bool', help: 'list snapshot names only' },
+      { name: 'topological', type: 'bool', help: 'sort list topologically rather than by name' },
+    ],
+    run: cmdSnapshotList,
+  },
+];
+
+export const snapshotGroup: CmdGroup = { name: 'Snapshot', keyword: 'snapshot', commands: snapshotCommands };
