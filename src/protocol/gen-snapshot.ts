@@ -10,6 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { keepalive } from './keepalive.js';
 import type { ProgramInfo } from './program.js';
+import { lxc, qemu } from './qemu.js';
 import { remote } from './remote.js';
 import { formatSnapshot, programSnapshot } from './snapshot.js';
 
@@ -17,6 +18,8 @@ import { formatSnapshot, programSnapshot } from './snapshot.js';
 export const SNAPSHOTS: ReadonlyArray<readonly [string, ProgramInfo]> = [
   ['test/fixtures/wire/remote-table.snapshot.json', remote],
   ['test/fixtures/wire/keepalive-table.snapshot.json', keepalive],
+  ['test/fixtures/wire/qemu-table.snapshot.json', qemu],
+  ['test/fixtures/wire/lxc-table.snapshot.json', lxc],
 ];
 
 /** The repository root, from this module's location (src/protocol or dist/src/protocol). */

@@ -48,8 +48,8 @@ export interface ProcOptions<WA, WR, CA, CR> {
   stream?: StreamDirection;
   /** STREAM_HOLE packets are allowed when the procedure's sparse flag is set. */
   sparse?: boolean;
-  /** File descriptors travel with the call (`out`) or the reply (`in`) (§16). */
-  fds?: 'in' | 'out';
+  /** File descriptors travel with the call (`out`), the reply (`in`) or both (§16). */
+  fds?: 'in' | 'out' | 'both';
   /** `@priority: high`: never blocks on a hypervisor, may run on the priority workers. Default normal. */
   priority?: 'high' | 'normal';
   /** Allowed on read-only connections (§17). Default false. */
@@ -72,7 +72,7 @@ export interface Procedure<WA = unknown, WR = unknown, CA = WA, CR = WR> {
   readonly ret: Codec<WR>;
   readonly stream: StreamDirection | null;
   readonly sparse: boolean;
-  readonly fds: 'in' | 'out' | null;
+  readonly fds: 'in' | 'out' | 'both' | null;
   readonly priority: 'high' | 'normal';
   readonly readonly: ReadOnly;
   readonly preAuth: boolean;
@@ -106,12 +106,14 @@ type AnyDef = ProcDef<any, any, any, any> | EventDef<any>; // eslint-disable-lin
  */
 export function proc<WA = void, WR = void, CA = WA, CR = WR>(
   number: number, opts: ProcOptions<WA, WR, CA, CR> = {},
-): ProcDef<WA, WR, CA, CR> {
+): ProcDef<NoInfer<WA>, NoInfer<WR>, NoInfer<CA>, NoInfer<CR>> {
+  // NoInfer: program()'s `any`-typed constraint must not become an inference
+  // source for CA/CR (they would turn into `any` instead of defaulting to WA/WR).
   return { kind: 'call', number, opts };
 }
 
 /** Declares an event (daemon → client MESSAGE) with payload `msg`. */
-export function event<M>(number: number, msg: Codec<M>): EventDef<M> {
+export function event<M>(number: number, msg: Codec<M>): EventDef<NoInfer<M>> {
   return { kind: 'event', number, msg };
 }
 

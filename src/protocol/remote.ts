@@ -20,6 +20,7 @@ import {
   array, char, charString, chars, fixedCharString, hyper, int, named, opaque, struct, typedParam, uchar,
   uhyper, uhyperBig, uint, ushort, uuid, XdrError, type Infer,
 } from '../xdr/index.js';
+import { ProgramNumber } from './header.js';
 import { RemoteLimit as L } from './limits.js';
 import { event, proc, program, type ArgsOf, type Override, type RetOf } from './program.js';
 import {
@@ -117,7 +118,7 @@ const deviceRemovedMsg = named('remote_domain_event_device_removed_msg', struct(
 // ------------------------------------------------------------------ the table
 
 /** The REMOTE program table. */
-export const remote = program(0x20008086, 1, {
+export const remote = program(ProgramNumber.REMOTE, 1, {
   connectOpen: proc(1, { // CONNECT_OPEN
     args: struct({ name: optStr, flags: uint }),
     priority: 'high',
@@ -627,7 +628,7 @@ export const remote = program(0x20008086, 1, {
   nodeDeviceReset: proc(120, { args: struct({ name: str }) }), // NODE_DEVICE_RESET
   domainGetSecurityLabel: proc(121, { // DOMAIN_GET_SECURITY_LABEL
     args: struct({ dom: domainRef }),
-    ret: struct({ label: charString(L.SECURITY_LABEL_MAX), enforcing: int }),
+    ret: domainSecurityLabel,
     priority: 'high',
     readonly: true,
   }),
@@ -1389,6 +1390,8 @@ export const remote = program(0x20008086, 1, {
       flags: uint,
     }),
     ret: struct({ cookie_out: opaque(L.MIGRATE_COOKIE_MAX) }),
+    // Not annotated @writestream in the .x (hand-written dispatcher), but it opens the tunnel stream (§15).
+    stream: 'out',
   }),
   domainMigratePerform3Params: proc(305, { // DOMAIN_MIGRATE_PERFORM3_PARAMS
     args: struct({
@@ -1585,6 +1588,7 @@ export const remote = program(0x20008086, 1, {
   }),
   // DOMAIN_EVENT_CALLBACK_MIGRATION_ITERATION
   domainEventCallbackMigrationIteration: event(359, struct({ callbackID: int, dom: domainRef, iteration: int })),
+  // Priority per libvirt-rpc.md §18 (9.6); the 2019 .x had no @priority on 360/361. Priority is not on the wire.
   connectRegisterCloseCallback: proc(360, { priority: 'high', readonly: true }), // CONNECT_REGISTER_CLOSE_CALLBACK
   connectUnregisterCloseCallback: proc(361, { priority: 'high', readonly: true }), // CONNECT_UNREGISTER_CLOSE_CALLBACK
   connectEventConnectionClosed: event(362, struct({ reason: int })), // CONNECT_EVENT_CONNECTION_CLOSED

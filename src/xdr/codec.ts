@@ -166,19 +166,31 @@ export function fixedCharString(n: number): Codec<string> {
 
 const UUID_RE = /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/;
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 /** Canonical lower-case text form of 16 UUID bytes. */
 export function uuidToString(b: Uint8Array): string {
-  let hex = '';
-  for (const x of b) hex += x.toString(16).padStart(2, '0');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  let out = '';
+  for (let i = 0; i < 16; i++) {
+    if (i === 4 || i === 6 || i === 8 || i === 10) out += '-';
+    out += HEX[b[i]!]!;
+  }
+  return out;
+}
+
+function hexVal(c: number): number {
+  return c <= 57 ? c - 48 : (c | 0x20) - 87;
 }
 
 /** 16 bytes of a UUID given as text (canonical dashes optional, either case). */
 export function uuidFromString(s: string): Uint8Array {
   if (typeof s !== 'string' || !UUID_RE.test(s)) throw new XdrError('value', `'${String(s)}' is not a UUID`);
-  const hex = s.replace(/-/g, '');
   const out = new Uint8Array(16);
-  for (let i = 0; i < 16; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  for (let i = 0, j = 0; i < 16; i++) {
+    if (s.charCodeAt(j) === 45) j++; // '-'
+    out[i] = (hexVal(s.charCodeAt(j)) << 4) | hexVal(s.charCodeAt(j + 1));
+    j += 2;
+  }
   return out;
 }
 
@@ -211,11 +223,25 @@ export function struct<F extends Record<string, AnyCodec>>(fields: F): Codec<Str
     (w, v) => {
       if (v === null || typeof v !== 'object') throw new XdrError('value', `'${v === null ? 'null' : typeof v}' is not a struct`);
       const o = v as Record<string, unknown>;
-      for (const [k, c] of entries) within(k, () => c.encode(w, o[k]));
+      for (let i = 0; i < entries.length; i++) {
+        const [k, c] = entries[i]!;
+        try {
+          c.encode(w, o[k]);
+        } catch (e) {
+          throw e instanceof XdrError ? e.within(k) : e;
+        }
+      }
     },
     (r) => {
       const o: Record<string, unknown> = {};
-      for (const [k, c] of entries) o[k] = within(k, () => c.decode(r));
+      for (let i = 0; i < entries.length; i++) {
+        const [k, c] = entries[i]!;
+        try {
+          o[k] = c.decode(r);
+        } catch (e) {
+          throw e instanceof XdrError ? e.within(k) : e;
+        }
+      }
       return o as StructOf<F>;
     });
 }
@@ -236,12 +262,24 @@ export function array<T>(c: Codec<T>, max: number): Codec<T[]> {
     (w, v) => {
       if (!Array.isArray(v)) throw new XdrError('value', `'${typeof v}' is not an array`);
       w.arrayCount(v.length, max);
-      for (let i = 0; i < v.length; i++) within(`[${i}]`, () => c.encode(w, v[i] as T));
+      for (let i = 0; i < v.length; i++) {
+        try {
+          c.encode(w, v[i] as T);
+        } catch (e) {
+          throw e instanceof XdrError ? e.within(`[${i}]`) : e;
+        }
+      }
     },
     (r) => {
       const n = r.arrayCount(max, c.minSize);
       const out = new Array<T>(n);
-      for (let i = 0; i < n; i++) out[i] = within(`[${i}]`, () => c.decode(r));
+      for (let i = 0; i < n; i++) {
+        try {
+          out[i] = c.decode(r);
+        } catch (e) {
+          throw e instanceof XdrError ? e.within(`[${i}]`) : e;
+        }
+      }
       return out;
     });
 }

@@ -137,6 +137,17 @@ export class XdrReader {
     const n = this.count(max, 'string');
     const at = this.#need(n, `string<${max}>`);
     this.padding(n);
+    // Short ASCII strings (names, paths, flags words) are the common case and
+    // much cheaper to build by hand than through TextDecoder.
+    if (n <= 64) {
+      let ascii = '';
+      for (let i = at; i < at + n; i++) {
+        const c = this.#bytes[i]!;
+        if (c >= 0x80) return utf8.decode(this.#bytes.subarray(at, at + n));
+        ascii += String.fromCharCode(c);
+      }
+      return ascii;
+    }
     return utf8.decode(this.#bytes.subarray(at, at + n));
   }
 

@@ -195,6 +195,18 @@ export class XdrWriter {
   /** XDR `string<max>`: length word, UTF-8 bytes, padding. `max` counts bytes. */
   string(v: string, max: number): void {
     if (typeof v !== 'string') throw new XdrError('value', `'${typeName(v)}' is not a string`);
+    if (v.length <= 64 && v.length <= max) {
+      // ASCII fast path: no TextEncoder allocation for short names and paths.
+      let ascii = true;
+      for (let i = 0; i < v.length; i++) if (v.charCodeAt(i) >= 0x80) { ascii = false; break; }
+      if (ascii) {
+        this.uint(v.length);
+        const at = this.#reserve(v.length);
+        for (let i = 0; i < v.length; i++) this.#buf[at + i] = v.charCodeAt(i);
+        this.padding(v.length);
+        return;
+      }
+    }
     const bytes = utf8.encode(v);
     if (bytes.length > max) throw new XdrError('limit', `string length ${bytes.length} exceeds maximum ${max}`);
     this.uint(bytes.length);
