@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const runs = Number(process.argv[2] ?? 30);
-const tsvirsh = fileURLToPath(new URL('../bin/tsvirsh.js', import.meta.url));
+const tsvirsh = fileURLToPath(new URL('../bin/tsvirsh.cjs', import.meta.url));
 const args = ['-c', 'test:///default', 'list', '--all'];
 const cmds = {
   virsh: ['virsh', args],
