@@ -32,6 +32,7 @@ export interface TestNamespaceData {
   snapshots: XmlElement[];
 }
 
+/** `<vcpu>`: maximum and online counts, placement and cpuset. */
 export interface VcpuDef {
   max: number;
   current: number;
@@ -39,6 +40,7 @@ export interface VcpuDef {
   cpuset?: string;
 }
 
+/** A parsed domain definition. */
 export interface DomainDef {
   virtType: string;
   /** -1 when inactive. */
@@ -176,12 +178,12 @@ function unitScale(unit: string | undefined, defaultScale: number): number {
  */
 export function parseMemoryValue(n: XNode, where: string): number {
   const text = n.text;
-  if (!/^\d+$/.test(text)) {
+  if (!/^\d+$/.test(text.trimStart())) {
     throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.XML,
       `Invalid value '${text}' for element or attribute '${where}'`);
   }
   const scale = unitScale(getAttr(n, 'unit'), 1024);
-  return Math.ceil((Number(text) * scale) / 1024);
+  return Math.ceil((Number(text.trimStart()) * scale) / 1024);
 }
 
 /** virBitmapParse + virBitmapFormat: "0-3,^2,5" → "0-1,3,5". */
@@ -213,6 +215,7 @@ export function normalizeCpuset(s: string): string | null {
   return parts.join(',');
 }
 
+/** How a domain document is parsed. */
 export interface ParseOptions {
   /** The name libvirt gives the document in parse errors. */
   docName?: string;
@@ -247,7 +250,8 @@ export function parseDomainElement(el: XmlElement, opts: ParseOptions = {}): Dom
   const first = (name: string) => kid(root, name);
 
   const nameEl = first('name');
-  const name = nameEl ? nameEl.text.trim() : '';
+  // libvirt takes element text as is: no trimming anywhere below.
+  const name = nameEl ? nameEl.text : '';
   if (name === '') throw VirtError.report(ErrorCode.NO_NAME, DOM, null);
   if (name.includes('/')) throw VirtError.report(ErrorCode.XML_ERROR, DOM, `name ${name} cannot contain '/'`);
 
@@ -263,11 +267,11 @@ export function parseDomainElement(el: XmlElement, opts: ParseOptions = {}): Dom
 
   const title = first('title')?.text;
   if (title !== undefined && title.includes('\n')) {
-    throw VirtError.report(ErrorCode.XML_ERROR, DOM, 'title must not contain newlines');
+    throw VirtError.report(ErrorCode.XML_ERROR, DOM, "Domain title can't contain newlines");
   }
   const description = first('description')?.text;
   const metaEl = first('metadata');
-  const metadata = metaEl ? stripBlankText(metaEl) : undefined;
+  const metadata = metaEl ? sanitizeMetadata(stripBlankText(metaEl), root, opts.inheritedNs ?? {}) : undefined;
 
   // Memory.
   let maxMemory: DomainDef['maxMemory'];
@@ -284,18 +288,18 @@ export function parseDomainElement(el: XmlElement, opts: ParseOptions = {}): Dom
 
   // vCPUs.
   const vcpuEl = first('vcpu');
-  let vcpuMax = 1;
   const vcpu: VcpuDef = { max: 1, current: 1, placement: 'static' };
   if (vcpuEl) {
-    const t = vcpuEl.text.trim();
+    // virXPathUInt: strtoul skips leading blanks, nothing may follow.
+    const t = vcpuEl.text.trimStart();
     if (!/^\d+$/.test(t)) throw VirtError.report(ErrorCode.XML_ERROR, DOM, 'maximum vcpus count must be an integer');
-    vcpuMax = Number(t);
-    vcpu.max = vcpuMax;
-    vcpu.current = vcpuMax;
+    vcpu.max = Number(t);
+    vcpu.current = vcpu.max;
     const cur = getAttr(vcpuEl, 'current');
     if (cur !== undefined) {
-      if (!/^\d+$/.test(cur.trim())) {
-        throw VirtError.report(ErrorCode.XML_ERROR, DOM, 'current vcpus count must be an integer');
+      if (!/^\d+$/.test(cur)) {
+        throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.XML,
+          `Invalid value for attribute 'current' in element 'vcpu': '${cur}'. Expected non-negative integer value`);
       }
       vcpu.current = Number(cur);
       if (vcpu.current > vcpu.max) {
@@ -314,7 +318,8 @@ export function parseDomainElement(el: XmlElement, opts: ParseOptions = {}): Dom
     const placement = getAttr(vcpuEl, 'placement');
     if (placement !== undefined) {
       if (placement !== 'static' && placement !== 'auto') {
-        throw VirtError.report(ErrorCode.CONFIG_UNSUPPORTED, DOM, `Unsupported CPU placement mode '${placement}'`);
+        throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.XML,
+          `Invalid value for attribute 'placement' in element 'vcpu': '${placement}'.`);
       }
       vcpu.placement = placement;
     }
@@ -326,7 +331,7 @@ export function parseDomainElement(el: XmlElement, opts: ParseOptions = {}): Dom
   // OS.
   const osEl = first('os') ?? node('os');
   const typeEl = kid(osEl, 'type');
-  const osTypeRaw = typeEl?.text.trim();
+  const osTypeRaw = typeEl?.text;
   if (!osTypeRaw) throw VirtError.report(ErrorCode.XML_ERROR, DOM, 'an os <type> must be specified');
   if (!OS_TYPES.includes(osTypeRaw)) {
     throw VirtError.report(ErrorCode.CONFIG_UNSUPPORTED, DOM, `unknown OS type '${osTypeRaw}'`);
@@ -337,7 +342,7 @@ export function parseDomainElement(el: XmlElement, opts: ParseOptions = {}): Dom
   const devEl = first('devices');
   const deviceBoot = !!devEl && devEl.children.some((d) => kid(d, 'boot') !== undefined);
   if (deviceBoot && kids(osEl, 'boot').length > 0) {
-    throw VirtError.report(ErrorCode.XML_ERROR, DOM,
+    throw VirtError.report(ErrorCode.CONFIG_UNSUPPORTED, DOM,
       'per-device boot elements cannot be used together with os/boot elements');
   }
   const os = normalizeOs(osEl, osType, arch, machine, deviceBoot);
@@ -346,7 +351,7 @@ export function parseDomainElement(el: XmlElement, opts: ParseOptions = {}): Dom
   const action = (elName: string, allowed: string[], def: string): string => {
     const e = first(elName);
     if (!e) return def;
-    const v = e.text.trim();
+    const v = e.text;
     if (!allowed.includes(v)) {
       throw VirtError.report(ErrorCode.CONFIG_UNSUPPORTED, DOM, `unknown ${elName} action: ${v}`);
     }
@@ -367,8 +372,8 @@ export function parseDomainElement(el: XmlElement, opts: ParseOptions = {}): Dom
     if (n) misc.push(n);
   }
   const lock = misc.find((m) => m.name === 'on_lockfailure');
-  if (lock && !LOCKFAILURE.includes(lock.text.trim())) {
-    throw VirtError.report(ErrorCode.CONFIG_UNSUPPORTED, DOM, `unknown on_lockfailure action: ${lock.text.trim()}`);
+  if (lock && !LOCKFAILURE.includes(lock.text)) {
+    throw VirtError.report(ErrorCode.CONFIG_UNSUPPORTED, DOM, `unknown on_lockfailure action: ${lock.text}`);
   }
   if (vcpu.placement === 'auto') {
     // virDomainDefPostParse: automatic vCPU placement implies automatic
@@ -417,6 +422,51 @@ export function parseDomainElement(el: XmlElement, opts: ParseOptions = {}): Dom
   return def;
 }
 
+/** Namespace declarations (`xmlns:p` → p, `xmlns` → '') made on one element. */
+function nsDecls(n: XNode): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of n.attrs) {
+    if (k === 'xmlns') out[''] = v;
+    else if (k.startsWith('xmlns:')) out[k.slice(6)] = v;
+  }
+  return out;
+}
+
+/**
+ * virXMLNodeSanitizeNamespaces on `<metadata>`: children without a namespace
+ * go, and only the first child of each namespace stays. Namespaces the kept
+ * subtree uses but that were declared further up are declared on
+ * `<metadata>` itself, as libxml's copy of the node does.
+ */
+function sanitizeMetadata(meta: XNode, root: XNode, inherited: Record<string, string>): XNode {
+  const outer = { ...inherited, ...nsDecls(root), ...nsDecls(meta) };
+  const seen = new Set<string>();
+  const needed = new Map<string, string>();
+  const prefixOf = (name: string) => (name.includes(':') ? name.slice(0, name.indexOf(':')) : '');
+  // `inner`: prefixes declared inside the kept subtree, on the way down.
+  const collect = (n: XNode, inner: Set<string>) => {
+    const here = new Set([...inner, ...Object.keys(nsDecls(n))]);
+    const p = prefixOf(n.name);
+    if (!here.has(p) && p in outer && !needed.has(p)) needed.set(p, outer[p]!);
+    for (const c of n.children) collect(c, here);
+  };
+  const kept: XNode[] = [];
+  for (const c of meta.children) {
+    const uri = { ...outer, ...nsDecls(c) }[prefixOf(c.name)];
+    if (uri === undefined || uri === '' || seen.has(uri)) continue;
+    seen.add(uri);
+    kept.push(c);
+  }
+  const declared = nsDecls(meta);
+  for (const c of kept) collect(c, new Set());
+  const attrs: Array<[string, string]> = meta.attrs.filter(([k]) => k.startsWith('xmlns'));
+  for (const [p, uri] of needed) {
+    if (p in declared) continue;
+    attrs.push([p === '' ? 'xmlns' : `xmlns:${p}`, uri]);
+  }
+  return { name: 'metadata', attrs, children: kept, text: '' };
+}
+
 function stripBlankText(n: XNode): XNode {
   return {
     name: n.name,
@@ -444,10 +494,6 @@ function normalizeOs(osEl: XNode, osType: string, arch: string, machine: string 
   os.children = os.children.filter((c) => c.name !== 'boot' || ++nboot <= 4);
   if (osType === 'hvm' && nboot === 0 && !deviceBoot) {
     os.children.push(node('boot', [['dev', 'hd']]));
-  }
-  for (const name of ['kernel', 'initrd', 'cmdline', 'dtb', 'root', 'loader', 'nvram']) {
-    const c = kid(os, name);
-    if (c) c.text = c.text.trim();
   }
   canon(os, OS_SPEC);
   const keep = new Set((OS_SPEC.kids ?? []).map((k) => (typeof k === 'string' ? k : k[0])));
@@ -496,21 +542,31 @@ function normalizeMisc(c: XNode, vcpuMax: number): XNode | null {
       for (const f of kids(n, 'feature')) if (!hasAttr(f, 'policy')) setAttr(f, 'policy', 'require');
       const topo = kid(n, 'topology');
       if (topo && !hasAttr(topo, 'dies')) setAttr(topo, 'dies', 1);
+      for (const cell of kids(kid(n, 'numa'), 'cell')) {
+        const mem = getAttr(cell, 'memory');
+        if (mem !== undefined) {
+          const kib = parseMemoryValue({ name: 'cell', attrs: [['unit', getAttr(cell, 'unit') ?? '']], children: [], text: mem },
+            './cpu/numa/cell/@memory');
+          setAttr(cell, 'memory', kib);
+          setAttr(cell, 'unit', 'KiB');
+        }
+        const cpus = getAttr(cell, 'cpus');
+        if (cpus !== undefined) setAttr(cell, 'cpus', normalizeCpuset(cpus) ?? cpus);
+        canon(cell, { attrs: ['id', 'cpus', 'memory', 'unit', 'memAccess', 'discard'] });
+      }
       break;
     }
     case 'clock':
       if (!hasAttr(n, 'offset')) setAttr(n, 'offset', 'utc');
       break;
     case 'vcpus': case 'iothreadids': case 'idmap': case 'sysinfo': case 'perf': case 'resource':
-    case 'launchSecurity': case 'keywrap': case 'seclabel': case 'numatune': case 'cputune': case 'pm':
+    case 'launchSecurity': case 'keywrap': case 'seclabel': case 'numatune':  case 'pm':
     case 'blkiotune': case 'memoryBacking': case 'genid': case 'defaultiothread':
       break;
     default:
       break;
   }
-  for (const k of ['on_lockfailure', 'iothreads', 'bootloader', 'bootloader_args', 'genid']) {
-    if (n.name === k) n.text = n.text.trim();
-  }
+  if (n.name === 'genid') n.text = parseUUID(n.text) ?? n.text;
   return canon(n, MISC_SPECS[n.name]);
 }
 
@@ -521,7 +577,7 @@ function parseTestNamespace(el: XmlElement, prefix: string): TestNamespaceData {
   ns.hasManagedSave = q('hasmanagedsave').length > 0;
   const rs = q('runstate')[0];
   if (rs) {
-    const t = rs.text.trim();
+    const t = rs.text.trimStart();
     if (!/^\d+$/.test(t)) throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.TEST, 'invalid runstate');
     const v = Number(t);
     if (v >= 8) throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.TEST, `runstate '${v}' out of range'`);
@@ -537,6 +593,7 @@ function parseTestNamespace(el: XmlElement, prefix: string): TestNamespaceData {
   return ns;
 }
 
+/** virDomainDefFormat flags that matter to the test driver. */
 export interface FormatOptions {
   inactive: boolean;
   secure: boolean;
@@ -568,7 +625,7 @@ export function formatDomainDef(def: DomainDef, opts: FormatOptions, depth = 0):
         }
         break;
       case 'metadata':
-        if (def.metadata && def.metadata.children.length > 0) out.push(`${p1}${formatLibxml(def.metadata, depth + 1)}\n`);
+        if (def.metadata) out.push(`${p1}${formatLibxml(def.metadata, depth + 1)}\n`);
         break;
       case 'maxMemory':
         if (def.maxMemory) {
@@ -590,7 +647,18 @@ export function formatDomainDef(def: DomainDef, opts: FormatOptions, depth = 0):
         out.push(`${p1}<vcpu${a}>${v.max}</vcpu>\n`);
         break;
       }
-      case 'os': formatNode(def.os, depth + 1, out); break;
+      case 'os': {
+        // virDomainDefFormat writes Xen paravirt guests of Xen domains as 'linux' (backcompat).
+        if (def.virtType === 'xen' && def.osType === 'xen') {
+          const os = cloneNode(def.os);
+          const t = kid(os, 'type');
+          if (t) t.text = 'linux';
+          formatNode(os, depth + 1, out);
+        } else {
+          formatNode(def.os, depth + 1, out);
+        }
+        break;
+      }
       case 'on_poweroff': out.push(`${p1}<on_poweroff>${def.onPoweroff}</on_poweroff>\n`); break;
       case 'on_reboot': out.push(`${p1}<on_reboot>${def.onReboot}</on_reboot>\n`); break;
       case 'on_crash': out.push(`${p1}<on_crash>${def.onCrash}</on_crash>\n`); break;
@@ -619,6 +687,7 @@ export function copyDomainDef(def: DomainDef): DomainDef {
 // ---------------------------------------------------------------------------
 // Accessors the driver uses.
 
+/** What snapshot code needs to know of a disk. */
 export interface DiskInfo {
   dst: string;
   device: string;
@@ -629,6 +698,7 @@ export interface DiskInfo {
   readonly: boolean;
 }
 
+/** The domain's disks, in definition order. */
 export function domainDisks(def: DomainDef): DiskInfo[] {
   return def.devices.list.filter((d) => d.kind === 'disk').map((d) => {
     const src = kid(d.node, 'source');

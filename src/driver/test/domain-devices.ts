@@ -31,7 +31,7 @@ export const DEVICE_ORDER = [
   'disk', 'controller', 'lease', 'filesystem', 'interface', 'smartcard', 'serial', 'parallel',
   'console', 'channel', 'input', 'tpm', 'graphics', 'sound', 'audio', 'video', 'hostdev',
   'redirdev', 'redirfilter', 'hub', 'watchdog', 'memballoon', 'rng', 'nvram', 'panic', 'shmem',
-  'memory', 'iommu', 'vsock', 'crypto',
+  'memory', 'iommu', 'vsock',
 ] as const;
 
 const DOM = ErrorDomain.DOMAIN;
@@ -115,7 +115,7 @@ function normAddress(a: XNode): void {
       break;
     }
     case 'spapr-vio':
-      if (hasAttr(a, 'reg')) setAttr(a, 'reg', hex(parseIntBase0(getAttr(a, 'reg')) ?? 0, 1));
+      if (hasAttr(a, 'reg')) setAttr(a, 'reg', hex(parseIntBase0(getAttr(a, 'reg')) ?? 0, 8));
       break;
     case 'isa':
       if (hasAttr(a, 'iobase')) setAttr(a, 'iobase', hex(parseIntBase0(getAttr(a, 'iobase')) ?? 0, 1));
@@ -138,6 +138,7 @@ function normInfo(n: XNode): void {
   n.children = n.children.filter((c) => c.name !== 'alias' || (getAttr(c, 'name') ?? '').startsWith('ua-'));
   const a = kid(n, 'address');
   if (a) normAddress(a);
+  for (const sa of kids(kid(n, 'source'), 'address')) if (hasAttr(sa, 'type')) normAddress(sa);
   const boot = kid(n, 'boot');
   if (boot) canon(boot, { attrs: ['order', 'loadparm'] });
 }
@@ -183,10 +184,11 @@ const SPECS: Record<string, Spec> = {
   interface: {
     attrs: ['type', 'managed', 'trustGuestRxFilters'],
     kids: [
-      ['mac', { attrs: ['address', 'type', 'check'] }], 'source', 'vlan', 'virtualport', 'bandwidth',
-      'ip', 'route', 'script', 'downscript', 'backenddomain',
+      ['mac', { attrs: ['address', 'type', 'check'] }], 'source', 'vlan', 'virtualport', 'bandwidth', 'port',
+      ['ip', { attrs: ['address', 'family', 'prefix', 'peer'] }],
+      ['route', { attrs: ['family', 'address', 'netmask', 'prefix', 'gateway', 'metric'] }], 'script', 'downscript', 'backenddomain',
       ['target', { attrs: ['dev', 'managed'] }], 'guest', 'model', 'driver', 'backend', 'filterref',
-      'tune', 'teaming', 'link', 'mtu', 'coalesce', 'port', ...INFO_KIDS,
+      'tune', 'teaming', 'link', 'mtu', 'coalesce', ...INFO_KIDS,
     ],
   },
   smartcard: { attrs: ['mode', 'type'], kids: ['certificate', 'database', 'source', 'protocol', ...INFO_KIDS] },
@@ -211,7 +213,6 @@ const SPECS: Record<string, Spec> = {
   memory: { attrs: ['model', 'access', 'discard'], kids: ['uuid', 'source', 'target', ...INFO_KIDS] },
   iommu: { attrs: ['model'], kids: ['driver', ...INFO_KIDS] },
   vsock: { attrs: ['model'], kids: ['cid', 'driver', ...INFO_KIDS] },
-  crypto: { attrs: ['model', 'type'], kids: ['backend', ...INFO_KIDS] },
 };
 
 const CHR_SPEC: Spec = {
@@ -235,15 +236,21 @@ function firstOnly(n: XNode, names: readonly string[]): void {
 
 const DISK_BUSES = ['ide', 'fdc', 'scsi', 'virtio', 'xen', 'usb', 'uml', 'sata', 'sd'];
 const DISK_DEVICES = ['disk', 'cdrom', 'floppy', 'lun'];
+const DISK_TYPES = ['block', 'file', 'dir', 'network', 'volume', 'nvme', 'vhostuser', 'vhostvdpa'];
 
 function normDisk(n: XNode): void {
   firstOnly(n, ['driver', 'source', 'target', 'serial', 'wwn', 'vendor', 'product', 'geometry', 'blockio',
     'iotune', 'boot', 'alias', 'address']);
   const type = getAttr(n, 'type') ?? 'file';
+  if (!DISK_TYPES.includes(type)) {
+    throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.XML,
+      `Invalid value for attribute 'type' in element 'disk': '${type}'.`);
+  }
   setAttr(n, 'type', type);
   const device = getAttr(n, 'device') ?? 'disk';
   if (!DISK_DEVICES.includes(device)) {
-    throw xmlError(`Invalid value for attribute 'device' in element 'disk': '${device}'.`);
+    throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.XML,
+      `Invalid value for attribute 'device' in element 'disk': '${device}'.`);
   }
   setAttr(n, 'device', device);
   const src = kid(n, 'source');
@@ -364,10 +371,12 @@ function normInterface(n: XNode): void {
   normInfo(n);
 }
 
+/** An interface's host-side device name (`<target dev>`), if any. */
 export function netIfname(n: XNode): string | undefined {
   return getAttr(kid(n, 'target'), 'dev');
 }
 
+/** Sets an interface's `<target dev>`, keeping libvirt's child order. */
 export function setNetIfname(n: XNode, ifname: string): void {
   let target = kid(n, 'target');
   if (!target) {
@@ -381,7 +390,7 @@ export function setNetIfname(n: XNode, ifname: string): void {
 
 function normInput(n: XNode, ctx: DeviceContext): void {
   const type = getAttr(n, 'type');
-  if (!hasAttr(n, 'bus')) {
+  if (!hasAttr(n, 'bus') && type !== 'evdev') {
     let bus: string | undefined;
     if (ctx.osType === 'hvm') {
       const x86 = ['i686', 'x86_64', ''].includes(ctx.arch);
@@ -511,11 +520,10 @@ const CHR_TYPES = ['null', 'vc', 'pty', 'dev', 'file', 'pipe', 'stdio', 'udp', '
 function normChr(n: XNode): void {
   const type = getAttr(n, 'type') ?? 'pty';
   if (!CHR_TYPES.includes(type)) {
-    throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.XML,
-      `Invalid value for attribute 'type' in element '${n.name}': '${type}'.`);
+    throw VirtError.report(ErrorCode.CONFIG_UNSUPPORTED, DOM,
+      `unknown type presented to host for character device: ${type}`);
   }
   setAttr(n, 'type', type);
-  // Only the first <source> per mode matters; an empty pty path is no path.
   for (const s of kids(n, 'source')) {
     if (type === 'tcp' || type === 'udp' || type === 'unix') {
       if (!hasAttr(s, 'mode')) setAttr(s, 'mode', 'connect');
@@ -524,10 +532,8 @@ function normChr(n: XNode): void {
       canon(s, { attrs: ['path', 'append', 'channel', 'master', 'slave', 'mode'] });
     }
   }
-  if (type === 'tcp' && !kid(n, 'protocol')) {
-    const at = n.children.findIndex((c) => c.name === 'source');
-    n.children.splice(at + 1 + kids(n, 'source').length - 1, 0, node('protocol', [['type', 'raw']]));
-  }
+  // TCP character devices always state their protocol (CHR_SPEC orders it).
+  if (type === 'tcp' && !kid(n, 'protocol')) n.children.push(node('protocol', [['type', 'raw']]));
   normInfo(n);
 }
 
@@ -592,6 +598,56 @@ function normGeneric(n: XNode): void {
   normInfo(n);
 }
 
+/** A `<memory>` device: sizes are written in KiB. */
+function normMemoryDevice(n: XNode): void {
+  const toKiB = (e: XNode | undefined) => {
+    if (!e) return;
+    const t = e.text.trim();
+    if (!/^\d+$/.test(t)) return;
+    const unit = getAttr(e, 'unit');
+    const scale = unit === undefined ? 1024 : unitBytes(unit);
+    if (scale === undefined) return;
+    e.text = String(Math.ceil((Number(t) * scale) / 1024));
+    e.attrs = [['unit', 'KiB']];
+  };
+  const target = kid(n, 'target');
+  for (const k of ['size', 'requested', 'current', 'block']) toKiB(kid(target, k));
+  toKiB(kid(kid(target, 'label'), 'size'));
+  if (target) canon(target, { kids: ['size', 'node', 'label', 'readonly', 'block', 'requested', 'current', 'address'] });
+  toKiB(kid(kid(n, 'source'), 'pagesize'));
+  normInfo(n);
+}
+
+/** virScaleInteger's units in bytes; undefined for an unknown one. */
+function unitBytes(unit: string): number | undefined {
+  const u = unit.toLowerCase();
+  if (u === 'b' || u === 'byte' || u === 'bytes') return 1;
+  const p = ({ k: 1, m: 2, g: 3, t: 4, p: 5, e: 6 } as Record<string, number>)[u[0] ?? ''];
+  if (p === undefined) return undefined;
+  if (u.length === 1 || u.slice(1) === 'ib') return 1024 ** p;
+  if (u.length === 2 && u[1] === 'b') return 1000 ** p;
+  return undefined;
+}
+
+/** `<redirfilter><usbdev>`: USB ids in upper-case hex, version as major.minor. */
+function normRedirfilter(n: XNode): void {
+  const up = (v: number, w: number) => '0x' + v.toString(16).toUpperCase().padStart(w, '0');
+  for (const u of kids(n, 'usbdev')) {
+    for (const [k, w] of [['class', 2], ['vendor', 4], ['product', 4]] as const) {
+      const v = getAttr(u, k);
+      if (v === undefined || v === '-1') continue;
+      const num = parseIntBase0(v);
+      if (num !== undefined) setAttr(u, k, up(num, w));
+    }
+    const ver = getAttr(u, 'version');
+    if (ver !== undefined && ver !== '-1' && /^\d+(\.\d+)?$/.test(ver)) {
+      const hundredths = Math.round(Number(ver) * 100);
+      setAttr(u, 'version', `${Math.floor(hundredths / 100)}.${String(hundredths % 100).padStart(2, '0')}`);
+    }
+    canon(u, { attrs: ['class', 'vendor', 'product', 'version', 'allow'] });
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Parse and format the whole <devices> element.
 
@@ -608,7 +664,7 @@ export function parseDevices(devs: XNode | undefined, ctx: DeviceContext): Devic
   const byKind = new Map<string, XNode[]>();
   for (const c of devs.children) {
     if (c.name === 'emulator') {
-      if (out.emulator === undefined) out.emulator = c.text.trim();
+      if (out.emulator === undefined) out.emulator = c.text;
       continue;
     }
     if (!(DEVICE_ORDER as readonly string[]).includes(c.name)) continue;
@@ -824,7 +880,8 @@ export function parseDevices(devs: XNode | undefined, ctx: DeviceContext): Devic
   }
   consoles.forEach((c) => {
     const t = chrTarget(c);
-    if (!hasAttr(t, 'type')) setAttr(t, 'type', ctx.osType === 'hvm' ? 'serial' : defaultConsoleType(ctx));
+    // The test driver has no console default of its own: 'serial' for every OS type.
+    if (!hasAttr(t, 'type')) setAttr(t, 'type', 'serial');
     canon(t, { attrs: ['type', 'port'] });
   });
   for (const c of channels) {
@@ -873,11 +930,13 @@ export function parseDevices(devs: XNode | undefined, ctx: DeviceContext): Devic
     out.list.push({ kind: 'video', node: n });
   });
   for (const kind of ['hostdev', 'redirdev', 'redirfilter', 'hub', 'watchdog', 'memballoon', 'rng', 'nvram',
-    'panic', 'shmem', 'memory', 'iommu', 'vsock', 'crypto'] as const) {
+    'panic', 'shmem', 'memory', 'iommu', 'vsock'] as const) {
     for (const n of get(kind)) {
       if (kind === 'hostdev') normHostdev(n);
       else if (kind === 'watchdog') normWatchdog(n);
       else if (kind === 'memballoon') normMemballoon(n);
+      else if (kind === 'redirfilter') normRedirfilter(n);
+      else if (kind === 'memory') normMemoryDevice(n);
       else normGeneric(n);
       canon(n, SPECS[kind]);
       out.list.push({ kind, node: n });
@@ -886,13 +945,7 @@ export function parseDevices(devs: XNode | undefined, ctx: DeviceContext): Devic
   return out;
 }
 
-function defaultConsoleType(ctx: DeviceContext): string {
-  if (ctx.osType === 'xen' || ctx.osType === 'linux') return 'xen';
-  if (ctx.osType === 'uml') return 'uml';
-  if (ctx.osType === 'exe') return ctx.virtType === 'lxc' ? 'lxc' : 'openvz';
-  return 'serial';
-}
-
+/** Formatting switches devices care about (VIR_DOMAIN_DEF_FORMAT_SECURE). */
 export interface FormatDeviceOptions {
   secure: boolean;
 }

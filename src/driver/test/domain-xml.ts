@@ -25,6 +25,7 @@ export function toXNode(el: XmlElement): XNode {
   };
 }
 
+/** Builds a node; attributes whose value is undefined or null are left out. */
 export function node(name: string, attrs: Array<[string, string | number | undefined | null]> = [],
   children: XNode[] = [], text = ''): XNode {
   const a: Array<[string, string]> = [];
@@ -32,16 +33,19 @@ export function node(name: string, attrs: Array<[string, string | number | undef
   return { name, attrs: a, children, text };
 }
 
+/** A deep copy. */
 export function cloneNode(n: XNode): XNode {
   return { name: n.name, attrs: n.attrs.map(([k, v]) => [k, v]), children: n.children.map(cloneNode), text: n.text };
 }
 
+/** An attribute's value, or undefined. */
 export function getAttr(n: XNode | undefined, name: string): string | undefined {
   if (!n) return undefined;
   for (const [k, v] of n.attrs) if (k === name) return v;
   return undefined;
 }
 
+/** Sets (in place, or appended) or, with undefined/null, removes an attribute. */
 export function setAttr(n: XNode, name: string, value: string | number | undefined | null): void {
   const i = n.attrs.findIndex(([k]) => k === name);
   if (value === undefined || value === null) {
@@ -52,18 +56,22 @@ export function setAttr(n: XNode, name: string, value: string | number | undefin
   else n.attrs.push([name, String(value)]);
 }
 
+/** Whether the attribute is present. */
 export function hasAttr(n: XNode | undefined, name: string): boolean {
   return getAttr(n, name) !== undefined;
 }
 
+/** First child element called `name`. */
 export function kid(n: XNode | undefined, name: string): XNode | undefined {
   return n?.children.find((c) => c.name === name);
 }
 
+/** All child elements called `name`. */
 export function kids(n: XNode | undefined, name: string): XNode[] {
   return n ? n.children.filter((c) => c.name === name) : [];
 }
 
+/** Drops every child element called `name`. */
 export function removeKids(n: XNode, name: string): void {
   n.children = n.children.filter((c) => c.name !== name);
 }

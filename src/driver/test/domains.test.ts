@@ -426,3 +426,12 @@ test('screenshot: a PNG of libvirt\'s geometry, no domain lookup', async () => {
   assert.equal(b.toString('ascii', b.length - 8, b.length - 4), 'IEND');
   await rejects(m.domainScreenshot({ dom, screen: 0, flags: 1 }), 8, 12, 'unsupported flags (0x1) in function testDomainScreenshot');
 });
+
+test('the built-in test:///default host (DEFAULT_HOST_XML) loads the `test` domain as libvirt does', async () => {
+  const { DEFAULT_HOST_XML } = await import('./default-host.js');
+  const { m, test: dom } = await env(DEFAULT_HOST_XML);
+  assert.deepEqual(dom, { name: 'test', uuid: '6695eb01-f6a4-8304-79aa-97f2502e193f', id: 1 });
+  assert.equal((await m.domainGetXMLDesc({ dom, flags: 0 })).xml,
+    readFileSync(FIXTURES + 'default-test.running.xml', 'utf8'));
+  assert.deepEqual(await m.connectListAllDomains({ need_results: 1, flags: 0 }), { domains: [dom], ret: 1 });
+});

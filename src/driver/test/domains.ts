@@ -326,8 +326,12 @@ export class DomainStore {
     return snap;
   }
 
-  #snapRef(obj: DomainObj, name: string): SnapshotRef {
-    return { name, dom: obj.ref() };
+  /**
+   * A snapshot reference on the caller's domain reference, as
+   * virGetDomainSnapshot(domain, …) is.
+   */
+  #snapRef(dom: DomainRef, name: string): SnapshotRef {
+    return { name, dom };
   }
 
   /** The contract methods this part implements. */
@@ -652,7 +656,7 @@ export class DomainStore {
       async domainListAllSnapshots({ dom, need_results, flags }) {
         checkFlags(flags, SL.ROOTS | SL.TOPOLOGICAL | SNAPSHOT_FILTERS_ALL, 'testDomainListAllSnapshots', TEST);
         const obj = self.#resolve(dom);
-        const list = obj.snapshots.list(null, flags).map((s) => self.#snapRef(obj, s.def.name));
+        const list = obj.snapshots.list(null, flags).map((s) => self.#snapRef(dom, s.def.name));
         return { snapshots: need_results ? list : [], ret: list.length };
       },
       async domainSnapshotNum({ dom, flags }) {
@@ -669,14 +673,14 @@ export class DomainStore {
           'testDomainSnapshotListAllChildren', TEST);
         const obj = self.#resolve(snapshot.dom);
         const snap = self.#snapFromName(obj, snapshot.name);
-        const list = obj.snapshots.list(snap, flags).map((s) => self.#snapRef(obj, s.def.name));
+        const list = obj.snapshots.list(snap, flags).map((s) => self.#snapRef(snapshot.dom, s.def.name));
         return { snapshots: need_results ? list : [], ret: list.length };
       },
       async domainSnapshotLookupByName({ dom, name, flags }) {
         checkFlags(flags, 0, 'testDomainSnapshotLookupByName', TEST);
         const obj = self.#resolve(dom);
         const snap = self.#snapFromName(obj, name);
-        return { snap: self.#snapRef(obj, snap.def.name) };
+        return { snap: self.#snapRef(dom, snap.def.name) };
       },
       async domainSnapshotGetXMLDesc({ snap, flags }) {
         checkFlags(flags, SnapshotXMLFlags.SECURE, 'testDomainSnapshotGetXMLDesc', TEST);
@@ -774,6 +778,7 @@ export class DomainStore {
       alignSnapshotDisks(def, def.dom, loc, match);
     }
     if (!snap) snap = obj.snapshots.assign(def);
+    let ref = dom;
     if (!redefine) {
       const cur = obj.snapshots.current;
       if (cur) snap.def.parent = cur.def.name;
@@ -781,11 +786,13 @@ export class DomainStore {
       if ((flags & SC.HALT) && obj.isActive) {
         this.#shutdownState(obj, ShutoffReason.FROM_SNAPSHOT);
         this.#emit(obj, Ev.STOPPED, EventStoppedDetail.FROM_SNAPSHOT);
+        // testDomainShutdownState resets the caller's domain id too.
+        ref = { ...dom, id: -1 };
       }
     }
     if (updateCurrent) obj.snapshots.current = snap;
     obj.snapshots.linkParent(snap);
-    return this.#snapRef(obj, snap.def.name);
+    return this.#snapRef(ref, snap.def.name);
   }
 
   /**

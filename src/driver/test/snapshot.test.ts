@@ -162,8 +162,8 @@ test('snapshot tree: listings, children newest first, parents, current', async (
     "Domain snapshot not found: snapshot 's1' does not have a parent");
   await rejects(m.domainSnapshotLookupByName({ dom, name: 'zz', flags: 0 }), 72, 12,
     "Domain snapshot not found: no domain snapshot with matching name 'zz'");
-  assert.deepEqual((await m.domainSnapshotLookupByName({ dom, name: 's5', flags: 0 })).snap,
-    { name: 's5', dom: (await m.domainLookupByName({ name: 'test' })).dom });
+  // Snapshot references carry the caller's domain reference (virGetDomainSnapshot).
+  assert.deepEqual((await m.domainSnapshotLookupByName({ dom, name: 's5', flags: 0 })).snap, { name: 's5', dom });
 });
 
 test('snapshot delete: reparenting, CHILDREN, CHILDREN_ONLY and the current snapshot', async () => {
@@ -298,4 +298,40 @@ test('redefining snapshots (REDEFINE, CURRENT)', async () => {
   await rejects(m.domainSnapshotCreateXML({
     dom, xml_desc: xml.replace('<name>s1</name>', '<name>w</name>').replace('6695eb01', '6695eb02'), flags: 1,
   }), 8, 35, 'invalid argument: definition for snapshot w must use uuid 6695eb01-f6a4-8304-79aa-97f2502e193f');
+});
+
+test('external memory snapshots name external disk images after the snapshot', async () => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'tsvirt-snap-'));
+  try {
+    const img = join(dir, 'disk.qcow2');
+    writeFileSync(img, '');
+    const { m } = await env();
+    const { dom } = await m.domainDefineXML({
+      xml: "<domain type='test'><name>e</name><memory>1024</memory><os><type>hvm</type></os><devices>"
+        + `<disk type='file' device='disk'><source file='${img}'/><target dev='vda'/></disk>`
+        + "<disk type='file' device='disk'><source file='/nonexistent/b.img'/><target dev='vdb'/></disk></devices></domain>",
+    });
+    await m.domainCreate({ dom });
+    const s = (await m.domainSnapshotCreateXML({
+      dom, flags: 0,
+      xml_desc: "<domainsnapshot><name>m1</name><memory snapshot='external' file='/tmp/mem'/><disks><disk name='vdb' snapshot='no'/></disks></domainsnapshot>",
+    })).snap;
+    const xml = (await m.domainSnapshotGetXMLDesc({ snap: s, flags: 0 })).xml;
+    assert.ok(xml.includes(`  <memory snapshot='external' file='/tmp/mem'/>\n  <disks>\n    <disk name='vda' snapshot='external' type='file'>\n      <source file='${join(dir, 'disk.m1')}'/>\n    </disk>\n    <disk name='vdb' snapshot='no'/>\n  </disks>\n`), xml);
+    assert.deepEqual((await m.domainListAllSnapshots({ dom, need_results: 1, flags: SL.EXTERNAL })).snapshots.map((x) => x.name), ['m1']);
+    assert.deepEqual((await m.domainListAllSnapshots({ dom, need_results: 1, flags: SL.INTERNAL })).snapshots, []);
+    await rejects(m.domainSnapshotCreateXML({ dom, flags: 0, xml_desc: "<domainsnapshot><name>m2</name><memory snapshot='external' file='/tmp/mem'/></domainsnapshot>" }),
+      67, 35, "unsupported configuration: source for disk 'vdb' is not a regular file; refusing to generate external snapshot name");
+    await rejects(m.domainSnapshotCreateXML({ dom, flags: 0, xml_desc: "<domainsnapshot><name>m4</name><disks><disk name='vda'><source file='rel.qcow2'/></disk></disks></domainsnapshot>" }),
+      27, 35, "XML error: disk snapshot image path 'rel.qcow2' must be absolute");
+    await rejects(m.domainSnapshotCreateXML({ dom, flags: 0, xml_desc: "<domainsnapshot><name>m5</name><disks><disk name='vda' snapshot='internal'><source file='/x'/></disk></disks></domainsnapshot>" }),
+      67, 35, "unsupported configuration: file '/x' for disk 'vda' requires use of external snapshot mode");
+    await rejects(m.domainSnapshotCreateXML({ dom, flags: 0, xml_desc: `<domainsnapshot><name>m8</name><disks><disk name='vda'/><disk name='${img}'/></disks></domainsnapshot>` }),
+      67, 35, `unsupported configuration: disk '${img}' specified twice`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

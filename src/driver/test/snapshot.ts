@@ -19,12 +19,14 @@ const SNAP = ErrorDomain.DOMAIN_SNAPSHOT;
 /** virDomainSnapshotState names, indexed by number. */
 export const SNAPSHOT_STATES = ['nostate', 'running', 'blocked', 'paused', 'shutdown', 'shutoff', 'crashed',
   'pmsuspended', 'disk-snapshot'] as const;
+/** The virDomainSnapshotState values the code branches on. */
 export const SnapshotState = { RUNNING: 1, PAUSED: 3, SHUTOFF: 5, DISK_SNAPSHOT: 8 } as const;
 
 /** virDomainSnapshotLocation names; '' is the unset default. */
 export type SnapshotLocation = '' | 'no' | 'internal' | 'external' | 'manual';
 const LOCATIONS: SnapshotLocation[] = ['no', 'internal', 'external', 'manual'];
 
+/** One `<disks><disk>` of a snapshot. */
 export interface SnapshotDiskDef {
   name: string;
   snapshot: SnapshotLocation;
@@ -36,6 +38,7 @@ export interface SnapshotDiskDef {
   path?: string;
 }
 
+/** A snapshot definition (virDomainSnapshotDef). */
 export interface SnapshotDef {
   name: string;
   description?: string;
@@ -50,6 +53,7 @@ export interface SnapshotDef {
   inactiveDom?: DomainDef;
 }
 
+/** virDomainSnapshotParseFlags that change parsing. */
 export interface SnapshotParseOptions {
   redefine: boolean;
   /** Host-file snapshots carry `<active>` (VIR_DOMAIN_SNAPSHOT_PARSE_INTERNAL). */
@@ -319,6 +323,7 @@ export function formatSnapshotDef(def: SnapshotDef, uuid: string, secure: boolea
 // ---------------------------------------------------------------------------
 // The snapshot tree (virDomainMomentObjList).
 
+/** A snapshot in its domain's tree (virDomainMomentObj). */
 export interface SnapshotObj {
   def: SnapshotDef;
   parent: SnapshotObj | null;
@@ -326,6 +331,7 @@ export interface SnapshotObj {
   children: SnapshotObj[];
 }
 
+/** A domain's snapshots (virDomainSnapshotObjList). */
 export class SnapshotList {
   readonly #objs = new Map<string, SnapshotObj>();
   /** Children of the metaroot: the root snapshots. */
