@@ -149,7 +149,14 @@ export class Connection implements AsyncDisposable {
   // ---- host node ---------------------------------------------------------
 
   async nodeGetInfo() { return this.call('nodeGetInfo'); }
-  async nodeGetFreeMemory(): Promise<number> { return (await this.call('nodeGetFreeMemory')).freeMem; }
+  /** virNodeGetFreeMemory: 0 from the driver is a failure, with libvirt's generic error when none was raised. */
+  async nodeGetFreeMemory(): Promise<number> {
+    const { freeMem } = await this.call('nodeGetFreeMemory');
+    if (freeMem === 0) {
+      throw new VirtError(ErrorCode.INTERNAL_ERROR, 'An error occurred, but the cause is unknown', ErrorDomain.NONE);
+    }
+    return freeMem;
+  }
   async nodeGetCellsFreeMemory(startCell: number, maxCells: number): Promise<number[]> {
     return (await this.call('nodeGetCellsFreeMemory', { startCell, maxcells: maxCells })).cells;
   }

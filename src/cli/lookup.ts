@@ -22,16 +22,21 @@ function isUUIDLength(s: string): boolean {
 }
 
 /** virshLookupDomainBy: the lookups' own errors are dropped, only virsh's line is printed. */
-export async function lookupDomain(ctl: Shell, name: string, flags = ALL): Promise<Domain | null> {
+export async function lookupDomain(ctl: Shell, name: string, flags = ALL, cmdname = 'unknown'): Promise<Domain | null> {
   let dom: Domain | typeof FAIL | null = null;
   if (flags & BY_ID) {
     const id = strToLong(name, { signed: true, bits: 32 });
-    if (id !== null && id >= 0n) dom = await ctl.attempt(ctl.c.domainLookupByID(Number(id)));
+    if (id !== null && id >= 0n) {
+      ctl.debugMsg(0, `${cmdname}: <domain> looks like ID\n`);
+      dom = await ctl.attempt(ctl.c.domainLookupByID(Number(id)));
+    }
   }
   if ((dom === null || dom === FAIL) && (flags & BY_UUID) && isUUIDLength(name)) {
+    ctl.debugMsg(0, `${cmdname}: <domain> trying as domain UUID\n`);
     dom = await ctl.attempt(ctl.c.domainLookupByUUIDString(name));
   }
   if ((dom === null || dom === FAIL) && (flags & BY_NAME)) {
+    ctl.debugMsg(0, `${cmdname}: <domain> trying as domain NAME\n`);
     dom = await ctl.attempt(ctl.c.domainLookupByName(name));
   }
   ctl.resetError();
@@ -46,7 +51,8 @@ export async function lookupDomain(ctl: Shell, name: string, flags = ALL): Promi
 export async function optDomain(ctl: Shell, cmd: ParsedCommand, flags = ALL): Promise<{ dom: Domain; name: string } | null> {
   const n = cmd.string(ctl, 'domain');
   if (n == null) return null;
-  const dom = await lookupDomain(ctl, n, flags);
+  ctl.debugMsg(1, `${cmd.name}: found option <domain>: ${n}\n`);
+  const dom = await lookupDomain(ctl, n, flags, cmd.name);
   return dom ? { dom, name: n } : null;
 }
 
@@ -55,9 +61,16 @@ export async function optNetwork(ctl: Shell, cmd: ParsedCommand, flags = BY_UUID
   Promise<{ net: Network; name: string } | null> {
   const n = cmd.string(ctl, optname);
   if (n == null) return null;
+  ctl.debugMsg(1, `${cmd.name}: found option <${optname}>: ${n}\n`);
   let net: Network | typeof FAIL | null = null;
-  if ((flags & BY_UUID) && isUUIDLength(n)) net = await ctl.attempt(ctl.c.networkLookupByUUIDString(n));
-  if ((net === null || net === FAIL) && (flags & BY_NAME)) net = await ctl.attempt(ctl.c.networkLookupByName(n));
+  if ((flags & BY_UUID) && isUUIDLength(n)) {
+    ctl.debugMsg(0, `${cmd.name}: <${optname}> trying as network UUID\n`);
+    net = await ctl.attempt(ctl.c.networkLookupByUUIDString(n));
+  }
+  if ((net === null || net === FAIL) && (flags & BY_NAME)) {
+    ctl.debugMsg(0, `${cmd.name}: <${optname}> trying as network NAME\n`);
+    net = await ctl.attempt(ctl.c.networkLookupByName(n));
+  }
   if (net === null || net === FAIL) {
     ctl.error(`failed to get network '${n}'`);
     return null;
@@ -70,9 +83,16 @@ export async function optPool(ctl: Shell, cmd: ParsedCommand, optname = 'pool', 
   Promise<{ pool: StoragePool; name: string } | null> {
   const n = cmd.string(ctl, optname);
   if (n == null) return null;
+  ctl.debugMsg(1, `${cmd.name}: found option <${optname}>: ${n}\n`);
   let pool: StoragePool | typeof FAIL | null = null;
-  if ((flags & BY_UUID) && isUUIDLength(n)) pool = await ctl.attempt(ctl.c.storagePoolLookupByUUIDString(n));
-  if ((pool === null || pool === FAIL) && (flags & BY_NAME)) pool = await ctl.attempt(ctl.c.storagePoolLookupByName(n));
+  if ((flags & BY_UUID) && isUUIDLength(n)) {
+    ctl.debugMsg(0, `${cmd.name}: <${optname}> trying as pool UUID\n`);
+    pool = await ctl.attempt(ctl.c.storagePoolLookupByUUIDString(n));
+  }
+  if ((pool === null || pool === FAIL) && (flags & BY_NAME)) {
+    ctl.debugMsg(0, `${cmd.name}: <${optname}> trying as pool NAME\n`);
+    pool = await ctl.attempt(ctl.c.storagePoolLookupByName(n));
+  }
   if (pool === null || pool === FAIL) {
     ctl.error(`failed to get pool '${n}'`);
     return null;
@@ -103,10 +123,20 @@ export async function optVol(ctl: Shell, cmd: ParsedCommand, optname = 'vol', po
         return null;
       }
     }
+    ctl.debugMsg(0, `${cmd.name}: found option <${optname}>: ${n}\n`);
     let vol: StorageVol | typeof FAIL | null = null;
-    if (pool && (flags & BY_NAME)) vol = await ctl.attempt(pool.storageVolLookupByName(n));
-    if ((vol === null || vol === FAIL) && (flags & BY_UUID)) vol = await ctl.attempt(ctl.c.storageVolLookupByKey(n));
-    if ((vol === null || vol === FAIL) && (flags & BY_UUID)) vol = await ctl.attempt(ctl.c.storageVolLookupByPath(n));
+    if (pool && (flags & BY_NAME)) {
+      ctl.debugMsg(0, `${cmd.name}: <${optname}> trying as vol name\n`);
+      vol = await ctl.attempt(pool.storageVolLookupByName(n));
+    }
+    if ((vol === null || vol === FAIL) && (flags & BY_UUID)) {
+      ctl.debugMsg(0, `${cmd.name}: <${optname}> trying as vol key\n`);
+      vol = await ctl.attempt(ctl.c.storageVolLookupByKey(n));
+    }
+    if ((vol === null || vol === FAIL) && (flags & BY_UUID)) {
+      ctl.debugMsg(0, `${cmd.name}: <${optname}> trying as vol path\n`);
+      vol = await ctl.attempt(ctl.c.storageVolLookupByPath(n));
+    }
     if (vol === null || vol === FAIL) {
       if (pool || pooloptname === null) ctl.error(`failed to get vol '${n}'`);
       else ctl.error(`failed to get vol '${n}', specifying --${pooloptname} might help`);

@@ -266,6 +266,7 @@ async function runMain(ctl: Shell, argv: string[]): Promise<number> {
   if (rest.length === 0) {
     ctl.imode = true;
   } else {
+    if (rest.length === 1) ctl.debugMsg(1, `commands: "${rest[0]}"\n`);
     cmds = rest.length === 1 ? ctl.parseString(rest[0]!) : ctl.parseArgv(rest);
     if (!cmds) {
       await ctl.deinit();

@@ -99,7 +99,8 @@ const HELP_OPT: OptDef = { name: 'help', type: 'bool', help: 'print help for thi
  * vshCommandParse: all commands of the input, or null after printing the
  * error through `onError` (a syntax error discards every command).
  */
-export function parseCommands(tok: Tokenizer, find: CommandLookup, onError: (msg: string) => void): ParsedCommand[] | null {
+export function parseCommands(tok: Tokenizer, find: CommandLookup, onError: (msg: string) => void,
+  debug: (level: number, msg: string) => void = () => {}): ParsedCommand[] | null {
   const result: ParsedCommand[] = [];
   for (;;) {
     let cmd: CmdDef | undefined;
@@ -186,6 +187,7 @@ export function parseCommands(tok: Tokenizer, find: CommandLookup, onError: (msg
         data = text;
       }
       opts.push({ def: opt, data });
+      debug(1, opt.type !== 'bool' ? `${cmd.name}: ${opt.name}(optdata): ${data}\n` : `${cmd.name}: ${opt.name}(bool): (none)\n`);
     }
 
     if (cmd) {

@@ -77,6 +77,17 @@ export class Shell {
     if (!this.quiet) this.io.stdout.write(s);
   }
 
+  /**
+   * vshDebug: a message for `-d LEVEL` (0 debug, 1 info … 4 error), on
+   * stdout and in the log file, shown when its level is at least the one
+   * asked for.
+   */
+  debugMsg(level: number, msg: string): void {
+    if (level < this.debug) return;
+    this.#log(['DEBUG', 'INFO', 'INFO', 'WARNING', 'ERROR'][level] ?? 'DEBUG', msg);
+    this.io.stdout.write(msg);
+  }
+
   /** vshError: `error: <msg>` on stderr (and in the log file, if any). */
   error(msg: string): void {
     this.#log('ERROR', msg);
@@ -192,14 +203,16 @@ export class Shell {
   /** vshCommandArgvParse. */
   parseArgv(args: readonly string[]): ParsedCommand[] | null {
     if (args.length === 0) return null;
-    return parseCommands(new ArgvTokenizer(args), (n) => this.findCommand(n), (m) => this.error(m));
+    return parseCommands(new ArgvTokenizer(args), (n) => this.findCommand(n), (m) => this.error(m),
+      (l, m) => this.debugMsg(l, m));
   }
 
   /** vshCommandStringParse. */
   parseString(line: string): ParsedCommand[] | null {
     if (line === '') return null;
     const onError = (m: string) => this.error(m);
-    return parseCommands(new StringTokenizer(line, onError), (n) => this.findCommand(n), onError);
+    return parseCommands(new StringTokenizer(line, onError), (n) => this.findCommand(n), onError,
+      (l, m) => this.debugMsg(l, m));
   }
 
   /** vshCommandRun: runs the commands in turn; the result is the last one's. */
@@ -264,11 +277,14 @@ export class Shell {
     const forced = this.keepaliveInterval >= 0 || this.keepaliveCount >= 0;
     // Only remote connections do keepalive; elsewhere virConnectSetKeepAlive
     // fails, which matters only when the user asked for it.
-    if (interval > 0 && forced) {
-      this.lastError = VirtError.report(ErrorCode.NO_SUPPORT, ErrorDomain.NONE, 'virConnectSetKeepAlive');
-      this.error('Cannot setup keepalive on connection as requested, disconnecting');
-      await conn.close().catch(() => 0);
-      return null;
+    if (interval > 0) {
+      if (forced) {
+        this.lastError = VirtError.report(ErrorCode.NO_SUPPORT, ErrorDomain.NONE, 'virConnectSetKeepAlive');
+        this.error('Cannot setup keepalive on connection as requested, disconnecting');
+        await conn.close().catch(() => 0);
+        return null;
+      }
+      this.debugMsg(1, 'Failed to setup keepalive on connection\n');
     }
     return conn;
   }

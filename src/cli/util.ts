@@ -10,6 +10,7 @@ import { TypedParameterType } from '../api/constants.js';
 import { strToLong } from './command.js';
 import { formatFixed } from './format.js';
 import type { Shell } from './shell.js';
+import { xpathDump, XPathUnsupported } from './xpath.js';
 
 /** VSH_MAX_XML_FILE. */
 const MAX_XML_FILE = 10 * 1024 * 1024;
@@ -140,14 +141,23 @@ export function typedParamFromString(field: string, type: number, value: string)
 }
 
 /**
- * virshDumpXML: prints the document, or with `--xpath` the selected
- * nodes. Only the plain dump is supported so far.
+ * virshDumpXML: prints the document, or with `--xpath` the selected nodes
+ * (a subset of XPath, see xpath.ts).
  */
-export function dumpXML(ctl: Shell, xml: string, xpath: string | undefined): boolean {
+export function dumpXML(ctl: Shell, xml: string, xpath: string | undefined, wrap = false): boolean {
   if (xpath === undefined) {
     ctl.print(xml);
     return true;
   }
-  ctl.saveError(VirtError.report(ErrorCode.NO_SUPPORT, ErrorDomain.NONE, 'xpath filtering'));
-  return false;
+  try {
+    ctl.print(xpathDump(xml, xpath, wrap));
+    return true;
+  } catch (e) {
+    if (e instanceof XPathUnsupported) {
+      ctl.error(`XPath expression '${xpath}' is beyond what tsvirsh evaluates`);
+      return false;
+    }
+    ctl.saveError(e);
+    return false;
+  }
 }

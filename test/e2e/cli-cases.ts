@@ -17,6 +17,7 @@ export const FIXTURES = join(ROOT, 'test/fixtures/cli');
 export const TSVIRSH = join(ROOT, 'bin/tsvirsh.cjs');
 
 const HOST = `test://${join(FIXTURES, 'host.xml')}`;
+const AUTH_HOST = `test://${join(FIXTURES, 'auth-host.xml')}`;
 const F = (name: string) => join(FIXTURES, name);
 
 export interface Case {
@@ -219,6 +220,11 @@ export const CASES: Case[] = [
   { name: 'debug-levels', args: ['-d', '0', ...d('dominfo test; net-info default; pool-info default-pool; vol-info default-vol --pool default-pool; list --all --name; pool-list --details; domstate 1; iface-list; iface-mac eth0')] },
   { name: 'debug-info', args: ['-d', '1', ...d('domuuid 1; net-uuid default')] },
   { name: 'debug-env', args: d('list'), env: { VIRSH_DEBUG: '1' } },
+  { name: 'auth-password', args: ['-c', AUTH_HOST, 'uri'], stdin: 'alice\npw\n' },
+  { name: 'auth-no-password', args: ['-c', AUTH_HOST, 'uri'], stdin: 'bob\n' },
+  { name: 'auth-wrong', args: ['-c', AUTH_HOST, 'uri'], stdin: 'alice\nwrong\n' },
+  { name: 'auth-eof', args: ['-c', AUTH_HOST, 'uri'], stdin: '' },
+  { name: 'auth-lazy-connect', args: ['uri'], stdin: 'alice\npw\n', env: { LIBVIRT_DEFAULT_URI: AUTH_HOST } },
   { name: 'connect-command', args: d('connect; uri; connect test:///default; uri') },
 
   // ---- the interactive shell on a pipe ---------------------------------
@@ -256,7 +262,8 @@ export function caseEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 /** Runs a program with the case's arguments, stdin and environment. */
 export function runProgram(cmd: string, argv: string[], c: Case, cwd = '/'): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd, argv, { env: caseEnv(c.env), cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    // A session of its own: no controlling terminal for getpass() to open.
+    const child = spawn(cmd, argv, { env: caseEnv(c.env), cwd, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));

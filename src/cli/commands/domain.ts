@@ -188,7 +188,7 @@ async function cmdDumpxml(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
   if (xpath.rc < 0) return false;
   const xml = await ctl.attempt(dom.getXMLDesc(flags));
   if (xml === FAIL) return false;
-  return dumpXML(ctl, xml, xpath.rc === 1 ? xpath.value : undefined);
+  return dumpXML(ctl, xml, xpath.rc === 1 ? xpath.value : undefined, cmd.bool('wrap'));
 }
 
 /** The --mode list of shutdown and reboot. */

@@ -24,10 +24,16 @@ function isMac(s: string): boolean {
 async function optInterface(ctl: Shell, cmd: ParsedCommand, flags = BY_NAME | BY_MAC): Promise<Interface | null> {
   const n = cmd.string(ctl, 'interface');
   if (n == null) return null;
+  ctl.debugMsg(1, `${cmd.name}: found option <interface>: ${n}\n`);
   const mac = isMac(n);
   let iface: Interface | typeof FAIL | null = null;
-  if (!mac && (flags & BY_NAME)) iface = await ctl.attempt(ctl.c.interfaceLookupByName(n));
-  else if (mac && (flags & BY_MAC)) iface = await ctl.attempt(ctl.c.interfaceLookupByMACString(n));
+  if (!mac && (flags & BY_NAME)) {
+    ctl.debugMsg(0, `${cmd.name}: <interface> trying as interface NAME\n`);
+    iface = await ctl.attempt(ctl.c.interfaceLookupByName(n));
+  } else if (mac && (flags & BY_MAC)) {
+    ctl.debugMsg(0, `${cmd.name}: <interface> trying as interface MAC\n`);
+    iface = await ctl.attempt(ctl.c.interfaceLookupByMACString(n));
+  }
   if (iface === null || iface === FAIL) {
     ctl.error(`failed to get interface '${n}'`);
     return null;
@@ -43,7 +49,7 @@ async function cmdIfaceDumpxml(ctl: Shell, cmd: ParsedCommand): Promise<boolean>
   if (xpath.rc < 0) return false;
   const xml = await ctl.attempt(iface.getXMLDesc(flags));
   if (xml === FAIL) return false;
-  return dumpXML(ctl, xml, xpath.rc === 1 ? xpath.value : undefined);
+  return dumpXML(ctl, xml, xpath.rc === 1 ? xpath.value : undefined, cmd.bool('wrap'));
 }
 
 async function cmdIfaceList(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {

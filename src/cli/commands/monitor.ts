@@ -83,6 +83,7 @@ async function cmdDominfo(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
     ret = false;
   }
   const persistent = await ctl.attempt(dom.isPersistent());
+  ctl.debugMsg(0, `Domain persistent flag value: ${persistent === FAIL ? -1 : persistent ? 1 : 0}\n`);
   line('Persistent:', persistent === FAIL ? 'unknown' : persistent ? 'yes' : 'no');
   const autostart = await ctl.attempt(dom.getAutostart());
   if (autostart !== FAIL) line('Autostart:', autostart ? 'enable' : 'disable');

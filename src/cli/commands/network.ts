@@ -76,7 +76,7 @@ async function cmdNetDumpxml(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
   if (xpath.rc < 0) return false;
   const xml = await ctl.attempt(net.getXMLDesc(flags));
   if (xml === FAIL) return false;
-  return dumpXML(ctl, xml, xpath.rc === 1 ? xpath.value : undefined);
+  return dumpXML(ctl, xml, xpath.rc === 1 ? xpath.value : undefined, cmd.bool('wrap'));
 }
 
 async function cmdNetInfo(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {

@@ -63,7 +63,7 @@ async function cmdNodedevDumpxml(ctl: Shell, cmd: ParsedCommand): Promise<boolea
   if (!dev) return false;
   const xml = await ctl.attempt(dev.getXMLDesc(0));
   if (xml === FAIL) return false;
-  return dumpXML(ctl, xml, xpath.rc === 1 ? xpath.value : undefined);
+  return dumpXML(ctl, xml, xpath.rc === 1 ? xpath.value : undefined, cmd.bool('wrap'));
 }
 
 

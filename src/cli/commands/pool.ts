@@ -241,7 +241,7 @@ async function cmdPoolDumpxml(ctl: Shell, cmd: ParsedCommand): Promise<boolean> 
   if (xpath.rc < 0) return false;
   const xml = await ctl.attempt(pool.getXMLDesc(flags));
   if (xml === FAIL) return false;
-  return dumpXML(ctl, xml, xpath.rc === 1 ? xpath.value : undefined);
+  return dumpXML(ctl, xml, xpath.rc === 1 ? xpath.value : undefined, cmd.bool('wrap'));
 }
 
 /** `%2.2lf %s` of vshPrettyCapacity. */
@@ -262,6 +262,7 @@ async function cmdPoolInfo(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
   if (info === FAIL) return false;
   line('State:', stateToString(info.state));
   const persistent = await ctl.attempt(pool.isPersistent());
+  ctl.debugMsg(0, `Pool persistent flag value: ${persistent === FAIL ? -1 : persistent ? 1 : 0}\n`);
   line('Persistent:', persistent === FAIL ? 'unknown' : persistent ? 'yes' : 'no');
   const autostart = await ctl.attempt(pool.getAutostart());
   line('Autostart:', autostart === FAIL ? 'no autostart' : autostart ? 'yes' : 'no');
@@ -363,6 +364,7 @@ async function cmdPoolList(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
       t.autostart = autostart === FAIL ? 'no autostart' : autostart ? 'yes' : 'no';
       if (details) {
         const persistent = await ctl.attempt(pool.isPersistent());
+        ctl.debugMsg(0, `Persistent flag value: ${persistent === FAIL ? -1 : persistent ? 1 : 0}\n`);
         t.persistent = persistent === FAIL ? 'unknown' : persistent ? 'yes' : 'no';
       }
       const info = await ctl.attempt(pool.getInfo());

@@ -219,7 +219,7 @@ async function cmdSnapshotDumpxml(ctl: Shell, cmd: ParsedCommand): Promise<boole
   if (xpath.rc < 0) return false;
   const xml = await ctl.attempt(s.getXMLDesc(flags));
   if (xml === FAIL) return false;
-  return dumpXML(ctl, xml, xpath.rc === 1 ? xpath.value : undefined);
+  return dumpXML(ctl, xml, xpath.rc === 1 ? xpath.value : undefined, cmd.bool('wrap'));
 }
 
 /** The text of the element at a child path, or null (virXPathString gives NULL for ""). */

@@ -128,7 +128,7 @@ async function cmdVolDumpxml(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
   if (xpath.rc < 0) return false;
   const xml = await ctl.attempt(vol.getXMLDesc(0));
   if (xml === FAIL) return false;
-  return dumpXML(ctl, xml, xpath.rc === 1 ? xpath.value : undefined);
+  return dumpXML(ctl, xml, xpath.rc === 1 ? xpath.value : undefined, cmd.bool('wrap'));
 }
 
 async function cmdVolInfo(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
