@@ -5,7 +5,7 @@
  * invocation or run against the host file in test/fixtures/cli/.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -244,6 +244,7 @@ export interface RunResult { stdout: string; stderr: string; status: number | nu
 
 /** A private HOME and cache for each run, so history files never touch the user's. */
 const SANDBOX = mkdtempSync(join(tmpdir(), 'tsvirsh-test-'));
+process.on('exit', () => rmSync(SANDBOX, { recursive: true, force: true }));
 
 /** The environment the programs run in: deterministic, with the case's additions. */
 export function caseEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
