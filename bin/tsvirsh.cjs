@@ -13,6 +13,10 @@ const cacheFile = `${bundle}.cache`;
 function loadBundle() {
   let source;
   try {
+    // A bundle older than the compiled modules is stale (tsc ran without
+    // scripts/bundle.mjs): use the modules then.
+    const modules = path.join(__dirname, '..', 'dist', 'src', 'cli', 'main.js');
+    if (fs.statSync(bundle).mtimeMs < fs.statSync(modules).mtimeMs) return null;
     source = fs.readFileSync(bundle, 'utf8');
   } catch {
     return null;

@@ -24,6 +24,9 @@ const parser = new XMLParser({
   parseTagValue: false,
   trimValues: false,
   processEntities: true,
+  // Also decodes numeric character references (&#9; &#x41;), which libxml2
+  // resolves and fast-xml-parser leaves alone without this.
+  htmlEntities: true,
   ignoreDeclaration: true,
   ignorePiTags: true,
   commentPropName: '#comment',

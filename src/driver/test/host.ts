@@ -70,7 +70,9 @@ export class TestHost {
     try {
       xml = readFileSync(path, 'utf8');
     } catch (e) {
-      // libxml2 reports the I/O failure itself; libvirt then says only this.
+      // libxml2's default error handler reports the I/O failure on stderr
+      // itself (virsh users see this line); libvirt then says only this.
+      process.stderr.write(`I/O warning : failed to load external entity "${path}"\n`);
       throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.TEST,
         `failed to parse xml document '${path}'`, { cause: e });
     }
