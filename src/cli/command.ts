@@ -268,3 +268,6 @@ export function scaleInteger(value: bigint, suffix: string, scale: bigint, limit
   }
   return value * scale;
 }
+
+/** The `domain` argument most domain commands take (virsh's VIRSH_COMMON_OPT_DOMAIN_FULL). */
+export const DOMAIN_OPT: OptDef = { name: 'domain', type: 'data', help: 'domain name, id or uuid', required: true };

@@ -7,7 +7,7 @@ import {
   DomainMemoryModFlags, DomainModificationImpact, DomainUndefineFlags, DomainVcpuFlags, DomainXMLFlags,
 } from '../../api/constants.js';
 import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
-import type { CmdDef, CmdGroup, ParsedCommand } from '../command.js';
+import { DOMAIN_OPT, type CmdDef, type CmdGroup, type ParsedCommand } from '../command.js';
 import { BY_ID, BY_NAME, BY_UUID, optDomain } from '../lookup.js';
 import { FAIL, type Shell } from '../shell.js';
 import { dumpXML, readFileAll, typedParamFromString, typedParamValue } from '../util.js';
@@ -745,7 +745,7 @@ export const domainCommands: CmdDef[] = [
     help: 'autostart a domain',
     desc: 'Configure a domain to be automatically started at boot.',
     options: [
-      { name: 'domain', type: 'data', help: 'domain name, id or uuid', required: true },
+      DOMAIN_OPT,
       { name: 'disable', type: 'bool', help: 'disable autostarting' },
     ],
     run: cmdAutostart,
@@ -780,7 +780,7 @@ export const domainCommands: CmdDef[] = [
     help: 'destroy (stop) a domain',
     desc: 'Forcefully stop a given domain, but leave its resources intact.',
     options: [
-      { name: 'domain', type: 'data', help: 'domain name, id or uuid', required: true },
+      DOMAIN_OPT,
       { name: 'graceful', type: 'bool', help: 'terminate gracefully' },
       { name: 'remove-logs', type: 'bool', help: 'remove domain logs' },
     ],
@@ -818,7 +818,7 @@ export const domainCommands: CmdDef[] = [
     help: 'domain information in XML',
     desc: 'Output the domain information as an XML dump to stdout.',
     options: [
-      { name: 'domain', type: 'data', help: 'domain name, id or uuid', required: true },
+      DOMAIN_OPT,
       { name: 'inactive', type: 'bool', help: 'show inactive defined XML' },
       { name: 'security-info', type: 'bool', help: 'include security sensitive information in XML dump' },
       { name: 'update-cpu', type: 'bool', help: 'update guest CPU according to host CPU' },
@@ -833,7 +833,7 @@ export const domainCommands: CmdDef[] = [
     help: 'reboot a domain',
     desc: 'Run a reboot command in the target domain.',
     options: [
-      { name: 'domain', type: 'data', help: 'domain name, id or uuid', required: true },
+      DOMAIN_OPT,
       { name: 'mode', type: 'string', help: 'shutdown mode: acpi|agent|initctl|signal|paravirt' },
     ],
     run: cmdReboot,
@@ -843,7 +843,7 @@ export const domainCommands: CmdDef[] = [
     help: 'reset a domain',
     desc: 'Reset the target domain as if by power button',
     options: [
-      { name: 'domain', type: 'data', help: 'domain name, id or uuid', required: true },
+      DOMAIN_OPT,
     ],
     run: cmdReset,
   },
@@ -852,7 +852,7 @@ export const domainCommands: CmdDef[] = [
     help: 'resume a domain',
     desc: 'Resume a previously suspended domain.',
     options: [
-      { name: 'domain', type: 'data', help: 'domain name, id or uuid', required: true },
+      DOMAIN_OPT,
     ],
     run: cmdResume,
   },
@@ -861,7 +861,7 @@ export const domainCommands: CmdDef[] = [
     help: 'show/set scheduler parameters',
     desc: 'Show/Set scheduler parameters.',
     options: [
-      { name: 'domain', type: 'data', help: 'domain name, id or uuid', required: true },
+      DOMAIN_OPT,
       { name: 'weight', type: 'int', help: 'weight for XEN_CREDIT', reqOpt: true },
       { name: 'cap', type: 'int', help: 'cap for XEN_CREDIT', reqOpt: true },
       { name: 'current', type: 'bool', help: 'get/set current scheduler info' },
@@ -876,7 +876,7 @@ export const domainCommands: CmdDef[] = [
     help: 'change maximum memory limit',
     desc: 'Change the maximum memory allocation limit in the guest domain.',
     options: [
-      { name: 'domain', type: 'data', help: 'domain name, id or uuid', required: true },
+      DOMAIN_OPT,
       { name: 'kilobytes', type: 'alias', help: 'size' },
       { name: 'size', type: 'int', help: 'new maximum memory size, as scaled integer (default KiB)', required: true },
       { name: 'config', type: 'bool', help: 'affect next boot' },
@@ -890,7 +890,7 @@ export const domainCommands: CmdDef[] = [
     help: 'change memory allocation',
     desc: 'Change the current memory allocation in the guest domain.',
     options: [
-      { name: 'domain', type: 'data', help: 'domain name, id or uuid', required: true },
+      DOMAIN_OPT,
       { name: 'kilobytes', type: 'alias', help: 'size' },
       { name: 'size', type: 'int', help: 'new memory size, as scaled integer (default KiB)', required: true },
       { name: 'config', type: 'bool', help: 'affect next boot' },
@@ -904,7 +904,7 @@ export const domainCommands: CmdDef[] = [
     help: 'change number of virtual CPUs',
     desc: 'Change the number of virtual CPUs in the guest domain.',
     options: [
-      { name: 'domain', type: 'data', help: 'domain name, id or uuid', required: true },
+      DOMAIN_OPT,
       { name: 'count', type: 'int', help: 'number of virtual CPUs', required: true },
       { name: 'maximum', type: 'bool', help: 'set maximum limit on next boot' },
       { name: 'config', type: 'bool', help: 'affect next boot' },
@@ -920,7 +920,7 @@ export const domainCommands: CmdDef[] = [
     help: 'gracefully shutdown a domain',
     desc: 'Run shutdown in the target domain.',
     options: [
-      { name: 'domain', type: 'data', help: 'domain name, id or uuid', required: true },
+      DOMAIN_OPT,
       { name: 'mode', type: 'string', help: 'shutdown mode: acpi|agent|initctl|signal|paravirt' },
     ],
     run: cmdShutdown,
@@ -946,7 +946,7 @@ export const domainCommands: CmdDef[] = [
     help: 'suspend a domain',
     desc: 'Suspend a running domain.',
     options: [
-      { name: 'domain', type: 'data', help: 'domain name, id or uuid', required: true },
+      DOMAIN_OPT,
     ],
     run: cmdSuspend,
   },
@@ -955,7 +955,7 @@ export const domainCommands: CmdDef[] = [
     help: 'undefine a domain',
     desc: 'Undefine an inactive domain, or convert persistent to transient.',
     options: [
-      { name: 'domain', type: 'data', help: 'domain name, id or uuid', required: true },
+      DOMAIN_OPT,
       { name: 'managed-save', type: 'bool', help: 'remove domain managed state file' },
       { name: 'storage', type: 'string', help: 'remove associated storage volumes (comma separated list of targets or source paths) (see domblklist)' },
       { name: 'remove-all-storage', type: 'bool', help: 'remove all associated storage volumes (use with caution)' },

@@ -6,7 +6,7 @@ import type { Domain } from '../../api/index.js';
 import { ConnectListAllDomainsFlags as L, DomainState } from '../../api/constants.js';
 import { ErrorCode } from '../../errors.js';
 import { parseXml } from '../../util/xml.js';
-import type { CmdDef, CmdGroup, ParsedCommand } from '../command.js';
+import { DOMAIN_OPT, type CmdDef, type CmdGroup, type ParsedCommand } from '../command.js';
 import { formatFixed, padEnd, strcasecmp, Table } from '../format.js';
 import { freeAll, optDomain } from '../lookup.js';
 import { FAIL, type Shell } from '../shell.js';
@@ -316,7 +316,7 @@ export const monitorCommands: CmdDef[] = [
     help: 'domain information',
     desc: 'Returns basic information about the domain.',
     options: [
-      { name: 'domain', type: 'data', help: 'domain name, id or uuid', required: true },
+      DOMAIN_OPT,
     ],
     run: cmdDominfo,
   },
@@ -325,7 +325,7 @@ export const monitorCommands: CmdDef[] = [
     help: 'domain state',
     desc: 'Returns state about a domain.',
     options: [
-      { name: 'domain', type: 'data', help: 'domain name, id or uuid', required: true },
+      DOMAIN_OPT,
       { name: 'reason', type: 'bool', help: 'also print reason for the state' },
     ],
     run: cmdDomstate,

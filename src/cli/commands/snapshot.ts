@@ -4,7 +4,7 @@
 import type { Domain, DomainSnapshot } from '../../api/index.js';
 import { ErrorCode } from '../../errors.js';
 import { parseXml, type XmlElement } from '../../util/xml.js';
-import type { CmdDef, CmdGroup, ParsedCommand } from '../command.js';
+import { DOMAIN_OPT, type CmdDef, type CmdGroup, type ParsedCommand } from '../command.js';
 import { escapeXml, strcasecmp, Table, treeLines, XmlBuffer } from '../format.js';
 import { freeAll, optDomain } from '../lookup.js';
 import { FAIL, type Shell } from '../shell.js';
@@ -441,7 +441,7 @@ export const snapshotCommands: CmdDef[] = [
     help: 'Create a snapshot from a set of args',
     desc: 'Create a snapshot (disk and RAM) from arguments',
     options: [
-      { name: 'domain', type: 'data', help: 'domain name, id or uuid', required: true },
+      DOMAIN_OPT,
       { name: 'name', type: 'string', help: 'name of snapshot' },
       { name: 'description', type: 'string', help: 'description of snapshot' },
       { name: 'print-xml', type: 'bool', help: 'print XML document rather than create' },
@@ -463,7 +463,7 @@ export const snapshotCommands: CmdDef[] = [
     help: 'Delete a domain snapshot',
     desc: 'Snapshot Delete',
     options: [
-      { name: 'domain', type: 'data', help: 'domain name, id or uuid', required: true },
+      DOMAIN_OPT,
       { name: 'snapshotname', type: 'string', help: 'snapshot name' },
       { name: 'current', type: 'bool', help: 'delete current snapshot' },
       { name: 'children', type: 'bool', help: 'delete snapshot and all children' },
@@ -477,7 +477,7 @@ export const snapshotCommands: CmdDef[] = [
     help: 'Dump XML for a domain snapshot',
     desc: 'Snapshot Dump XML',
     options: [
-      { name: 'domain', type: 'data', help: 'domain name, id or uuid', required: true },
+      DOMAIN_OPT,
       { name: 'snapshotname', type: 'data', help: 'snapshot name', required: true },
       { name: 'security-info', type: 'bool', help: 'include security sensitive information in XML dump' },
       { name: 'xpath', type: 'string', help: 'xpath expression to filter the XML document', reqOpt: true },
@@ -490,7 +490,7 @@ export const snapshotCommands: CmdDef[] = [
     help: 'List snapshots for a domain',
     desc: 'Snapshot List',
     options: [
-      { name: 'domain', type: 'data', help: 'domain name, id or uuid', required: true },
+      DOMAIN_OPT,
       { name: 'parent', type: 'bool', help: 'add a column showing parent snapshot' },
       { name: 'roots', type: 'bool', help: 'list only snapshots without parents' },
       { name: 'leaves', type: 'bool', help: 'list only snapshots without children' },
