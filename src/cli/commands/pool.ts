@@ -4,7 +4,7 @@
 import type { StoragePool } from '../../api/index.js';
 import { ConnectListAllStoragePoolsFlags as L, StoragePoolState } from '../../api/constants.js';
 import { ErrorCode } from '../../errors.js';
-import type { CmdDef, CmdGroup, ParsedCommand } from '../command.js';
+import type { CmdDef, CmdGroup, OptDef, ParsedCommand } from '../command.js';
 import { formatFixed, padEnd, prettyCapacity, prettySize, strcasecmp, Table, XmlBuffer } from '../format.js';
 import { BY_NAME, BY_UUID, freeAll, optPool } from '../lookup.js';
 import { FAIL, type Shell } from '../shell.js';
@@ -444,6 +444,39 @@ async function cmdPoolUuid(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
 }
 
 /** The "Storage Pool" commands, in virsh's order. */
+/** The arguments pool-create-as and pool-define-as share (virsh's OPTS_POOL_X_AS). */
+const POOL_X_AS_OPTS: OptDef[] = [
+  { name: 'name', type: 'data', help: 'name of the pool', required: true },
+  { name: 'type', type: 'data', help: 'type of the pool', required: true },
+  { name: 'print-xml', type: 'bool', help: 'print XML document, but don\'t define/create' },
+  { name: 'source-host', type: 'string', help: 'source-host for underlying storage' },
+  { name: 'source-path', type: 'string', help: 'source path for underlying storage' },
+  { name: 'source-dev', type: 'string', help: 'source device for underlying storage' },
+  { name: 'source-name', type: 'string', help: 'source name for underlying storage' },
+  { name: 'target', type: 'string', help: 'target for underlying storage' },
+  { name: 'source-format', type: 'string', help: 'format for underlying storage' },
+  { name: 'auth-type', type: 'string', help: 'auth type to be used for underlying storage' },
+  { name: 'auth-username', type: 'string', help: 'auth username to be used for underlying storage' },
+  { name: 'secret-usage', type: 'string', help: 'auth secret usage to be used for underlying storage' },
+  { name: 'secret-uuid', type: 'string', help: 'auth secret UUID to be used for underlying storage' },
+  { name: 'adapter-name', type: 'string', help: 'adapter name to be used for underlying storage' },
+  { name: 'adapter-wwnn', type: 'string', help: 'adapter wwnn to be used for underlying storage' },
+  { name: 'adapter-wwpn', type: 'string', help: 'adapter wwpn to be used for underlying storage' },
+  { name: 'adapter-parent', type: 'string', help: 'adapter parent scsi_hostN to be used for underlying vHBA storage' },
+  { name: 'adapter-parent-wwnn', type: 'string', help: 'adapter parent scsi_hostN wwnn to be used for underlying vHBA storage' },
+  { name: 'adapter-parent-wwpn', type: 'string', help: 'adapter parent scsi_hostN wwpn to be used for underlying vHBA storage' },
+  { name: 'adapter-parent-fabric-wwn', type: 'string', help: 'adapter parent scsi_hostN fabric_wwn to be used for underlying vHBA storage' },
+  { name: 'source-protocol-ver', type: 'string', help: 'nfsvers value for NFS pool mount option' },
+  { name: 'source-initiator', type: 'string', help: 'initiator iqn for underlying storage' },
+];
+
+/** --build / --no-overwrite / --overwrite of the pool-create* and pool-start commands. */
+const POOL_BUILD_OPTS: OptDef[] = [
+  { name: 'build', type: 'bool', help: 'build the pool as normal' },
+  { name: 'no-overwrite', type: 'bool', help: 'do not overwrite any existing data' },
+  { name: 'overwrite', type: 'bool', help: 'overwrite any existing data' },
+];
+
 export const poolCommands: CmdDef[] = [
   {
     name: 'pool-autostart',
@@ -471,31 +504,8 @@ export const poolCommands: CmdDef[] = [
     help: 'create a pool from a set of args',
     desc: 'Create a pool.',
     options: [
-      { name: 'name', type: 'data', help: 'name of the pool', required: true },
-      { name: 'type', type: 'data', help: 'type of the pool', required: true },
-      { name: 'print-xml', type: 'bool', help: 'print XML document, but don\'t define/create' },
-      { name: 'source-host', type: 'string', help: 'source-host for underlying storage' },
-      { name: 'source-path', type: 'string', help: 'source path for underlying storage' },
-      { name: 'source-dev', type: 'string', help: 'source device for underlying storage' },
-      { name: 'source-name', type: 'string', help: 'source name for underlying storage' },
-      { name: 'target', type: 'string', help: 'target for underlying storage' },
-      { name: 'source-format', type: 'string', help: 'format for underlying storage' },
-      { name: 'auth-type', type: 'string', help: 'auth type to be used for underlying storage' },
-      { name: 'auth-username', type: 'string', help: 'auth username to be used for underlying storage' },
-      { name: 'secret-usage', type: 'string', help: 'auth secret usage to be used for underlying storage' },
-      { name: 'secret-uuid', type: 'string', help: 'auth secret UUID to be used for underlying storage' },
-      { name: 'adapter-name', type: 'string', help: 'adapter name to be used for underlying storage' },
-      { name: 'adapter-wwnn', type: 'string', help: 'adapter wwnn to be used for underlying storage' },
-      { name: 'adapter-wwpn', type: 'string', help: 'adapter wwpn to be used for underlying storage' },
-      { name: 'adapter-parent', type: 'string', help: 'adapter parent scsi_hostN to be used for underlying vHBA storage' },
-      { name: 'adapter-parent-wwnn', type: 'string', help: 'adapter parent scsi_hostN wwnn to be used for underlying vHBA storage' },
-      { name: 'adapter-parent-wwpn', type: 'string', help: 'adapter parent scsi_hostN wwpn to be used for underlying vHBA storage' },
-      { name: 'adapter-parent-fabric-wwn', type: 'string', help: 'adapter parent scsi_hostN fabric_wwn to be used for underlying vHBA storage' },
-      { name: 'source-protocol-ver', type: 'string', help: 'nfsvers value for NFS pool mount option' },
-      { name: 'source-initiator', type: 'string', help: 'initiator iqn for underlying storage' },
-      { name: 'build', type: 'bool', help: 'build the pool as normal' },
-      { name: 'no-overwrite', type: 'bool', help: 'do not overwrite any existing data' },
-      { name: 'overwrite', type: 'bool', help: 'overwrite any existing data' },
+      ...POOL_X_AS_OPTS,
+      ...POOL_BUILD_OPTS,
     ],
     run: cmdPoolCreateAs,
   },
@@ -505,9 +515,7 @@ export const poolCommands: CmdDef[] = [
     desc: 'Create a pool.',
     options: [
       { name: 'file', type: 'data', help: 'file containing an XML pool description', required: true },
-      { name: 'build', type: 'bool', help: 'build the pool as normal' },
-      { name: 'no-overwrite', type: 'bool', help: 'do not overwrite any existing data' },
-      { name: 'overwrite', type: 'bool', help: 'overwrite any existing data' },
+      ...POOL_BUILD_OPTS,
     ],
     run: cmdPoolCreate,
   },
@@ -516,28 +524,7 @@ export const poolCommands: CmdDef[] = [
     help: 'define a pool from a set of args',
     desc: 'Define a pool.',
     options: [
-      { name: 'name', type: 'data', help: 'name of the pool', required: true },
-      { name: 'type', type: 'data', help: 'type of the pool', required: true },
-      { name: 'print-xml', type: 'bool', help: 'print XML document, but don\'t define/create' },
-      { name: 'source-host', type: 'string', help: 'source-host for underlying storage' },
-      { name: 'source-path', type: 'string', help: 'source path for underlying storage' },
-      { name: 'source-dev', type: 'string', help: 'source device for underlying storage' },
-      { name: 'source-name', type: 'string', help: 'source name for underlying storage' },
-      { name: 'target', type: 'string', help: 'target for underlying storage' },
-      { name: 'source-format', type: 'string', help: 'format for underlying storage' },
-      { name: 'auth-type', type: 'string', help: 'auth type to be used for underlying storage' },
-      { name: 'auth-username', type: 'string', help: 'auth username to be used for underlying storage' },
-      { name: 'secret-usage', type: 'string', help: 'auth secret usage to be used for underlying storage' },
-      { name: 'secret-uuid', type: 'string', help: 'auth secret UUID to be used for underlying storage' },
-      { name: 'adapter-name', type: 'string', help: 'adapter name to be used for underlying storage' },
-      { name: 'adapter-wwnn', type: 'string', help: 'adapter wwnn to be used for underlying storage' },
-      { name: 'adapter-wwpn', type: 'string', help: 'adapter wwpn to be used for underlying storage' },
-      { name: 'adapter-parent', type: 'string', help: 'adapter parent scsi_hostN to be used for underlying vHBA storage' },
-      { name: 'adapter-parent-wwnn', type: 'string', help: 'adapter parent scsi_hostN wwnn to be used for underlying vHBA storage' },
-      { name: 'adapter-parent-wwpn', type: 'string', help: 'adapter parent scsi_hostN wwpn to be used for underlying vHBA storage' },
-      { name: 'adapter-parent-fabric-wwn', type: 'string', help: 'adapter parent scsi_hostN fabric_wwn to be used for underlying vHBA storage' },
-      { name: 'source-protocol-ver', type: 'string', help: 'nfsvers value for NFS pool mount option' },
-      { name: 'source-initiator', type: 'string', help: 'initiator iqn for underlying storage' },
+      ...POOL_X_AS_OPTS,
     ],
     run: cmdPoolDefineAs,
   },
@@ -633,9 +620,7 @@ export const poolCommands: CmdDef[] = [
     desc: 'Start a pool.',
     options: [
       { name: 'pool', type: 'data', help: 'pool name or uuid', required: true },
-      { name: 'build', type: 'bool', help: 'build the pool as normal' },
-      { name: 'no-overwrite', type: 'bool', help: 'do not overwrite any existing data' },
-      { name: 'overwrite', type: 'bool', help: 'overwrite any existing data' },
+      ...POOL_BUILD_OPTS,
     ],
     run: cmdPoolStart,
   },
