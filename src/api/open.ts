@@ -3,12 +3,12 @@
  * name (defaults, aliases, legacy forms), then let the first driver that
  * claims the URI open it (virConnectOpenInternal).
  */
-import type { ConnectAuth, Driver } from '../driver/driver.js';
+import type { ConnectAuth, Driver, DriverConnection } from '../driver/driver.js';
 import { DriverRegistry } from '../driver/registry.js';
 import { TestDriver } from '../driver/test/index.js';
 import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
 import { loadClientConfig, type ClientConfig } from '../config/index.js';
-import { resolveConnectName } from '../uri/index.js';
+import { resolveConnectName, type ParsedURI } from '../uri/index.js';
 import { ConnectFlags } from './constants.js';
 import { Connection } from './connection.js';
 
@@ -33,8 +33,13 @@ export function defaultDrivers(): DriverRegistry {
 }
 
 /** virConnectOpenAuth. */
-export async function openAuth(name: string | null | undefined, auth: ConnectAuth | null | undefined,
-  flags = 0, opts: ConnectOptions = {}): Promise<Connection> {
+/**
+ * virConnectOpenInternal below the public API: resolves the name (defaults,
+ * aliases, legacy forms) and opens the first driver that claims it. The
+ * daemon uses this to serve CONNECT_OPEN.
+ */
+export async function openDriver(name: string | null | undefined, auth: ConnectAuth | null | undefined,
+  flags = 0, opts: ConnectOptions = {}): Promise<{ drv: DriverConnection; uri: ParsedURI | null }> {
   const env = opts.env ?? process.env;
   const config = opts.config !== undefined ? opts.config : loadClientConfig(env);
   const { uri } = resolveConnectName(name, { flags, env, config });
@@ -44,10 +49,15 @@ export async function openAuth(name: string | null | undefined, auth: ConnectAut
     throw VirtError.report(ErrorCode.NO_CONNECT, ErrorDomain.NONE, name ?? uri?.scheme ?? null);
   }
   const drv = await driver.open(uri, { flags, auth: auth ?? undefined, signal: opts.signal });
+  return { drv, uri };
+}
+
+export async function openAuth(name: string | null | undefined, auth: ConnectAuth | null | undefined,
+  flags = 0, opts: ConnectOptions = {}): Promise<Connection> {
+  const { drv, uri } = await openDriver(name, auth, flags, opts);
   return new Connection(drv, uri, flags);
 }
 
-/** virConnectOpen. */
 export function open(name?: string | null, opts?: ConnectOptions): Promise<Connection> {
   return openAuth(name, null, 0, opts);
 }

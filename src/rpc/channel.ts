@@ -1,0 +1,190 @@
+/**
+ * One RPC connection's byte stream cut into packets, in both directions,
+ * with libvirt's keepalive. Both ends of the protocol (client.ts and the
+ * daemon's server) sit on a PacketChannel; it knows nothing of calls.
+ *
+ * Keepalive (libvirt-rpc.md §13): a PING is answered with a PONG at once,
+ * whatever else is going on. Any packet received counts as a sign of life.
+ * Once `startKeepalive(interval, count)` is called, the channel sends a PING
+ * after `interval` seconds of silence and every interval after that; after
+ * `count` unanswered PINGs and one more interval it closes with reason
+ * 'keepalive' (virKeepAliveTimerInternal).
+ */
+import type { Duplex } from 'node:stream';
+import {
+  encodeFrame, encodePing, encodePong, FrameDecoder, keepaliveKind, type Frame, type Header,
+} from '../protocol/index.js';
+
+/** Why a channel closed, as virConnectCloseReason numbers it. */
+export const CloseReason = { ERROR: 0, EOF: 1, KEEPALIVE: 2, CLIENT: 3 } as const;
+export type CloseReason = (typeof CloseReason)[keyof typeof CloseReason];
+
+export interface ChannelHandlers {
+  /** Every packet except keepalive PING/PONG. */
+  onFrame(frame: Frame): void;
+  /** Once, when the channel is closed for whatever reason. */
+  onClose(reason: CloseReason, error: Error | null): void;
+}
+
+export class PacketChannel {
+  readonly #stream: Duplex;
+  readonly #decoder = new FrameDecoder();
+  readonly #handlers: ChannelHandlers;
+  #closed = false;
+  #paused = false;
+  // keepalive
+  #kaTimer: NodeJS.Timeout | null = null;
+  #kaInterval = 0;
+  #kaCount = 0;
+  #kaSent = 0;
+  #lastRecv = Date.now();
+
+  constructor(stream: Duplex, handlers: ChannelHandlers) {
+    this.#stream = stream;
+    this.#handlers = handlers;
+    stream.on('data', (chunk: Buffer) => this.#onData(chunk));
+    stream.on('end', () => this.close(CloseReason.EOF, null));
+    stream.on('close', () => this.close(CloseReason.EOF, null));
+    stream.on('error', (e: Error) => this.close(CloseReason.ERROR, e));
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Bytes queued for writing and not yet handed to the OS. */
+  get pendingWrite(): number {
+    return this.#stream.writableLength;
+  }
+
+  /** Sends one packet. Returns false when the write buffer is full (wait for `drained()`). */
+  send(header: Header, body?: Uint8Array, written?: () => void): boolean {
+    return this.sendRaw(encodeFrame(header, body), written);
+  }
+
+  /**
+   * Sends bytes that already form whole packets. `written` runs once they
+   * have been handed to the OS (or dropped because the channel closed).
+   */
+  sendRaw(bytes: Uint8Array, written?: () => void): boolean {
+    if (this.#closed) {
+      written?.();
+      return false;
+    }
+    return written ? this.#stream.write(bytes, () => written()) : this.#stream.write(bytes);
+  }
+
+  /** Resolves when the write buffer has room again (at once if it has). */
+  drained(): Promise<void> {
+    if (this.#closed || !this.#stream.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.#stream.off('drain', done);
+        this.#stream.off('close', done);
+        resolve();
+      };
+      this.#stream.on('drain', done);
+      this.#stream.on('close', done);
+    });
+  }
+
+  /** Stops reading the peer (flow control: too many requests in flight). */
+  pause(): void {
+    if (!this.#paused) {
+      this.#paused = true;
+      this.#stream.pause();
+    }
+  }
+
+  resume(): void {
+    if (this.#paused) {
+      this.#paused = false;
+      this.#stream.resume();
+    }
+  }
+
+  /**
+   * Arms keepalive: PING after `interval` seconds without receiving
+   * anything, close after `count` unanswered PINGs plus one interval.
+   * interval ≤ 0 disarms.
+   */
+  startKeepalive(interval: number, count: number): void {
+    this.stopKeepalive();
+    if (interval <= 0 || this.#closed) return;
+    this.#kaInterval = interval * 1000;
+    this.#kaCount = count;
+    this.#kaSent = 0;
+    this.#lastRecv = Date.now();
+    this.#armKeepalive(this.#kaInterval);
+  }
+
+  stopKeepalive(): void {
+    if (this.#kaTimer) clearTimeout(this.#kaTimer);
+    this.#kaTimer = null;
+    this.#kaInterval = 0;
+  }
+
+  /** Ends the channel: the stream is destroyed after pending writes are flushed. */
+  close(reason: CloseReason = CloseReason.CLIENT, error: Error | null = null): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.stopKeepalive();
+    // Let what was already written (a CLOSE reply, a last error) reach the
+    // peer before the socket goes; end() flushes, destroy() would drop it.
+    if (reason === CloseReason.CLIENT && this.#stream.writable) {
+      this.#stream.end();
+      const t = setTimeout(() => this.#stream.destroy(), 2000);
+      t.unref();
+      this.#stream.once('close', () => clearTimeout(t));
+      this.#stream.once('finish', () => this.#stream.destroy());
+    } else {
+      this.#stream.destroy();
+    }
+    this.#handlers.onClose(reason, error);
+  }
+
+  #armKeepalive(ms: number): void {
+    this.#kaTimer = setTimeout(() => this.#keepaliveTick(), ms);
+    this.#kaTimer.unref();
+  }
+
+  #keepaliveTick(): void {
+    this.#kaTimer = null;
+    if (this.#closed || this.#kaInterval === 0) return;
+    const idle = Date.now() - this.#lastRecv;
+    if (idle < this.#kaInterval) {
+      this.#armKeepalive(this.#kaInterval - idle);
+      return;
+    }
+    if (this.#kaSent >= this.#kaCount) {
+      this.close(CloseReason.KEEPALIVE, new Error('connection closed due to keepalive timeout'));
+      return;
+    }
+    this.#kaSent++;
+    this.sendRaw(encodePing());
+    this.#armKeepalive(this.#kaInterval);
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.#closed) return;
+    this.#lastRecv = Date.now();
+    this.#kaSent = 0;
+    let frames: Frame[];
+    try {
+      frames = this.#decoder.push(chunk);
+    } catch (e) {
+      this.close(CloseReason.ERROR, e as Error);
+      return;
+    }
+    for (const f of frames) {
+      if (this.#closed) return;
+      const ka = keepaliveKind(f.header);
+      if (ka === 'ping') {
+        this.sendRaw(encodePong());
+        continue;
+      }
+      if (ka === 'pong') continue;
+      this.#handlers.onFrame(f);
+    }
+  }
+}

@@ -1,0 +1,258 @@
+/**
+ * The client end of libvirt's RPC protocol over any byte stream.
+ *
+ * - Calls are numbered 0, 1, 2, … (the stock client's serials) and may be
+ *   pipelined; replies are matched by serial in whatever order they come.
+ * - MESSAGE packets of a known program are decoded with the program table
+ *   and handed to the event handler; unknown ones are ignored.
+ * - A call to a stream procedure (§15) registers its stream before the CALL
+ *   goes out, so data that overtakes the REPLY is kept.
+ * - An AbortSignal abandons a call: its promise rejects at once, and the
+ *   reply, when it comes, is dropped (libvirt has no cancel message).
+ */
+import type { Duplex } from 'node:stream';
+import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
+import {
+  decodeMsg, decodeRet, encodeArgs, lxc, MessageStatus, MessageType, qemu, remote, remoteError,
+  toVirtError, type ArgsOf, type Entry, type EventMessage, type Frame, type Header, type Procedure, type ProgramInfo,
+  type RetOf, type WireRetOf,
+} from '../protocol/index.js';
+import { fromXdr } from '../xdr/index.js';
+import { CloseReason, PacketChannel } from './channel.js';
+import { ClientStream } from './stream.js';
+
+export interface CallOptions {
+  signal?: AbortSignal | undefined;
+}
+
+export interface RpcClientOptions {
+  /** Event messages (already decoded). */
+  onEvent?: (entry: EventMessage, msg: unknown) => void;
+  /** The connection ended; `error` says why when it was not a clean close. */
+  onClose?: (reason: CloseReason, error: VirtError | null) => void;
+  /** Programs whose MESSAGE packets are decoded (default: REMOTE, QEMU, LXC). */
+  programs?: readonly ProgramInfo[];
+}
+
+interface Pending {
+  proc: Procedure;
+  resolve(body: Uint8Array): void;
+  reject(e: VirtError): void;
+  /** The caller gave up; drop the reply. */
+  abandoned: boolean;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyProc = Procedure<any, any, any, any>;
+
+/** libvirt's text when a call is made on, or outlives, a closed connection. */
+function closedError(cause: VirtError | null): VirtError {
+  return cause ?? new VirtError(ErrorCode.INTERNAL_ERROR, 'internal error: client socket is closed', ErrorDomain.RPC,
+    { str1: 'internal error: %s', str2: 'client socket is closed' });
+}
+
+export class RpcClient {
+  readonly #channel: PacketChannel;
+  readonly #pending = new Map<number, Pending>();
+  readonly #streams = new Map<number, ClientStream>();
+  readonly #programs: readonly ProgramInfo[];
+  readonly #onEvent: RpcClientOptions['onEvent'];
+  readonly #closeListeners: ((reason: CloseReason, error: VirtError | null) => void)[] = [];
+  #serial = 0;
+  #closeError: VirtError | null = null;
+  #closed = false;
+
+  constructor(stream: Duplex, opts: RpcClientOptions = {}) {
+    this.#programs = opts.programs ?? [remote, qemu, lxc];
+    this.#onEvent = opts.onEvent;
+    if (opts.onClose) this.#closeListeners.push(opts.onClose);
+    this.#channel = new PacketChannel(stream, {
+      onFrame: (f) => this.#onFrame(f),
+      onClose: (reason, error) => this.#onClose(reason, error),
+    });
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Calls in flight (for tests and diagnostics). */
+  get pendingCalls(): number {
+    return this.#pending.size;
+  }
+
+  onClose(cb: (reason: CloseReason, error: VirtError | null) => void): void {
+    this.#closeListeners.push(cb);
+  }
+
+  /** Pings after `interval` idle seconds, gives up after `count` unanswered pings. */
+  startKeepalive(interval: number, count: number): void {
+    this.#channel.startKeepalive(interval, count);
+  }
+
+  /**
+   * Calls a procedure and resolves with its contract-side result. For a
+   * stream procedure whose contract returns the stream's content (the
+   * screenshot), the whole stream is read and finished first.
+   */
+  async call<P extends AnyProc>(p: P, args: ArgsOf<P>, opts: CallOptions = {}): Promise<RetOf<P>> {
+    if (p.stream === 'in' && p.override?.ret) {
+      const { ret, stream } = await this.openStream(p, args, opts);
+      const data = await stream.readAll(opts);
+      await stream.finish();
+      return p.override.ret.fromWire(ret, data) as RetOf<P>;
+    }
+    if (p.stream) {
+      throw new VirtError(ErrorCode.INTERNAL_ERROR, `internal error: ${p.name} opens a stream: use openStream()`,
+        ErrorDomain.RPC);
+    }
+    const body = await this.#send(p, args, null, opts);
+    return decodeRet(p, body) as RetOf<P>;
+  }
+
+  /** Calls a stream procedure; resolves with the wire `ret` and the open stream. */
+  async openStream<P extends AnyProc>(p: P, args: ArgsOf<P>, opts: CallOptions = {}):
+  Promise<{ ret: WireRetOf<P>; stream: ClientStream }> {
+    const serial = this.#serial;
+    const stream = new ClientStream(this.#channel, p, serial, () => this.#streams.delete(serial));
+    const body = await this.#send(p, args, stream, opts);
+    const ret = fromXdr(p.ret, body, { allowTrailing: true }) as WireRetOf<P>;
+    return { ret, stream };
+  }
+
+  /** Closes the connection (reason CLIENT). Pending calls fail. */
+  close(): void {
+    this.#channel.close(CloseReason.CLIENT, null);
+  }
+
+  #send(p: AnyProc, args: unknown, stream: ClientStream | null, opts: CallOptions): Promise<Uint8Array> {
+    if (this.#closed) return Promise.reject(closedError(this.#closeError));
+    const signal = opts.signal;
+    if (signal?.aborted) return Promise.reject(abortError(p, signal));
+    const payload = encodeArgs(p, args);
+    const serial = this.#serial;
+    this.#serial = (this.#serial + 1) >>> 0;
+    return new Promise<Uint8Array>((resolve, reject) => {
+      const onAbort = (): void => {
+        const pend = this.#pending.get(serial);
+        if (!pend || pend.abandoned) return;
+        pend.abandoned = true;
+        stream?.fail(abortError(p, signal!));
+        reject(abortError(p, signal!));
+      };
+      const pending: Pending = {
+        proc: p,
+        abandoned: false,
+        resolve: (b) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(b);
+        },
+        reject: (e) => {
+          signal?.removeEventListener('abort', onAbort);
+          stream?.fail(e);
+          reject(e);
+        },
+      };
+      this.#pending.set(serial, pending);
+      if (stream) this.#streams.set(serial, stream);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const header: Header = {
+        prog: p.prog, vers: p.vers, proc: p.number, type: MessageType.CALL, serial, status: MessageStatus.OK,
+      };
+      this.#channel.send(header, payload);
+    });
+  }
+
+  #onFrame(f: Frame): void {
+    const h = f.header;
+    switch (h.type) {
+      case MessageType.REPLY:
+      case MessageType.REPLY_WITH_FDS:
+        this.#onReply(f);
+        return;
+      case MessageType.MESSAGE:
+        this.#onMessage(f);
+        return;
+      case MessageType.STREAM:
+      case MessageType.STREAM_HOLE:
+        this.#streams.get(h.serial)?.receive(f);
+        return;
+      default:
+        // Unknown types from the daemon: ignore, as the daemon ignores ours.
+    }
+  }
+
+  #onReply(f: Frame): void {
+    const h = f.header;
+    const pend = this.#pending.get(h.serial);
+    if (!pend || pend.proc.prog !== h.prog || pend.proc.vers !== h.vers) {
+      // virNetClientCallDispatchReply: a reply nobody waits for is a protocol violation.
+      this.#channel.close(CloseReason.ERROR, new VirtError(ErrorCode.RPC,
+        `Unexpected reply with serial ${h.serial}`, ErrorDomain.RPC));
+      return;
+    }
+    this.#pending.delete(h.serial);
+    if (h.status === MessageStatus.OK) {
+      if (pend.abandoned) {
+        // The stream the abandoned call opened is of no use to anyone.
+        const s = this.#streams.get(h.serial);
+        if (s) void s.abort().catch(() => undefined);
+        return;
+      }
+      pend.resolve(f.body);
+      return;
+    }
+    this.#streams.delete(h.serial);
+    if (pend.abandoned) return;
+    let err: VirtError;
+    try {
+      err = toVirtError(fromXdr(remoteError, f.body, { allowTrailing: true }));
+    } catch {
+      err = new VirtError(ErrorCode.RPC, 'Unable to decode message payload', ErrorDomain.RPC);
+    }
+    pend.reject(err);
+  }
+
+  #onMessage(f: Frame): void {
+    const h = f.header;
+    const prog = this.#programs.find((p) => p.prog === h.prog && p.vers === h.vers);
+    const entry: Entry | undefined = prog?.byNumber(h.proc);
+    if (!entry || entry.kind !== 'event' || !this.#onEvent) return;
+    let msg: unknown;
+    try {
+      msg = decodeMsg(entry, f.body);
+    } catch {
+      return; // libvirt logs and drops an event it cannot decode
+    }
+    this.#onEvent(entry, msg);
+  }
+
+  #onClose(reason: CloseReason, error: Error | null): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    let cause: VirtError | null = null;
+    if (reason === CloseReason.KEEPALIVE) {
+      cause = new VirtError(ErrorCode.INTERNAL_ERROR, 'internal error: connection closed due to keepalive timeout',
+        ErrorDomain.RPC, { str1: 'internal error: %s', str2: 'connection closed due to keepalive timeout' });
+    } else if (error instanceof VirtError) {
+      cause = error;
+    } else if (reason !== CloseReason.CLIENT) {
+      const detail = error?.message ?? 'Input/output error';
+      cause = new VirtError(ErrorCode.SYSTEM_ERROR, `End of file while reading data: ${detail}`, ErrorDomain.RPC,
+        { str1: '%s', str2: `End of file while reading data: ${detail}` });
+    }
+    this.#closeError = cause;
+    const err = closedError(cause);
+    for (const [, p] of this.#pending) if (!p.abandoned) p.reject(err);
+    this.#pending.clear();
+    for (const [, s] of this.#streams) s.fail(err);
+    this.#streams.clear();
+    for (const cb of this.#closeListeners) cb(reason, cause);
+  }
+}
+
+function abortError(p: AnyProc, signal: AbortSignal): VirtError {
+  const why = signal.reason instanceof Error ? signal.reason.message : 'aborted by the caller';
+  return new VirtError(ErrorCode.OPERATION_ABORTED, `operation aborted: ${p.name}: ${why}`, ErrorDomain.RPC,
+    { str1: 'operation aborted: %s', str2: `${p.name}: ${why}` });
+}
