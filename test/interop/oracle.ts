@@ -1,0 +1,93 @@
+/**
+ * Oracles for the interop tests: the stock libvirt programs (and the system
+ * tools around them) that tsvirt is judged against. Outside CI a missing
+ * oracle skips the test with a message; in CI (`CI=true`) it fails loudly,
+ * so a misconfigured machine can never pass by skipping everything.
+ */
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import type { TestContext } from 'node:test';
+
+/** Where the interop tests expect the stock programs. */
+export const PYTHON = '/usr/bin/python3';
+export const SSHD = '/usr/sbin/sshd';
+
+/** True when the suite runs in CI, where a missing oracle is a failure. */
+export function isCI(): boolean {
+  return process.env['CI'] === 'true';
+}
+
+/**
+ * Checks that an oracle is present. Returns true if it is. Otherwise throws
+ * under `CI=true` (naming `hint`, e.g. "install openssh-server"), else skips
+ * `t` (when given) and returns false. Call it first thing in a test:
+ * `if (!requireOracle(t, 'virsh', hasVirsh, 'install libvirt-clients')) return;`
+ */
+export function requireOracle(t: TestContext | null, what: string, check: () => boolean, hint: string): boolean {
+  if (check()) return true;
+  if (isCI()) throw new Error(`CI=true but ${what} is not available: ${hint}`);
+  t?.skip(`${what} is not available (${hint}); skipped`);
+  return false;
+}
+
+/** `requireOracle` for several entries of {@link ORACLES} at once. */
+export function requireOracles(t: TestContext | null, ...names: (keyof typeof ORACLES)[]): boolean {
+  for (const n of names) {
+    const o = ORACLES[n];
+    if (!requireOracle(t, o.what, o.check, o.hint)) return false;
+  }
+  return true;
+}
+
+function memo(f: () => boolean): () => boolean {
+  let v: boolean | undefined;
+  return () => (v ??= f());
+}
+
+function runs(cmd: string, args: string[]): boolean {
+  const r = spawnSync(cmd, args, { stdio: 'ignore', timeout: 10_000 });
+  return r.status === 0;
+}
+
+function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function onPath(name: string): boolean {
+  return (process.env['PATH'] ?? '').split(':').some((d) => d !== '' && executable(`${d}/${name}`));
+}
+
+/** `virsh -v` runs (Debian: libvirt-clients). */
+export const hasVirsh = memo(() => runs('virsh', ['-v']));
+/** `libvirtd --version` runs (Debian: libvirt-daemon). */
+export const hasLibvirtd = memo(() => runs('libvirtd', ['--version']));
+/** /usr/bin/python3 can `import libvirt` (Debian: python3-libvirt). */
+export const hasPythonLibvirt = memo(() => runs(PYTHON, ['-c', 'import libvirt']));
+/** An OpenSSH server, client and ssh-keygen (Debian: openssh-server, openssh-client). */
+export const hasSshd = memo(() => executable(SSHD) && onPath('ssh') && onPath('ssh-keygen'));
+/**
+ * `nc` with `-U` (Debian: netcat-openbsd; netcat-traditional has no -U).
+ * libvirt's ssh transport runs `nc -U <socket>` on the remote side whenever
+ * the URI names a `socket=` (see virNetClientSSHHelperCommand).
+ */
+export const hasNetcat = memo(() => {
+  const r = spawnSync('nc', ['-h'], { encoding: 'utf8', timeout: 10_000 });
+  return r.error === undefined && /^\s*-U\b/m.test(`${r.stdout}${r.stderr}`);
+});
+/** We are root and may make a private mount namespace (`unshare -m true`). */
+export const canUnshare = memo(() => process.getuid?.() === 0 && runs('unshare', ['-m', 'true']));
+
+/** The oracles by name, with the hint a CI failure prints. */
+export const ORACLES = {
+  virsh: { what: 'virsh', check: hasVirsh, hint: 'install libvirt-clients' },
+  libvirtd: { what: 'libvirtd', check: hasLibvirtd, hint: 'install libvirt-daemon' },
+  python: { what: `${PYTHON} with the libvirt module`, check: hasPythonLibvirt, hint: 'install python3-libvirt' },
+  sshd: { what: 'OpenSSH (sshd, ssh, ssh-keygen)', check: hasSshd, hint: 'install openssh-server openssh-client' },
+  netcat: { what: "'nc -U'", check: hasNetcat, hint: 'install netcat-openbsd' },
+  unshare: { what: 'root with unshare -m', check: canUnshare, hint: 'run as root where mount namespaces are allowed' },
+} as const;
