@@ -4,6 +4,7 @@
  * image of the same geometry and format, built here, so the project ships
  * no libvirt data file.
  */
+import { readFileSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
 
 export const SCREENSHOT_WIDTH = 1120;
@@ -36,6 +37,25 @@ function chunk(type: string, body: Uint8Array): Buffer {
 }
 
 let cached: Uint8Array | null = null;
+
+/** Where an installed libvirt keeps the image its test driver sends (`${pkgdatadir}/test-screenshot.png`). */
+export const LIBVIRT_SCREENSHOT = '/usr/share/libvirt/test-screenshot.png';
+
+/**
+ * The screenshot: libvirt's own image when libvirt is installed on this
+ * machine (read at run time, never shipped), so that a screenshot taken
+ * through tsvirt is the same file as one taken through libvirt; otherwise
+ * the picture built below.
+ */
+export function testScreenshot(path = LIBVIRT_SCREENSHOT): Uint8Array {
+  try {
+    const b = readFileSync(path);
+    if (b.subarray(1, 4).toString('latin1') === 'PNG') return new Uint8Array(b);
+  } catch {
+    // not installed
+  }
+  return screenshotPNG();
+}
 
 /**
  * A console-like picture: a dark screen with a lighter frame and a block

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DomainRef, DriverConnection, DriverEvent } from '../driver.js';
 import { isVirtError } from '../../errors.js';
+import { screenshotPNG, testScreenshot } from './domain-screenshot.js';
 import { TestHost } from './host.js';
 import { DomainEventType as Ev, ListDomainsFlags as LF } from './domain-constants.js';
 
@@ -425,6 +426,8 @@ test('screenshot: a PNG of libvirt\'s geometry, no domain lookup', async () => {
   assert.deepEqual([b.readUInt32BE(16), b.readUInt32BE(20), b[24], b[25]], [1120, 832, 8, 0]);
   assert.equal(b.toString('ascii', b.length - 8, b.length - 4), 'IEND');
   await rejects(m.domainScreenshot({ dom, screen: 0, flags: 1 }), 8, 12, 'unsupported flags (0x1) in function testDomainScreenshot');
+  // Without libvirt's image on the machine, the built-in picture.
+  assert.deepEqual(testScreenshot('/nonexistent/test-screenshot.png'), screenshotPNG());
 });
 
 test('the built-in test:///default host (DEFAULT_HOST_XML) loads the `test` domain as libvirt does', async () => {

@@ -22,7 +22,7 @@ import {
   type DomainDef,
 } from './domain-def.js';
 import { getAttr, kid } from './domain-xml.js';
-import { SCREENSHOT_MIME, screenshotPNG } from './domain-screenshot.js';
+import { SCREENSHOT_MIME, testScreenshot } from './domain-screenshot.js';
 import {
   alignSnapshotDisks, formatSnapshotDef, parseSnapshotXml, SnapshotList, SnapshotState, type SnapshotDef,
   type SnapshotObj,
@@ -644,7 +644,7 @@ export class DomainStore {
       async domainScreenshot({ flags }) {
         // testDomainScreenshot neither looks the domain up nor checks its state.
         checkFlags(flags, 0, 'testDomainScreenshot', TEST);
-        return { mime: SCREENSHOT_MIME, data: screenshotPNG() };
+        return { mime: SCREENSHOT_MIME, data: testScreenshot() };
       },
 
       // ---------------------------------------------------------------------
