@@ -16,6 +16,9 @@ await build({
   format: 'cjs',
   target: 'node20',
   outfile,
+  // The in-process SSH transport loads ssh2 only when a +libssh URI is
+  // opened; keeping it out of the bundle keeps every other start-up small.
+  external: ['ssh2'],
   logLevel: 'warning',
 });
 rmSync(`${outfile}.cache`, { force: true });

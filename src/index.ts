@@ -9,4 +9,6 @@ export { CredentialType } from './auth/index.js';
 export type { ConnectAuth, ConnectCredential, Driver, DriverConnection } from './driver/driver.js';
 export { DriverRegistry } from './driver/registry.js';
 export { TestDriver } from './driver/test/index.js';
+export { RemoteDriver, type RemoteDriverOptions } from './driver/remote/remote-driver.js';
+export { withSignal } from './driver/call-context.js';
 export { ErrorCode, ErrorDomain, ErrorLevel, VirtError } from './errors.js';

@@ -5,6 +5,7 @@
  */
 import type { ConnectAuth, Driver, DriverConnection } from '../driver/driver.js';
 import { DriverRegistry } from '../driver/registry.js';
+import { RemoteDriver } from '../driver/remote/remote-driver.js';
 import { TestDriver } from '../driver/test/index.js';
 import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
 import { loadClientConfig, type ClientConfig } from '../config/index.js';
@@ -28,7 +29,7 @@ let defaults: DriverRegistry | null = null;
  * libvirt shares `test:///default` between all connections of a process.
  */
 export function defaultDrivers(): DriverRegistry {
-  defaults ??= new DriverRegistry([new TestDriver()]);
+  defaults ??= new DriverRegistry([new TestDriver(), new RemoteDriver()]);
   return defaults;
 }
 

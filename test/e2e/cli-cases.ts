@@ -33,6 +33,9 @@ export interface Case {
 }
 
 const d = (...args: string[]) => ['-c', 'test:///default', ...args];
+/** Where the screenshot cases write (both programs write the same name: the path is in the output). */
+const SHOT = join(tmpdir(), `tsvirsh-shot-${process.pid}.png`);
+process.on('exit', () => rmSync(SHOT, { force: true }));
 const h = (...args: string[]) => ['-c', HOST, ...args];
 
 export const CASES: Case[] = [
@@ -140,6 +143,8 @@ export const CASES: Case[] = [
   { name: 'freecell', args: d('freecell; freecell --all; freecell 0; freecell --cellno 1; freecell --cellno 5; freecell --all --cellno 0; freecell x') },
 
   // ---- read-only connections -----------------------------------------
+  { name: 'screenshot', args: d(`screenshot test --file ${SHOT}; screenshot --domain test --screen 1 --file ${SHOT}; screenshot nope; screenshot test --screen -1; screenshot test --file /nonexistent/x.png`) },
+  { name: 'screenshot-readonly', args: ['-r', ...d(`screenshot test --file ${SHOT}`)] },
   { name: 'readonly-writes', args: ['-r', ...d('destroy test; setmem test 1G; undefine test; net-destroy default; pool-destroy default-pool; vol-create-as default-pool x 1M; snapshot-create-as test; autostart test; dumpxml --security-info test; setvcpus test 1; schedinfo test --set weight=1; list')] },
   { name: 'readonly-define', args: ['-r', ...d(`define ${F('domain.xml')}`)] },
   { name: 'readonly-start', args: ['--readonly', ...d('uri; destroy test')] },

@@ -19,6 +19,7 @@ import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import { remote, type EventMessage, type Procedure } from '../../protocol/index.js';
 import { CloseReason, RpcClient, type CallOptions } from '../../rpc/index.js';
 import { formatURI, type ParsedURI } from '../../uri/index.js';
+import { currentSignal } from '../call-context.js';
 import type { Driver, DriverConnection, DriverEvent, OpenOptions } from '../driver.js';
 import { planRemote, type RemotePlan } from './plan.js';
 import { connectTransport, type Transport } from '../../transport/index.js';
@@ -60,7 +61,7 @@ export class RemoteDriver implements Driver {
   async open(uri: ParsedURI | null, opts: OpenOptions): Promise<DriverConnection> {
     const env = this.#opts.env ?? process.env;
     const config = this.#opts.config !== undefined ? this.#opts.config : loadClientConfig(env);
-    const plan = planRemote(uri, { flags: opts.flags, config: config ?? undefined, env } as Parameters<typeof planRemote>[1]);
+    const plan = planRemote(uri, { flags: opts.flags, config, env });
     const transport = await connectTransport(plan, {
       auth: opts.auth, signal: opts.signal,
       ...(this.#opts.daemonCommand ? { daemonCommand: this.#opts.daemonCommand } : {}),
@@ -153,8 +154,12 @@ class RemoteConnection {
         const { secure } = await this.#client.call(remote.connectIsSecure, undefined);
         return { secure: secure && this.#transport.secure ? 1 : 0 };
       },
-      // There is no CONNECT_IS_ENCRYPTED procedure: only the transport can tell.
-      connectIsEncrypted: async () => ({ encrypted: this.#transport.encrypted ? 1 : 0 }),
+      // libvirt: encrypted only with TLS or a SASL layer and a secure daemon.
+      connectIsEncrypted: async () => {
+        if (!this.#transport.encrypted) return { encrypted: 0 };
+        const { secure } = await this.#client.call(remote.connectIsSecure, undefined);
+        return { encrypted: secure ? 1 : 0 };
+      },
       connectIsAlive: async () => ({ alive: this.#client.closed ? 0 : 1 }),
       subscribeEvents: (listener: (ev: DriverEvent) => void) => this.#subscribe(listener),
     };
@@ -165,7 +170,7 @@ class RemoteConnection {
         if (name in target) return target[name];
         const p = table[name];
         if (!p || p.kind !== 'call' || !Object.hasOwn(table, name)) return undefined;
-        return (args: unknown) => this.call(p, args);
+        return (args: unknown) => this.call(p, args, { signal: currentSignal() });
       },
       has: (target, name) => typeof name === 'string' && (name in target || Object.hasOwn(table, name)),
     }) as DriverConnection;
