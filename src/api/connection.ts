@@ -30,6 +30,9 @@ const WRITE_METHODS: ReadonlySet<string> = new Set([
   'storageVolCreateXML', 'storageVolDelete',
 ]);
 
+/** What a close callback receives: the connection and virConnectCloseReason (0 error, 1 EOF, 2 keepalive, 3 client). */
+export type CloseCallback = (conn: Connection, reason: number) => void;
+
 /** What a domain event listener receives. */
 export type DomainEventCallback = (conn: Connection, dom: Domain, event: number, detail: number) => void;
 
@@ -44,6 +47,8 @@ export class Connection implements AsyncDisposable {
   #callbacks: DomainCallback[] = [];
   #nextCallbackId = 0;
   #unsubscribe: (() => void) | null = null;
+  #closeCb: CloseCallback | null = null;
+  #closeUnsubscribe: (() => void) | null = null;
 
   /** @internal Use open(), openReadOnly() or openAuth(). */
   constructor(drv: DriverConnection, uri: ParsedURI | null, flags: number) {
@@ -311,6 +316,37 @@ export class Connection implements AsyncDisposable {
       this.#unsubscribe?.();
       this.#unsubscribe = null;
     }
+  }
+
+  /**
+   * virConnectRegisterCloseCallback: `cb` runs once when the connection
+   * ends other than by close() — the daemon went away (EOF), keepalive
+   * timed out, or an I/O error — with virConnectCloseReason.
+   */
+  registerCloseCallback(cb: CloseCallback): void {
+    if (this.#refs <= 0) throw VirtError.report(ErrorCode.INVALID_CONN, ErrorDomain.NONE, 'virConnectRegisterCloseCallback');
+    if (this.#closeCb) {
+      throw VirtError.report(ErrorCode.OPERATION_INVALID, ErrorDomain.NONE, 'A close callback is already registered');
+    }
+    if (!this.#drv.subscribeEvents) return; // a local driver never closes under the caller
+    this.#closeCb = cb;
+    this.#closeUnsubscribe = this.#drv.subscribeEvents((ev) => {
+      if (ev.kind !== 'connection-closed' || this.#closeCb !== cb) return;
+      this.#closeCb = null;
+      this.#closeUnsubscribe?.();
+      this.#closeUnsubscribe = null;
+      cb(this, ev.reason);
+    });
+  }
+
+  /** virConnectUnregisterCloseCallback. */
+  unregisterCloseCallback(cb: CloseCallback): void {
+    if (this.#closeCb !== cb) {
+      throw VirtError.report(ErrorCode.OPERATION_INVALID, ErrorDomain.NONE, 'A different callback was requested');
+    }
+    this.#closeCb = null;
+    this.#closeUnsubscribe?.();
+    this.#closeUnsubscribe = null;
   }
 
   #dispatch(ev: DriverEvent): void {

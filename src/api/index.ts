@@ -1,6 +1,6 @@
 export * from './constants.js';
-export { Connection, LIB_VERSION, parseUUID, type DomainEventCallback } from './connection.js';
+export { Connection, LIB_VERSION, parseUUID, type CloseCallback, type DomainEventCallback } from './connection.js';
 export {
   Domain, DomainSnapshot, Interface, Network, NodeDevice, StoragePool, StorageVol, Stream,
 } from './objects.js';
-export { defaultDrivers, open, openAuth, openReadOnly, type ConnectOptions } from './open.js';
+export { defaultDrivers, open, openAuth, openDriver, openReadOnly, type ConnectOptions } from './open.js';
