@@ -12,6 +12,7 @@
 import type { Duplex } from 'node:stream';
 import { LIB_VERSION } from '../api/connection.js';
 import { openDriver } from '../api/open.js';
+import type { ClientConfig } from '../config/index.js';
 import {
   apiNameFor, callDriver, errorDomainFor, type DriverConnection, type DriverEvent, type DriverMethod,
 } from '../driver/driver.js';
@@ -51,6 +52,7 @@ export interface SessionOptions {
   keepaliveCount: number;
   maxClientRequests: number;
   drivers: DriverRegistry;
+  clientConfig: ClientConfig | null;
   log: Logger;
   /** Called once when the session has ended and released everything. */
   onEnd(): void;
@@ -318,7 +320,7 @@ export class ClientSession {
       const r = await openDriver(target, null, flags, { drivers: reg, config: null });
       return { drv: r.drv, uri: r.uri ? formatURI(r.uri) : target };
     }
-    const r = await openDriver(name, null, flags, { drivers: reg });
+    const r = await openDriver(name, null, flags, { drivers: reg, config: this.#opts.clientConfig });
     return { drv: r.drv, uri: r.uri ? formatURI(r.uri) : name };
   }
 

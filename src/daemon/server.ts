@@ -5,6 +5,7 @@
  * connected sockets; it knows nothing of addresses.
  */
 import type { Duplex } from 'node:stream';
+import { loadClientConfig, type ClientConfig } from '../config/index.js';
 import { DriverRegistry } from '../driver/registry.js';
 import { TestDriver } from '../driver/test/index.js';
 import { ClientSession } from './client-session.js';
@@ -19,6 +20,8 @@ export interface DaemonServerOptions {
   log: Logger;
   /** The drivers clients can open (default: the test driver). */
   drivers?: DriverRegistry;
+  /** The daemon's libvirt.conf (URI aliases for CONNECT_OPEN names); default: read once at start. */
+  clientConfig?: ClientConfig | null;
 }
 
 export interface ClientInfo {
@@ -31,6 +34,7 @@ export interface ClientInfo {
 export class DaemonServer {
   readonly #opts: DaemonServerOptions;
   readonly #drivers: DriverRegistry;
+  readonly #config: ClientConfig | null;
   readonly #sessions = new Set<ClientSession>();
   readonly #countListeners: ((n: number) => void)[] = [];
   readonly #drainWaiters: (() => void)[] = [];
@@ -38,6 +42,7 @@ export class DaemonServer {
   constructor(opts: DaemonServerOptions) {
     this.#opts = opts;
     this.#drivers = opts.drivers ?? new DriverRegistry([new TestDriver()]);
+    this.#config = opts.clientConfig !== undefined ? opts.clientConfig : loadClientConfig(process.env);
   }
 
   get clientCount(): number {
@@ -57,6 +62,7 @@ export class DaemonServer {
       keepaliveCount: o.keepaliveCount,
       maxClientRequests: Math.max(1, o.maxClientRequests),
       drivers: this.#drivers,
+      clientConfig: this.#config,
       log: o.log,
       onEnd: () => {
         this.#sessions.delete(session);

@@ -32,6 +32,7 @@ export class PacketChannel {
   readonly #handlers: ChannelHandlers;
   #closed = false;
   #paused = false;
+  #corked = false;
   // keepalive
   #kaTimer: NodeJS.Timeout | null = null;
   #kaInterval = 0;
@@ -70,6 +71,16 @@ export class PacketChannel {
     if (this.#closed) {
       written?.();
       return false;
+    }
+    // Packets written in the same tick (pipelined replies, events, stream
+    // data) leave in one write(2).
+    if (!this.#corked) {
+      this.#corked = true;
+      this.#stream.cork();
+      process.nextTick(() => {
+        this.#corked = false;
+        this.#stream.uncork();
+      });
     }
     return written ? this.#stream.write(bytes, () => written()) : this.#stream.write(bytes);
   }
