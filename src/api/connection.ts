@@ -144,6 +144,15 @@ export class Connection implements AsyncDisposable {
     machine: string | null = null, virttype: string | null = null, flags = 0): Promise<string> {
     return (await this.call('connectGetDomainCapabilities', { emulatorbin, arch, machine, virttype, flags })).capabilities;
   }
+  /**
+   * virConnectSetKeepAlive: ping the daemon after `interval` idle seconds,
+   * give up after `count` unanswered pings (interval ≤ 0 turns it off).
+   * Returns 1 when the daemon cannot do keepalive. Only remote connections
+   * have it; others fail with NO_SUPPORT, as in libvirt.
+   */
+  async setKeepAlive(interval: number, count: number): Promise<number> {
+    return (await this.call('connectSetKeepAlive', { interval, count })).ret;
+  }
   async isSecure(): Promise<boolean> { return (await this.call('connectIsSecure')).secure !== 0; }
   async isEncrypted(): Promise<boolean> { return (await this.call('connectIsEncrypted')).encrypted !== 0; }
   async isAlive(): Promise<boolean> {

@@ -274,17 +274,24 @@ export class Shell {
       return null;
     }
     const interval = this.keepaliveInterval >= 0 ? this.keepaliveInterval : 5;
+    const count = this.keepaliveCount >= 0 ? this.keepaliveCount : 6;
     const forced = this.keepaliveInterval >= 0 || this.keepaliveCount >= 0;
-    // Only remote connections do keepalive; elsewhere virConnectSetKeepAlive
-    // fails, which matters only when the user asked for it.
     if (interval > 0) {
-      if (forced) {
-        this.lastError = VirtError.report(ErrorCode.NO_SUPPORT, ErrorDomain.NONE, 'virConnectSetKeepAlive');
-        this.error('Cannot setup keepalive on connection as requested, disconnecting');
-        await conn.close().catch(() => 0);
-        return null;
+      let ok = false;
+      try {
+        ok = (await conn.setKeepAlive(interval, count)) === 0;
+      } catch (e) {
+        this.saveError(e);
       }
-      this.debugMsg(1, 'Failed to setup keepalive on connection\n');
+      if (!ok) {
+        if (forced) {
+          this.error('Cannot setup keepalive on connection as requested, disconnecting');
+          await conn.close().catch(() => 0);
+          return null;
+        }
+        this.lastError = null;
+        this.debugMsg(1, 'Failed to setup keepalive on connection\n');
+      }
     }
     return conn;
   }

@@ -84,6 +84,8 @@ export interface DriverConnection {
   connectIsEncrypted?(): Promise<{ encrypted: number }>;
   connectIsAlive?(): Promise<{ alive: number }>;
   connectSupportsFeature?(a: { feature: number }): Promise<{ supported: number }>;
+  /** virConnectSetKeepAlive (no wire procedure: the remote driver's own). ret 1 = the daemon cannot do keepalive. */
+  connectSetKeepAlive?(a: { interval: number; count: number }): Promise<{ ret: number }>;
   connectGetDomainCapabilities?(a: { emulatorbin: string | null; arch: string | null; machine: string | null; virttype: string | null; flags: number }): Promise<{ capabilities: string }>;
 
   nodeGetInfo?(): Promise<{ model: string; memory: number; cpus: number; mhz: number; nodes: number; sockets: number; cores: number; threads: number }>;

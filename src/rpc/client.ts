@@ -90,6 +90,10 @@ export class RpcClient {
     this.#channel.startKeepalive(interval, count);
   }
 
+  stopKeepalive(): void {
+    this.#channel.stopKeepalive();
+  }
+
   /**
    * Calls a procedure and resolves with its contract-side result. For a
    * stream procedure whose contract returns the stream's content (the

@@ -23,6 +23,7 @@
 import { mkdirSync, readFileSync, appendFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Duplex } from 'node:stream';
+import { createRequire } from 'node:module';
 import type * as Ssh2 from 'ssh2';
 import type { Client, ClientChannel, AnyAuthMethod, ParsedKey, Prompt } from 'ssh2';
 import { getPassword } from '../auth/index.js';
@@ -46,9 +47,10 @@ let ssh2Module: typeof Ssh2 | null = null;
  */
 async function loadSsh2(): Promise<typeof Ssh2> {
   if (ssh2Module === null) {
-    const name = 'ssh2';
-    const mod = await import(name) as typeof Ssh2 & { default?: typeof Ssh2 };
-    ssh2Module = mod.default ?? mod;
+    // require(), not import(): the CLI runs from a vm.Script bundle, where
+    // dynamic import() has no loader; the bundle has a real require.
+    const req = typeof require === 'function' ? require : createRequire(import.meta.url);
+    ssh2Module = req('ssh2') as typeof Ssh2;
   }
   return ssh2Module;
 }

@@ -87,6 +87,7 @@ class RemoteConnection {
   readonly #callbackIDs = new Set<number>();
   #registered: Promise<void> | null = null;
   #eventCallbacks = false;
+  #keepalive = false;
   #probedURI: string | null = null;
   #closing = false;
 
@@ -122,7 +123,8 @@ class RemoteConnection {
       if (!(e instanceof VirtError) || e.code !== ErrorCode.NO_SUPPORT) throw e;
     }
     const ka = await this.#client.call(remote.connectSupportsFeature, { feature: Feature.PROGRAM_KEEPALIVE }, o);
-    if (ka.supported) this.#client.startKeepalive(KEEPALIVE_INTERVAL, KEEPALIVE_COUNT);
+    this.#keepalive = ka.supported !== 0;
+    if (this.#keepalive) this.#client.startKeepalive(KEEPALIVE_INTERVAL, KEEPALIVE_COUNT);
     await this.#client.call(remote.connectOpen, { name: this.#plan.name, flags: this.#plan.openFlags }, o);
     if (this.#plan.probe) this.#probedURI = (await this.#client.call(remote.connectGetURI, undefined, o)).uri;
     const [ev] = await Promise.all([
@@ -161,6 +163,12 @@ class RemoteConnection {
         return { encrypted: secure ? 1 : 0 };
       },
       connectIsAlive: async () => ({ alive: this.#client.closed ? 0 : 1 }),
+      connectSetKeepAlive: async ({ interval, count }: { interval: number; count: number }) => {
+        if (!this.#keepalive) return { ret: 1 };
+        if (interval > 0) this.#client.startKeepalive(interval, count);
+        else this.#client.stopKeepalive();
+        return { ret: 0 };
+      },
       subscribeEvents: (listener: (ev: DriverEvent) => void) => this.#subscribe(listener),
     };
     const table = remote as unknown as Record<string, AnyProc | undefined>;

@@ -32,6 +32,7 @@ export class TestHost {
   readonly nodedevs: NodeDeviceStore;
   /** `<auth><user password='…'>name</user></auth>` of the host file. */
   readonly users: TestUser[] = [];
+  #methods: Partial<DriverConnection> | null = null;
 
   constructor() {
     this.node = new NodeState(this);
@@ -49,7 +50,15 @@ export class TestHost {
 
   /** Builds a host from a `<node>` document (testOpenParse). */
   static fromXml(xml: string, file: string, baseDir: string): TestHost {
-    const root = parseXml(xml, file);
+    return TestHost.fromElement(parseXml(xml, file), baseDir);
+  }
+
+  /**
+   * Builds a host from an already parsed `<node>` element. The parts only
+   * read `root` (what they keep is their own copy or the same read-only
+   * subtree), so one parsed tree can seed any number of hosts.
+   */
+  static fromElement(root: XmlElement, baseDir: string): TestHost {
     if (root.name !== 'node') {
       throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.XML,
         `expecting root element of 'node', not '${root.name}'`);
@@ -79,8 +88,12 @@ export class TestHost {
     return TestHost.fromXml(xml, path, dirname(path));
   }
 
-  /** The contract methods of every part, merged into one object. */
+  /**
+   * The contract methods of every part, merged into one object. Built once
+   * per host and shared by all its connections (the methods close over the
+   * parts, never over a connection).
+   */
   methods(): Partial<DriverConnection> {
-    return Object.assign({}, ...this.parts.map((p) => p.methods())) as Partial<DriverConnection>;
+    return this.#methods ??= Object.assign({}, ...this.parts.map((p) => p.methods())) as Partial<DriverConnection>;
   }
 }

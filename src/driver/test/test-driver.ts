@@ -6,7 +6,8 @@
 import { getPassword, getUsername } from '../../auth/index.js';
 import { checkFlags, ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import type { ParsedURI } from '../../uri/index.js';
-import type { Driver, DriverConnection, OpenOptions } from '../driver.js';
+import { parseXml, type XmlElement } from '../../util/xml.js';
+import type { Driver, DriverConnection, DriverEvent, OpenOptions } from '../driver.js';
 import { DEFAULT_HOST_XML } from './default-host.js';
 import { TestHost } from './host.js';
 import { getHostname } from './node-hostname.js';
@@ -60,7 +61,9 @@ export class TestDriver implements Driver {
   }
 
   #acquireDefault(): TestHost {
-    if (!this.#defaultHost) this.#defaultHost = TestHost.fromXml(DEFAULT_HOST_XML, '(test driver)', '/');
+    // A fresh host each time the first connection opens (state resets when
+    // the last one closes, as in libvirt), built from the tree parsed once.
+    if (!this.#defaultHost) this.#defaultHost = TestHost.fromElement(defaultHostTree(), '/');
     this.#defaultUsers++;
     return this.#defaultHost;
   }
@@ -68,6 +71,20 @@ export class TestDriver implements Driver {
   #releaseDefault(): void {
     if (--this.#defaultUsers === 0) this.#defaultHost = null;
   }
+}
+
+/** DEFAULT_HOST_XML parsed once per process, frozen so no host can change it. */
+let defaultTree: XmlElement | null = null;
+
+function defaultHostTree(): XmlElement {
+  return defaultTree ??= deepFreeze(parseXml(DEFAULT_HOST_XML, '(test driver)'));
+}
+
+function deepFreeze(el: XmlElement): XmlElement {
+  for (const c of el.children) deepFreeze(c);
+  Object.freeze(el.attrs);
+  Object.freeze(el.children);
+  return Object.freeze(el);
 }
 
 /** testConnectAuthenticate: only hosts whose XML has an `<auth>` section ask. */
@@ -84,33 +101,57 @@ async function authenticate(host: TestHost, uri: ParsedURI, opts: OpenOptions): 
   }
 }
 
+/** What every test connection answers the same way, whatever its host. */
+const CONNECT_METHODS: Partial<DriverConnection> = {
+  async connectGetType() { return { type: 'TEST' }; },
+  async connectGetVersion() { return { hv_ver: 2 }; },
+  async connectGetHostname() { return { hostname: await getHostname() }; },
+  async connectIsSecure() { return { secure: 1 }; },
+  async connectIsEncrypted() { return { encrypted: 0 }; },
+  async connectIsAlive() { return { alive: 1 }; },
+  async connectGetMaxVcpus() { return { max_vcpus: 32 }; },
+  async connectGetSysinfo({ flags }) {
+    checkFlags(flags, 0, 'testConnectGetSysinfo', ErrorDomain.TEST);
+    return { sysinfo: SYSINFO };
+  },
+  async connectSupportsFeature({ feature }) {
+    const on = feature === Feature.TYPED_PARAM_STRING || feature === Feature.NETWORK_UPDATE_HAS_CORRECT_ORDER;
+    return { supported: on ? 1 : 0 };
+  },
+};
+
+type ConnectionBase = Omit<DriverConnection, 'connectClose'>;
+
+/** Per host: the methods its connections share (their prototype, itself over host.methods()). */
+const bases = new WeakMap<TestHost, ConnectionBase>();
+
+function connectionBase(host: TestHost): ConnectionBase {
+  let base = bases.get(host);
+  if (!base) {
+    // Own methods here win over the host's (below in the chain), as before.
+    base = Object.assign(Object.create(host.methods()) as ConnectionBase, CONNECT_METHODS, {
+      // Each subscriber (one per connection that asks) gets its own listener on the host's bus.
+      subscribeEvents(listener: (ev: DriverEvent) => void) {
+        return host.events.subscribe(listener);
+      },
+    });
+    bases.set(host, base);
+  }
+  return base;
+}
+
+/**
+ * A connection is a small object whose prototype holds the host's shared
+ * methods; only connectClose (which releases this connection's hold on the
+ * host, once) is its own.
+ */
 function makeConnection(host: TestHost, release: () => void): DriverConnection {
+  const conn = Object.create(connectionBase(host)) as DriverConnection;
   let closed = false;
-  const conn: DriverConnection = {
-    ...host.methods(),
-    async connectClose() {
-      if (closed) return;
-      closed = true;
-      release();
-    },
-    async connectGetType() { return { type: 'TEST' }; },
-    async connectGetVersion() { return { hv_ver: 2 }; },
-    async connectGetHostname() { return { hostname: await getHostname() }; },
-    async connectIsSecure() { return { secure: 1 }; },
-    async connectIsEncrypted() { return { encrypted: 0 }; },
-    async connectIsAlive() { return { alive: 1 }; },
-    async connectGetMaxVcpus() { return { max_vcpus: 32 }; },
-    async connectGetSysinfo({ flags }) {
-      checkFlags(flags, 0, 'testConnectGetSysinfo', ErrorDomain.TEST);
-      return { sysinfo: SYSINFO };
-    },
-    async connectSupportsFeature({ feature }) {
-      const on = feature === Feature.TYPED_PARAM_STRING || feature === Feature.NETWORK_UPDATE_HAS_CORRECT_ORDER;
-      return { supported: on ? 1 : 0 };
-    },
-    subscribeEvents(listener) {
-      return host.events.subscribe(listener);
-    },
+  conn.connectClose = async () => {
+    if (closed) return;
+    closed = true;
+    release();
   };
   return conn;
 }
