@@ -158,8 +158,11 @@ test('openAuth with a wrong password is libvirt\'s authentication error', async 
   await assert.rejects(open(`test://${file}`, noConfig), (e: unknown) => e instanceof VirtError);
 });
 
-test('unknown drivers are VIR_ERR_NO_CONNECT until a remote driver exists', async () => {
-  await assert.rejects(open('nosuch:///x', noConfig), (e: unknown) => e instanceof VirtError && e.code === ErrorCode.NO_CONNECT);
+test('a driver that is not embedded goes to the daemon, as in libvirt (here: no daemon listening)', async () => {
+  const sock = '/nonexistent-tsvirt/libvirt-sock';
+  await assert.rejects(open(`nosuch:///x?socket=${sock}`, noConfig), (e: unknown) => e instanceof VirtError
+    && e.code === ErrorCode.SYSTEM_ERROR && e.domain === 7
+    && e.message === `Failed to connect socket to '${sock}': No such file or directory`);
 });
 
 test('open(null) uses LIBVIRT_DEFAULT_URI, then uri_default; aliases resolve', async (t) => {
