@@ -42,7 +42,6 @@ const GLOBAL_FEATURES = new Set<number>([Feature.TYPED_PARAM_STRING, Feature.NET
 const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
 
 const VIR_CONNECT_RO = 1;
-const VIR_CONNECT_NO_ALIASES = 2;
 
 export interface SessionOptions {
   readonly: boolean;
@@ -293,7 +292,9 @@ export class ClientSession {
     this.#opening = true;
     try {
       if (flags & VIR_CONNECT_RO) this.#readonly = true;
-      const openFlags = (flags & VIR_CONNECT_NO_ALIASES) | (this.#readonly ? VIR_CONNECT_RO : 0);
+      // libvirtd opens with virConnectOpenReadOnly or virConnectOpen: only the
+      // read-only bit reaches the driver (the client's USER/AUTOSTART bits do not).
+      const openFlags = this.#readonly ? VIR_CONNECT_RO : 0;
       const { drv, uri } = await this.#openByName(name, openFlags);
       if (this.#ended) {
         await drv.connectClose();
