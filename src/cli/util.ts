@@ -11,24 +11,10 @@ import { strToLong } from './command.js';
 import { formatFixed } from './format.js';
 import type { Shell } from './shell.js';
 import { xpathDump, XPathUnsupported } from './xpath.js';
+import { strerrorOf } from '../util/strerror.js';
 
 /** VSH_MAX_XML_FILE. */
 const MAX_XML_FILE = 10 * 1024 * 1024;
-
-const STRERROR: Record<string, string> = {
-  ENOENT: 'No such file or directory',
-  EACCES: 'Permission denied',
-  EPERM: 'Operation not permitted',
-  EISDIR: 'Is a directory',
-  ENOTDIR: 'Not a directory',
-  ELOOP: 'Too many levels of symbolic links',
-  ENAMETOOLONG: 'File name too long',
-  EOVERFLOW: 'Value too large for defined data type',
-  EINVAL: 'Invalid argument',
-  EIO: 'Input/output error',
-  ENXIO: 'No such device or address',
-  EMFILE: 'Too many open files',
-};
 
 /** A library call the API does not offer yet fails as libvirt's unsupported-function error. */
 export function unsupported(api: string, domain: number = ErrorDomain.NONE): VirtError {
@@ -38,7 +24,7 @@ export function unsupported(api: string, domain: number = ErrorDomain.NONE): Vir
 /** strerror() for a Node errno error. */
 export function strerror(e: unknown): string {
   const code = (e as NodeJS.ErrnoException)?.code;
-  return (code && STRERROR[code]) || (e instanceof Error ? e.message : String(e));
+  return (code && strerrorOf(code)) || (e instanceof Error ? e.message : String(e));
 }
 
 /** virReportSystemError: `<message>: <strerror>`. */

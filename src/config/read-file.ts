@@ -4,21 +4,11 @@
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
-
-/** strerror() text for the errors a config read can hit. */
-const STRERROR: Record<string, string> = {
-  ENOENT: 'No such file or directory',
-  EACCES: 'Permission denied',
-  EPERM: 'Operation not permitted',
-  EISDIR: 'Is a directory',
-  ENOTDIR: 'Not a directory',
-  ELOOP: 'Too many levels of symbolic links',
-  EIO: 'Input/output error',
-};
+import { strerrorOf } from '../util/strerror.js';
 
 function systemError(what: string, path: string, err: unknown): VirtError {
   const code = (err as NodeJS.ErrnoException).code ?? '';
-  const reason = STRERROR[code] ?? (err as Error).message;
+  const reason = strerrorOf(code) ?? (err as Error).message;
   // virReportSystemError: "<message>: <strerror>"
   return VirtError.report(ErrorCode.SYSTEM_ERROR, ErrorDomain.NONE, `${what} '${path}': ${reason}`, { cause: err });
 }

@@ -26,6 +26,7 @@ import { homedir, hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
 import { VERSION } from '../cli/version.js';
+import { strerrorOf } from '../util/strerror.js';
 
 /** virLogPriority. */
 export const LogPriority = { DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4 } as const;
@@ -64,32 +65,10 @@ export interface LogFilterSpec {
   match: string;
 }
 
-/** strerror() text for the errno codes a daemon start-up can hit. */
-const STRERROR: Record<string, string> = {
-  ENOENT: 'No such file or directory',
-  EACCES: 'Permission denied',
-  EPERM: 'Operation not permitted',
-  EISDIR: 'Is a directory',
-  ENOTDIR: 'Not a directory',
-  EEXIST: 'File exists',
-  EROFS: 'Read-only file system',
-  ENOSPC: 'No space left on device',
-  ELOOP: 'Too many levels of symbolic links',
-  ENAMETOOLONG: 'File name too long',
-  EIO: 'Input/output error',
-  EAGAIN: 'Resource temporarily unavailable',
-  EADDRINUSE: 'Address already in use',
-  EADDRNOTAVAIL: 'Cannot assign requested address',
-  EAFNOSUPPORT: 'Address family not supported by protocol',
-  ECONNREFUSED: 'Connection refused',
-  EINVAL: 'Invalid argument',
-  ESRCH: 'No such process',
-};
-
 /** The strerror() text for a Node system error (its message when unknown). */
 export function strerror(err: unknown): string {
   const code = (err as NodeJS.ErrnoException | null)?.code ?? '';
-  return STRERROR[code] ?? (err instanceof Error ? err.message : String(err));
+  return strerrorOf(code) ?? (err instanceof Error ? err.message : String(err));
 }
 
 /** virReportSystemError: `<what>: <strerror>` as a SYSTEM_ERROR. */

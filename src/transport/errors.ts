@@ -3,32 +3,7 @@
  * (virReportSystemError appends `: <strerror>`).
  */
 import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
-
-/** strerror() (glibc, C locale) for the errno names Node reports. */
-const STRERROR: Record<string, string> = {
-  ENOENT: 'No such file or directory',
-  EACCES: 'Permission denied',
-  EPERM: 'Operation not permitted',
-  ECONNREFUSED: 'Connection refused',
-  ECONNRESET: 'Connection reset by peer',
-  ECONNABORTED: 'Software caused connection abort',
-  ETIMEDOUT: 'Connection timed out',
-  EHOSTUNREACH: 'No route to host',
-  ENETUNREACH: 'Network is unreachable',
-  EADDRNOTAVAIL: 'Cannot assign requested address',
-  EADDRINUSE: 'Address already in use',
-  EAFNOSUPPORT: 'Address family not supported by protocol',
-  EPIPE: 'Broken pipe',
-  EIO: 'Input/output error',
-  ENOTSOCK: 'Socket operation on non-socket',
-  ENOTDIR: 'Not a directory',
-  EISDIR: 'Is a directory',
-  ENAMETOOLONG: 'File name too long',
-  ENOMEM: 'Cannot allocate memory',
-  EINVAL: 'Invalid argument',
-  ELOOP: 'Too many levels of symbolic links',
-  ENOEXEC: 'Exec format error',
-};
+import { strerrorOf } from '../util/strerror.js';
 
 /** gai_strerror() for getaddrinfo failures. */
 const GAI_STRERROR: Record<string, string> = {
@@ -49,7 +24,7 @@ export function errnoCode(err: unknown): string {
 /** strerror() for a Node errno error. */
 export function strerror(err: unknown): string {
   const code = errnoCode(err);
-  return STRERROR[code] ?? (err instanceof Error ? err.message : String(err));
+  return strerrorOf(code) ?? (err instanceof Error ? err.message : String(err));
 }
 
 /** Whether a Node error is a name-resolution failure. */
@@ -70,7 +45,7 @@ export function rpcSystemError(message: string, err: unknown): VirtError {
 
 /** An errno-like error for a bare errno name, for use with rpcSystemError. */
 export function errno(code: string): NodeJS.ErrnoException {
-  const e = new Error(STRERROR[code] ?? code) as NodeJS.ErrnoException;
+  const e = new Error(strerrorOf(code) ?? code) as NodeJS.ErrnoException;
   e.code = code;
   return e;
 }
