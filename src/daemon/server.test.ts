@@ -215,6 +215,52 @@ describe('daemon server', () => {
     c.close();
   });
 
+  it('keeps serving others while one client floods calls and never reads, or stalls mid-packet', async () => {
+    await new Promise((r) => setTimeout(r, 50));
+    const base = daemon.clientCount;
+    // Flooder: thousands of pipelined calls, socket never read.
+    const flood = await connect();
+    flood.pause();
+    const open = encodeFrame({ prog: ProgramNumber.REMOTE, vers: 1, proc: 1, type: MessageType.CALL, serial: 0,
+      status: MessageStatus.OK }, new Uint8Array([0, 0, 0, 0, 0, 0, 0, 0]));
+    flood.write(open);
+    const getCaps = (serial: number) => encodeFrame({ prog: ProgramNumber.REMOTE, vers: 1, proc: 7,
+      type: MessageType.CALL, serial, status: MessageStatus.OK });
+    for (let i = 1; i < 3000; i++) flood.write(getCaps(i));
+    // Staller: half a packet, then nothing.
+    const stall = await connect();
+    stall.write(new Uint8Array([0, 0, 1, 0, 0x20, 0, 0x80]));
+    // Everyone else is answered promptly.
+    const t0 = Date.now();
+    const c = await opened();
+    for (let i = 0; i < 20; i++) await c.call(remote.connectGetHostname, undefined);
+    assert.ok(Date.now() - t0 < 2000, `took ${Date.now() - t0} ms`);
+    c.close();
+    flood.destroy();
+    stall.destroy();
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(daemon.clientCount, base, 'every session released');
+  });
+
+  it('drops a client that sends a length word over 32 MiB, before allocating', async () => {
+    const sock = await connect();
+    const closed = new Promise<void>((r) => sock.on('close', () => r()));
+    sock.write(new Uint8Array([0x02, 0x00, 0x00, 0x05])); // 33554437
+    await closed;
+  });
+
+  it('releases a client that hangs up in the middle of a stream', async () => {
+    await new Promise((r) => setTimeout(r, 50));
+    const base = daemon.clientCount;
+    const c = await opened();
+    const { dom } = await c.call(remote.domainLookupByName, { name: 'test' });
+    const { stream } = await c.openStream(remote.domainScreenshot, { dom, screen: 0, flags: 0 });
+    await stream.read();
+    c.close();
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(daemon.clientCount, base);
+  });
+
   it('counts clients and releases them when they go', async () => {
     await new Promise((r) => setTimeout(r, 50)); // earlier tests' clients are gone
     const base = daemon.clientCount;
