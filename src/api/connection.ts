@@ -8,6 +8,7 @@ import {
   apiNameFor, callDriver, errorDomainFor,
   type DomainRef, type DriverConnection, type DriverEvent, type DriverMethod,
   type InterfaceRef, type NetworkRef, type NodeDeviceRef, type SnapshotRef, type StoragePoolRef, type StorageVolRef,
+  type TypedParam,
 } from '../driver/driver.js';
 import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
 import { formatURI, type ParsedURI } from '../uri/index.js';
@@ -22,7 +23,7 @@ const WRITE_METHODS: ReadonlySet<string> = new Set([
   'domainCreate', 'domainCreateWithFlags', 'domainDestroy', 'domainDestroyFlags', 'domainShutdown',
   'domainShutdownFlags', 'domainReboot', 'domainReset', 'domainSuspend', 'domainResume', 'domainSetAutostart',
   'domainSetMemory', 'domainSetMemoryFlags', 'domainSetMaxMemory', 'domainSetVcpus', 'domainSetVcpusFlags',
-  'domainSetSchedulerParameters', 'domainSetSchedulerParametersFlags', 'domainScreenshot',
+  'domainSetSchedulerParameters', 'domainSetSchedulerParametersFlags', 'domainScreenshot', 'domainGetTime',
   'domainSnapshotCreateXML', 'domainSnapshotDelete', 'domainRevertToSnapshot',
   'networkDefineXML', 'networkCreateXML', 'networkUndefine', 'networkCreate', 'networkDestroy', 'networkSetAutostart',
   'storagePoolDefineXML', 'storagePoolCreateXML', 'storagePoolBuild', 'storagePoolUndefine', 'storagePoolCreate',
@@ -175,6 +176,11 @@ export class Connection implements AsyncDisposable {
     return (await this.call('nodeGetCellsFreeMemory', { startCell, maxcells: maxCells })).cells;
   }
   async nodeGetSecurityModel() { return this.call('nodeGetSecurityModel'); }
+  /** virNodeGetCPUMap: the number of host CPUs, which are online (bit n = CPU n) and how many. */
+  async nodeGetCPUMap(flags = 0): Promise<{ cpus: number; cpumap: Uint8Array; online: number }> {
+    const r = await this.call('nodeGetCPUMap', { need_map: 1, need_online: 1, flags });
+    return { cpus: r.ret, cpumap: r.cpumap, online: r.online };
+  }
 
   // ---- domains -----------------------------------------------------------
 
@@ -212,6 +218,15 @@ export class Connection implements AsyncDisposable {
   async domainCreateXML(xml: string, flags = 0): Promise<Domain> {
     return this.wrapDomain((await this.call('domainCreateXML', { xml_desc: xml, flags })).dom);
   }
+  /**
+   * virConnectGetAllDomainStats, or with `domains` virDomainListGetStats:
+   * each domain with its `stats` groups (VIR_DOMAIN_STATS_*, 0 = all the
+   * driver has) as typed parameters.
+   */
+  async getAllDomainStats(stats = 0, flags = 0, domains: Domain[] = []): Promise<Array<{ dom: Domain; params: TypedParam[] }>> {
+    const r = await this.call('connectGetAllDomainStats', { doms: domains.map((d) => d.ref), stats, flags });
+    return r.retStats.map((s) => ({ dom: this.wrapDomain(s.dom), params: s.params }));
+  }
 
   // ---- networks ----------------------------------------------------------
 
@@ -219,6 +234,12 @@ export class Connection implements AsyncDisposable {
 
   async listAllNetworks(flags = 0): Promise<Network[]> {
     return (await this.call('connectListAllNetworks', { need_results: 1, flags })).nets.map((n) => this.wrapNetwork(n));
+  }
+  async numOfNetworks(): Promise<number> { return (await this.call('connectNumOfNetworks')).num; }
+  async listNetworks(maxnames = 16384): Promise<string[]> { return (await this.call('connectListNetworks', { maxnames })).names; }
+  async numOfDefinedNetworks(): Promise<number> { return (await this.call('connectNumOfDefinedNetworks')).num; }
+  async listDefinedNetworks(maxnames = 16384): Promise<string[]> {
+    return (await this.call('connectListDefinedNetworks', { maxnames })).names;
   }
   async networkLookupByName(name: string): Promise<Network> {
     return this.wrapNetwork((await this.call('networkLookupByName', { name })).net);
@@ -240,6 +261,14 @@ export class Connection implements AsyncDisposable {
 
   async listAllStoragePools(flags = 0): Promise<StoragePool[]> {
     return (await this.call('connectListAllStoragePools', { need_results: 1, flags })).pools.map((p) => this.wrapStoragePool(p));
+  }
+  async numOfStoragePools(): Promise<number> { return (await this.call('connectNumOfStoragePools')).num; }
+  async listStoragePools(maxnames = 16384): Promise<string[]> {
+    return (await this.call('connectListStoragePools', { maxnames })).names;
+  }
+  async numOfDefinedStoragePools(): Promise<number> { return (await this.call('connectNumOfDefinedStoragePools')).num; }
+  async listDefinedStoragePools(maxnames = 16384): Promise<string[]> {
+    return (await this.call('connectListDefinedStoragePools', { maxnames })).names;
   }
   async storagePoolLookupByName(name: string): Promise<StoragePool> {
     return this.wrapStoragePool((await this.call('storagePoolLookupByName', { name })).pool);

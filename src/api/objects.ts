@@ -5,7 +5,7 @@
  * libvirt's objects do.
  */
 import type {
-  DomainRef, InterfaceRef, NetworkRef, NodeDeviceRef, SnapshotRef, StoragePoolRef, StorageVolRef, TypedParam,
+  DomainRef, InterfaceRef, NetworkRef, NodeDeviceRef, SnapshotRef, StoragePoolRef, StorageVolRef, TypedParam, VcpuInfo,
 } from '../driver/driver.js';
 import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
 import type { Connection } from './connection.js';
@@ -121,6 +121,29 @@ export class Domain extends ConnObject {
   }
   async getVcpusFlags(flags = 0): Promise<number> {
     return (await this.conn.call('domainGetVcpusFlags', { dom: this.ref, flags })).num;
+  }
+  /**
+   * virDomainGetVcpus: up to `maxinfo` vCPUs and, with `maplen` > 0, each
+   * one's CPU affinity map (maplen bytes per vCPU, bit n = host CPU n).
+   */
+  async getVcpus(maxinfo: number, maplen: number): Promise<{ info: VcpuInfo[]; cpumaps: Uint8Array[] }> {
+    const r = await this.conn.call('domainGetVcpus', { dom: this.ref, maxinfo, maplen });
+    const cpumaps: Uint8Array[] = [];
+    for (let i = 0; maplen > 0 && i < maxinfo; i++) cpumaps.push(r.cpumaps.slice(i * maplen, (i + 1) * maplen));
+    return { info: r.info, cpumaps };
+  }
+  /** virDomainMemoryStats: up to `nrStats` (tag, value) pairs, values in KiB except last_update (seconds). */
+  async memoryStats(nrStats = 13, flags = 0): Promise<Array<{ tag: number; val: number }>> {
+    return (await this.conn.call('domainMemoryStats', { dom: this.ref, maxStats: nrStats, flags })).stats;
+  }
+  /** virDomainGetBlockInfo for a disk target (`vda`) or source path. */
+  async getBlockInfo(disk: string, flags = 0): Promise<{ capacity: number; allocation: number; physical: number }> {
+    const r = await this.conn.call('domainGetBlockInfo', { dom: this.ref, path: disk, flags });
+    return { capacity: r.capacity, allocation: r.allocation, physical: r.physical };
+  }
+  /** virDomainGetTime: the guest's clock. */
+  async getTime(flags = 0): Promise<{ seconds: number; nseconds: number }> {
+    return this.conn.call('domainGetTime', { dom: this.ref, flags });
   }
   async getSchedulerType(): Promise<{ type: string; nparams: number }> {
     return this.conn.call('domainGetSchedulerType', { dom: this.ref });
@@ -244,6 +267,9 @@ export class StoragePool extends ConnObject {
   async undefine(): Promise<void> { await this.conn.call('storagePoolUndefine', { pool: this.ref }); }
   async refresh(flags = 0): Promise<void> { await this.conn.call('storagePoolRefresh', { pool: this.ref, flags }); }
   async numOfVolumes(): Promise<number> { return (await this.conn.call('storagePoolNumOfVolumes', { pool: this.ref })).num; }
+  async listVolumes(maxnames = 16384): Promise<string[]> {
+    return (await this.conn.call('storagePoolListVolumes', { pool: this.ref, maxnames })).names;
+  }
   async listAllVolumes(flags = 0): Promise<StorageVol[]> {
     return (await this.conn.call('storagePoolListAllVolumes', { pool: this.ref, need_results: 1, flags }))
       .vols.map((v) => this.conn.wrapStorageVol(v));

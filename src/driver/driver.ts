@@ -24,6 +24,12 @@ export interface SnapshotRef { name: string; dom: DomainRef }
 /** remote_typed_param: type is VIR_TYPED_PARAM_* (1 int … 7 string). */
 export interface TypedParam { field: string; type: number; value: number | boolean | string }
 
+/** remote_vcpu_info: `cpu_time` in nanoseconds, a bigint as it passes 2^53. */
+export interface VcpuInfo { number: number; state: number; cpu_time: bigint; cpu: number }
+
+/** remote_domain_stats_record. */
+export interface DomainStatsRecord { dom: DomainRef; params: TypedParam[] }
+
 export type Void = Promise<void>;
 
 /** Events a driver connection delivers to its listeners. */
@@ -92,6 +98,8 @@ export interface DriverConnection {
   nodeGetFreeMemory?(): Promise<{ freeMem: number }>;
   nodeGetCellsFreeMemory?(a: { startCell: number; maxcells: number }): Promise<{ cells: number[] }>;
   nodeGetSecurityModel?(): Promise<{ model: string; doi: string }>;
+  /** need_map/need_online ask for the map and the online count; `ret` is the number of host CPUs. */
+  nodeGetCPUMap?(a: { need_map: number; need_online: number; flags: number }): Promise<{ cpumap: Uint8Array; online: number; ret: number }>;
 
   connectListAllDomains?(a: { need_results: number; flags: number }): Promise<{ domains: DomainRef[]; ret: number }>;
   connectNumOfDomains?(): Promise<{ num: number }>;
@@ -134,12 +142,19 @@ export interface DriverConnection {
   domainSetVcpus?(a: { dom: DomainRef; nvcpus: number }): Void;
   domainSetVcpusFlags?(a: { dom: DomainRef; nvcpus: number; flags: number }): Void;
   domainGetVcpusFlags?(a: { dom: DomainRef; flags: number }): Promise<{ num: number }>;
+  /** `cpumaps` holds maxinfo × maplen bytes (the daemon's buffer), one map of maplen bytes per vCPU. */
+  domainGetVcpus?(a: { dom: DomainRef; maxinfo: number; maplen: number }): Promise<{ info: VcpuInfo[]; cpumaps: Uint8Array }>;
   domainGetSchedulerType?(a: { dom: DomainRef }): Promise<{ type: string; nparams: number }>;
   domainGetSchedulerParameters?(a: { dom: DomainRef; nparams: number }): Promise<{ params: TypedParam[] }>;
   domainGetSchedulerParametersFlags?(a: { dom: DomainRef; nparams: number; flags: number }): Promise<{ params: TypedParam[] }>;
   domainSetSchedulerParameters?(a: { dom: DomainRef; params: TypedParam[] }): Void;
   domainSetSchedulerParametersFlags?(a: { dom: DomainRef; params: TypedParam[]; flags: number }): Void;
   domainGetSecurityLabel?(a: { dom: DomainRef }): Promise<{ label: string; enforcing: number }>;
+  domainMemoryStats?(a: { dom: DomainRef; maxStats: number; flags: number }): Promise<{ stats: Array<{ tag: number; val: number }> }>;
+  domainGetBlockInfo?(a: { dom: DomainRef; path: string; flags: number }): Promise<{ allocation: number; capacity: number; physical: number }>;
+  domainGetTime?(a: { dom: DomainRef; flags: number }): Promise<{ seconds: number; nseconds: number }>;
+  /** An empty `doms` means every domain (virConnectGetAllDomainStats), else those (virDomainListGetStats). */
+  connectGetAllDomainStats?(a: { doms: DomainRef[]; stats: number; flags: number }): Promise<{ retStats: DomainStatsRecord[] }>;
   domainGetMessages?(a: { dom: DomainRef; flags: number }): Promise<{ msgs: string[] }>;
   domainScreenshot?(a: { dom: DomainRef; screen: number; flags: number }): Promise<{ mime: string | null; data: Uint8Array }>;
 
@@ -159,6 +174,10 @@ export interface DriverConnection {
   domainRevertToSnapshot?(a: { snap: SnapshotRef; flags: number }): Void;
 
   connectListAllNetworks?(a: { need_results: number; flags: number }): Promise<{ nets: NetworkRef[]; ret: number }>;
+  connectNumOfNetworks?(): Promise<{ num: number }>;
+  connectListNetworks?(a: { maxnames: number }): Promise<{ names: string[] }>;
+  connectNumOfDefinedNetworks?(): Promise<{ num: number }>;
+  connectListDefinedNetworks?(a: { maxnames: number }): Promise<{ names: string[] }>;
   networkLookupByName?(a: { name: string }): Promise<{ net: NetworkRef }>;
   networkLookupByUUID?(a: { uuid: string }): Promise<{ net: NetworkRef }>;
   networkDefineXML?(a: { xml: string }): Promise<{ net: NetworkRef }>;
@@ -174,6 +193,10 @@ export interface DriverConnection {
   networkIsPersistent?(a: { net: NetworkRef }): Promise<{ persistent: number }>;
 
   connectListAllStoragePools?(a: { need_results: number; flags: number }): Promise<{ pools: StoragePoolRef[]; ret: number }>;
+  connectNumOfStoragePools?(): Promise<{ num: number }>;
+  connectListStoragePools?(a: { maxnames: number }): Promise<{ names: string[] }>;
+  connectNumOfDefinedStoragePools?(): Promise<{ num: number }>;
+  connectListDefinedStoragePools?(a: { maxnames: number }): Promise<{ names: string[] }>;
   storagePoolLookupByName?(a: { name: string }): Promise<{ pool: StoragePoolRef }>;
   storagePoolLookupByUUID?(a: { uuid: string }): Promise<{ pool: StoragePoolRef }>;
   storagePoolLookupByVolume?(a: { vol: StorageVolRef }): Promise<{ pool: StoragePoolRef }>;
@@ -192,6 +215,7 @@ export interface DriverConnection {
   storagePoolIsActive?(a: { pool: StoragePoolRef }): Promise<{ active: number }>;
   storagePoolIsPersistent?(a: { pool: StoragePoolRef }): Promise<{ persistent: number }>;
   storagePoolNumOfVolumes?(a: { pool: StoragePoolRef }): Promise<{ num: number }>;
+  storagePoolListVolumes?(a: { pool: StoragePoolRef; maxnames: number }): Promise<{ names: string[] }>;
   storagePoolListAllVolumes?(a: { pool: StoragePoolRef; need_results: number; flags: number }): Promise<{ vols: StorageVolRef[]; ret: number }>;
   storageVolLookupByName?(a: { pool: StoragePoolRef; name: string }): Promise<{ vol: StorageVolRef }>;
   storageVolLookupByKey?(a: { key: string }): Promise<{ vol: StorageVolRef }>;

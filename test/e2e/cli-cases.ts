@@ -275,6 +275,8 @@ export function runProgram(cmd: string, argv: string[], c: Case, cwd = '/'): Pro
     child.on('close', (status) => resolvePromise({
       stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), status,
     }));
+    // A program may exit before reading its input: that is its answer, not a test crash.
+    child.stdin.on('error', () => {});
     child.stdin.end(c.stdin ?? '');
   });
 }

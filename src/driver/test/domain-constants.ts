@@ -100,3 +100,22 @@ export const SnapshotXMLFlags = { SECURE: 1 } as const;
 export const TypedParamType = { INT: 1, UINT: 2, LLONG: 3, ULLONG: 4, DOUBLE: 5, BOOLEAN: 6, STRING: 7 } as const;
 /** VIR_TYPED_PARAM_STRING_OKAY. */
 export const TYPED_PARAM_STRING_OKAY = 1 << 2;
+
+/** virDomainMemoryStatTags, and VIR_DOMAIN_MEMORY_STAT_NR (how many a caller can get at most). */
+export const MemoryStatTag = {
+  SWAP_IN: 0, SWAP_OUT: 1, MAJOR_FAULT: 2, MINOR_FAULT: 3, UNUSED: 4, AVAILABLE: 5, ACTUAL_BALLOON: 6, RSS: 7,
+  USABLE: 8, LAST_UPDATE: 9, DISK_CACHES: 10, HUGETLB_PGALLOC: 11, HUGETLB_PGFAIL: 12,
+} as const;
+export const MEMORY_STAT_NR = 13;
+
+/** virVcpuState. */
+export const VcpuState = { OFFLINE: 0, RUNNING: 1, BLOCKED: 2 } as const;
+
+/** virDomainStatsTypes. */
+export const StatsTypes = {
+  STATE: 1, CPU_TOTAL: 2, BALLOON: 4, VCPU: 8, INTERFACE: 16, BLOCK: 32, PERF: 64, IOTHREAD: 128, MEMORY: 256,
+  DIRTYRATE: 512, VM: 1024,
+} as const;
+
+/** virConnectGetAllDomainStatsFlags beyond the list filters (bit 31 as a negative int32, as JS bit ops give it). */
+export const GetAllStatsFlags = { NOWAIT: 1 << 29, BACKING: 1 << 30, ENFORCE_STATS: 1 << 31 } as const;

@@ -225,7 +225,7 @@ export interface ParseOptions {
 
 /** virDomainDefParseString with VIR_DOMAIN_DEF_PARSE_INACTIVE. */
 export function parseDomainXml(xml: string, opts: ParseOptions = {}): DomainDef {
-  const root = parseXml(xml, opts.docName ?? '(domain_definition)');
+  const root = parseXml(xml, opts.docName ?? '(domain_definition)', ErrorDomain.DOMAIN);
   return parseDomainElement(root, opts);
 }
 

@@ -5,23 +5,24 @@
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import type { DomainRef, DriverConnection, SnapshotRef, TypedParam } from '../driver.js';
+import type { DomainRef, DomainStatsRecord, DriverConnection, SnapshotRef, TypedParam, VcpuInfo } from '../driver.js';
 import { checkFlags, ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import { children, parseXml, type XmlElement } from '../../util/xml.js';
 import type { TestHost } from './host.js';
 import {
   AffectFlags, DefineFlags, DestroyFlags, DomainEventType as Ev, DomainState as St, DomainXMLFlags,
   EventDefinedDetail, EventResumedDetail, EventStartedDetail, EventStoppedDetail, EventSuspendedDetail,
-  EventUndefinedDetail, LIST_DOMAINS_FILTERS_ALL, ListDomainsFlags as LF, MemoryFlags, MessageType,
-  PausedReason, RebootFlags, RunningReason, SNAPSHOT_FILTERS_ALL, ShutoffReason, SnapshotCreateFlags as SC,
-  SnapshotDeleteFlags as SD, SnapshotListFlags as SL, SnapshotRevertFlags as SR, SnapshotXMLFlags,
-  StartFlags, TypedParamType, UndefineFlags, VcpuFlags,
+  EventUndefinedDetail, GetAllStatsFlags, LIST_DOMAINS_FILTERS_ALL, ListDomainsFlags as LF, MEMORY_STAT_NR, MemoryFlags,
+  MemoryStatTag as MS, MessageType, PausedReason, RebootFlags, RunningReason, SNAPSHOT_FILTERS_ALL, ShutoffReason,
+  SnapshotCreateFlags as SC, SnapshotDeleteFlags as SD, SnapshotListFlags as SL, SnapshotRevertFlags as SR,
+  SnapshotXMLFlags, StartFlags, StatsTypes, TypedParamType, UndefineFlags, VcpuFlags, VcpuState,
 } from './domain-constants.js';
 import {
   copyDomainDef, formatDomainDef, generateIfnames, parseDomainElement, parseDomainXml,
   type DomainDef,
 } from './domain-def.js';
-import { getAttr, kid } from './domain-xml.js';
+import { getAttr, kid, kids, type XNode } from './domain-xml.js';
+import { maxCpus } from './node.js';
 import { SCREENSHOT_MIME, testScreenshot } from './domain-screenshot.js';
 import {
   alignSnapshotDisks, formatSnapshotDef, parseSnapshotXml, SnapshotList, SnapshotState, type SnapshotDef,
@@ -34,6 +35,18 @@ const SNAP = ErrorDomain.DOMAIN_SNAPSHOT;
 
 /** testConnectGetMaxVcpus. */
 const MAX_VCPUS = 32;
+
+/** testDomainObjPrivateAlloc: the guest clock every domain object starts with (1989-11-17 15:32:00 UTC). */
+const TEST_GUEST_TIME = 627319920;
+
+/** testDomainGetBlockInfo's fixed answer (bytes). */
+const BLOCK_INFO = { capacity: 1099506450432, allocation: 1099511627776, physical: 1099511627776 } as const;
+
+/** The domain list filters testConnectGetAllDomainStats honours (active, persistent, state). */
+const STATS_LIST_FILTERS = LF.ACTIVE | LF.INACTIVE | LF.PERSISTENT | LF.TRANSIENT | LF.RUNNING | LF.PAUSED
+  | LF.SHUTOFF | LF.OTHER;
+/** The stats groups the 9.0 test driver has workers for (IOTHREAD only reports threads added by API). */
+const STATS_SUPPORTED = StatsTypes.STATE | StatsTypes.IOTHREAD;
 
 /** virDomainTaintFlags numbering and virDomainTaintMessage texts. */
 const Taint = { HIGH_PRIVILEGES: 2, SHELL_SCRIPTS: 3, CDROM_PASSTHROUGH: 8, CUSTOM_DTB: 9, DEPRECATED_CONFIG: 12 };
@@ -68,6 +81,9 @@ export class DomainObj {
   readonly snapshots = new SnapshotList();
   taint = 0;
   readonly deprecations: string[] = [];
+  /** The guest clock of virDomainGetTime (testDomainObjPrivate seconds/nseconds). */
+  timeSeconds = TEST_GUEST_TIME;
+  timeNseconds = 0;
 
   constructor(def: DomainDef) {
     this.def = def;
@@ -144,7 +160,7 @@ export class DomainStore {
       throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.XML, `failed to parse xml document '${path}'`,
         { cause: e });
     }
-    return parseXml(text, path);
+    return parseXml(text, path, ErrorDomain.TEST);
   }
 
   #loadSnapshots(obj: DomainObj, nodes: XmlElement[], baseDir: string, ns: Record<string, string>): void {
@@ -355,6 +371,32 @@ export class DomainStore {
         checkFlags(flags, LIST_DOMAINS_FILTERS_ALL, 'testConnectListAllDomains', TEST);
         const list = self.#objs.filter((o) => self.#matches(o, flags)).map((o) => o.ref());
         return { domains: need_results ? list : [], ret: list.length };
+      },
+      async connectGetAllDomainStats({ doms, stats, flags }) {
+        checkFlags(flags, STATS_LIST_FILTERS | GetAllStatsFlags.NOWAIT | GetAllStatsFlags.BACKING
+          | GetAllStatsFlags.ENFORCE_STATS, 'testConnectGetAllDomainStats', TEST);
+        let want = stats >>> 0;
+        if (want === 0) {
+          want = STATS_SUPPORTED;
+        } else if ((flags & GetAllStatsFlags.ENFORCE_STATS) && (want & ~STATS_SUPPORTED)) {
+          throw VirtError.report(ErrorCode.ARGUMENT_UNSUPPORTED, TEST,
+            `Stats types bits 0x${((want & ~STATS_SUPPORTED) >>> 0).toString(16)} are not supported by this daemon`);
+        }
+        // virDomainObjListConvert skips domains that no longer exist; both paths then filter.
+        const objs = doms.length > 0
+          ? doms.flatMap((d) => self.#objs.filter((o) => o.def.uuid === d.uuid))
+          : [...self.#objs];
+        const retStats: DomainStatsRecord[] = [];
+        for (const o of objs) {
+          if (!self.#matches(o, flags & STATS_LIST_FILTERS)) continue;
+          const params: TypedParam[] = [];
+          if (want & StatsTypes.STATE) {
+            params.push({ field: 'state.state', type: TypedParamType.INT, value: o.state },
+              { field: 'state.reason', type: TypedParamType.INT, value: o.reason });
+          }
+          retStats.push({ dom: o.ref(), params });
+        }
+        return { retStats };
       },
       async domainLookupByID({ id }) {
         const obj = self.#objs.find((o) => o.isActive && o.def.id === id);
@@ -602,6 +644,33 @@ export class DomainStore {
         const { def } = self.#oneDef(obj, flags);
         return { num: flags & VcpuFlags.MAXIMUM ? def.vcpu.max : def.vcpu.current };
       },
+      async domainGetVcpus({ dom, maxinfo, maplen }) {
+        const obj = self.#resolve(dom);
+        if (!obj.isActive) {
+          throw VirtError.report(ErrorCode.OPERATION_INVALID, TEST, 'cannot list vcpus for an inactive domain');
+        }
+        const def = obj.def;
+        // g_get_real_time() (microseconds) / 10 stands in for each vCPU's time.
+        const cpuTime = BigInt(Math.floor((performance.timeOrigin + performance.now()) * 1000)) / 10n;
+        const allCpus = new Set(Array.from({ length: maxCpus(self.host.node.info) }, (_, i) => i));
+        const defMask = def.vcpu.cpuset ? cpusetBits(def.vcpu.cpuset) : null;
+        const pins = vcpuPins(def);
+        const online = onlineVcpus(def);
+        // The daemon's buffer: maxinfo maps of maplen bytes, all sent back.
+        const width = Math.max(0, maplen);
+        const cpumaps = new Uint8Array(Math.max(0, maxinfo) * width);
+        const info: VcpuInfo[] = [];
+        for (let i = 0; i < Math.min(maxinfo, def.vcpu.current); i++) {
+          if (!online[i]) {
+            info.push({ number: 0, state: 0, cpu_time: 0n, cpu: 0 });
+            continue;
+          }
+          const bits = pins.get(i) ?? defMask ?? allCpus;
+          for (const b of bits) if (b < width * 8) cpumaps[i * width + (b >> 3)]! |= 1 << (b & 7);
+          info.push({ number: i, state: VcpuState.RUNNING, cpu_time: cpuTime, cpu: bits.size ? Math.max(...bits) : -1 });
+        }
+        return { info, cpumaps };
+      },
 
       async domainGetSchedulerType() {
         return { type: 'fair', nparams: 1 };
@@ -640,6 +709,45 @@ export class DomainStore {
           for (const d of obj.deprecations) msgs.push(`deprecated configuration: ${d}`);
         }
         return { msgs };
+      },
+      async domainMemoryStats({ dom, maxStats, flags }) {
+        // virDomainMemoryStats: asking for none does nothing, and no more than STAT_NR are asked.
+        if (maxStats === 0) return { stats: [] };
+        const room = Math.min(maxStats, MEMORY_STAT_NR);
+        checkFlags(flags, 0, 'testDomainMemoryStats', TEST);
+        const obj = self.#resolve(dom);
+        if (!obj.isActive) throw notRunning();
+        const cur = obj.def.currentMemory;
+        const stats: Array<{ tag: number; val: number }> = [];
+        const balloon = obj.def.devices.list.some((d) => d.kind === 'memballoon' && getAttr(d.node, 'model') !== 'none');
+        if (balloon) {
+          const half = Math.trunc(cur / 2);
+          const all: Array<[number, number]> = [
+            [MS.ACTUAL_BALLOON, cur], [MS.SWAP_IN, 0], [MS.SWAP_OUT, 0], [MS.MAJOR_FAULT, 0], [MS.MINOR_FAULT, 0],
+            [MS.UNUSED, half], [MS.AVAILABLE, cur], [MS.USABLE, half], [MS.LAST_UPDATE, TEST_GUEST_TIME],
+            [MS.DISK_CACHES, Math.trunc(cur / 8)], [MS.HUGETLB_PGALLOC, 0], [MS.HUGETLB_PGFAIL, 0], [MS.RSS, half],
+          ];
+          for (const [tag, val] of all.slice(0, room)) stats.push({ tag, val });
+        }
+        return { stats };
+      },
+      async domainGetBlockInfo({ dom, path, flags }) {
+        checkFlags(flags, 0, 'testDomainGetBlockInfo', TEST);
+        const obj = self.#resolve(dom);
+        const disk = diskByName(obj.def, path);
+        if (!disk) throw VirtError.report(ErrorCode.INVALID_ARG, TEST, `invalid path ${path} not assigned to domain`);
+        if (diskSourceEmpty(disk)) {
+          throw VirtError.report(ErrorCode.INVALID_ARG, TEST, `disk '${path}' does not currently have a source assigned`);
+        }
+        return { ...BLOCK_INFO };
+      },
+      async domainGetTime({ dom, flags }) {
+        checkFlags(flags, 0, 'testDomainGetTime', TEST);
+        const obj = self.#resolve(dom);
+        if (obj.state !== St.RUNNING) {
+          throw VirtError.report(ErrorCode.OPERATION_INVALID, TEST, 'domain is not running');
+        }
+        return { seconds: obj.timeSeconds, nseconds: obj.timeNseconds };
       },
       async domainScreenshot({ flags }) {
         // testDomainScreenshot neither looks the domain up nor checks its state.
@@ -1001,4 +1109,77 @@ function checkTaint(obj: DomainObj): void {
     if (!obj.deprecations.includes('CPU model Deprecated-Test')) obj.deprecations.push('CPU model Deprecated-Test');
   }
   if (kid(def.os, 'dtb')) taint(Taint.CUSTOM_DTB);
+}
+
+/** A normalised cpuset (`0-3,6`) as the set of CPU numbers in it. */
+function cpusetBits(cpuset: string): Set<number> {
+  const bits = new Set<number>();
+  for (const part of cpuset.split(',')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (!m) continue;
+    const to = m[2] === undefined ? Number(m[1]) : Number(m[2]);
+    for (let i = Number(m[1]); i <= to; i++) bits.add(i);
+  }
+  return bits;
+}
+
+/** `<cputune><vcpupin vcpu='n' cpuset='…'/>`: each pinned vCPU's CPUs (virDomainVcpuDef cpumask). */
+function vcpuPins(def: DomainDef): Map<number, Set<number>> {
+  const pins = new Map<number, Set<number>>();
+  for (const tune of def.misc.filter((x) => x.name === 'cputune')) {
+    for (const pin of kids(tune, 'vcpupin')) {
+      const id = Number(getAttr(pin, 'vcpu') ?? 'NaN');
+      const cpuset = getAttr(pin, 'cpuset');
+      if (Number.isInteger(id) && cpuset !== undefined && !pins.has(id)) pins.set(id, cpusetBits(cpuset));
+    }
+  }
+  return pins;
+}
+
+/**
+ * Which vCPUs are online: `<vcpus>` says per vCPU (enabled='yes'); without
+ * it the first `current` ones are.
+ */
+function onlineVcpus(def: DomainDef): boolean[] {
+  const online = Array.from({ length: def.vcpu.max }, (_, i) => i < def.vcpu.current);
+  const vcpus = def.misc.find((x) => x.name === 'vcpus');
+  if (vcpus) {
+    online.fill(false);
+    for (const v of kids(vcpus, 'vcpu')) {
+      const id = Number(getAttr(v, 'id') ?? 'NaN');
+      if (Number.isInteger(id) && id >= 0 && id < online.length) online[id] = getAttr(v, 'enabled') === 'yes';
+    }
+  }
+  return online;
+}
+
+/** virDomainDiskGetSource: the source path of a disk (undefined for volume, nvme, vhost-user). */
+function diskSourcePath(disk: XNode): string | undefined {
+  const src = kid(disk, 'source');
+  switch (getAttr(disk, 'type') ?? 'file') {
+    case 'file': return getAttr(src, 'file');
+    case 'block': return getAttr(src, 'dev');
+    case 'dir': return getAttr(src, 'dir');
+    case 'network': return getAttr(src, 'name');
+    default: return undefined;
+  }
+}
+
+/**
+ * virDomainDiskByName without probing: a name without a leading '/' is a
+ * target (`vda`), else a source path that must match exactly one disk.
+ */
+function diskByName(def: DomainDef, name: string): XNode | undefined {
+  const disks = def.devices.list.filter((d) => d.kind === 'disk').map((d) => d.node);
+  if (!name.startsWith('/')) return disks.find((d) => getAttr(kid(d, 'target'), 'dev') === name);
+  const matches = disks.filter((d) => diskSourcePath(d) === name);
+  return matches.length === 1 ? matches[0] : undefined;
+}
+
+/** virStorageSourceIsEmpty: a local disk without a path, or a network disk without a protocol. */
+function diskSourceEmpty(disk: XNode): boolean {
+  const type = getAttr(disk, 'type') ?? 'file';
+  if ((type === 'file' || type === 'block' || type === 'dir') && diskSourcePath(disk) === undefined) return true;
+  if (type === 'network' && getAttr(kid(disk, 'source'), 'protocol') === undefined) return true;
+  return false;
 }

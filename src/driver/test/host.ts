@@ -50,7 +50,7 @@ export class TestHost {
 
   /** Builds a host from a `<node>` document (testOpenParse). */
   static fromXml(xml: string, file: string, baseDir: string): TestHost {
-    return TestHost.fromElement(parseXml(xml, file), baseDir);
+    return TestHost.fromElement(parseXml(xml, file, ErrorDomain.TEST), baseDir);
   }
 
   /**

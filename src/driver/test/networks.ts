@@ -118,6 +118,11 @@ export class NetworkStore {
     return { name: def.name, uuid: def.uuid };
   }
 
+  /** Names of the active or the inactive networks (virNetworkObjListGetNames), in insertion order. */
+  #names(active: boolean): string[] {
+    return [...this.#objs.values()].filter((o) => o.active === active).map((o) => o.def.name);
+  }
+
   /** The contract methods this part implements. */
   methods(): Partial<DriverConnection> {
     return {
@@ -130,6 +135,11 @@ export class NetworkStore {
         }
         return { nets: need_results ? nets : [], ret: nets.length };
       },
+      // testConnectNumOfNetworks & co: active (or inactive) networks, up to maxnames names.
+      connectNumOfNetworks: async () => ({ num: this.#names(true).length }),
+      connectListNetworks: async ({ maxnames }) => ({ names: this.#names(true).slice(0, Math.max(0, maxnames)) }),
+      connectNumOfDefinedNetworks: async () => ({ num: this.#names(false).length }),
+      connectListDefinedNetworks: async ({ maxnames }) => ({ names: this.#names(false).slice(0, Math.max(0, maxnames)) }),
       networkLookupByName: async ({ name }) => ({ net: NetworkStore.#ref(this.#byName(name).def) }),
       networkLookupByUUID: async ({ uuid }) => ({ net: NetworkStore.#ref(this.#byUuid(uuid).def) }),
       networkDefineXML: async ({ xml }) => {

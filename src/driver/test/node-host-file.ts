@@ -23,13 +23,7 @@ export function loadFamilyElement(el: XmlElement, baseDir: string, rootName: str
   } catch (e) {
     throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.TEST, `failed to parse xml document '${abs}'`, { cause: e });
   }
-  let root: XmlElement;
-  try {
-    root = parseXml(text, abs);
-  } catch (e) {
-    if (e instanceof VirtError) throw new VirtError(e.code, e.message, ErrorDomain.TEST, { str1: '%s', str2: e.message });
-    throw e;
-  }
+  const root = parseXml(text, abs, ErrorDomain.TEST);
   if (root.name !== rootName) {
     throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.XML, `expecting root element of '${rootName}', not '${root.name}'`);
   }
@@ -42,12 +36,5 @@ export function loadFamilyElement(el: XmlElement, baseDir: string, rootName: str
  * with `url` as the document name, as virXMLParse does.
  */
 export function parseDefinitionXml(xml: string, url: string, domain: number): XmlElement {
-  try {
-    return parseXml(xml, url);
-  } catch (e) {
-    if (e instanceof VirtError && e.code === ErrorCode.XML_DETAIL) {
-      throw new VirtError(e.code, e.message, domain, { str1: '%s', str2: e.message });
-    }
-    throw e;
-  }
+  return parseXml(xml, url, domain);
 }

@@ -5,7 +5,7 @@
  * capabilities document.
  */
 import type { DriverConnection } from '../driver.js';
-import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
+import { checkFlags, ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import type { XmlElement } from '../../util/xml.js';
 import { defaultCells, formatCapabilities, SECURITY_MODEL, type TestCell } from './capabilities.js';
 import type { TestHost } from './host.js';
@@ -30,6 +30,16 @@ export const DEFAULT_NODE_INFO: Readonly<NodeInfo> = {
 };
 
 const T = ErrorDomain.TEST;
+
+/** What testNodeGetCPUMap reports: 8 CPUs, map 0x15 (CPUs 0, 2, 4), 3 online. */
+export const TEST_CPUS_PRESENT = 8;
+export const TEST_CPUMAP = 0x15;
+export const TEST_CPUS_ONLINE = 3;
+
+/** VIR_NODEINFO_MAXCPUS: nodes × sockets × cores × threads (what the test driver pins vCPUs to). */
+export function maxCpus(info: NodeInfo): number {
+  return info.nodes * info.sockets * info.cores * info.threads;
+}
 
 export class NodeState {
   info: NodeInfo = { ...DEFAULT_NODE_INFO };
@@ -98,6 +108,17 @@ export class NodeState {
         return { cells: this.cells.slice(startCell, startCell + Math.max(0, maxcells)).map((c) => c.mem) };
       },
       nodeGetSecurityModel: async () => ({ model: SECURITY_MODEL.model, doi: SECURITY_MODEL.doi }),
+      // testNodeGetCPUMap: a fixed 8-CPU host with CPUs 0, 2 and 4 online,
+      // whatever the host definition says. The daemon sends the map in
+      // VIR_CPU_MAPLEN(8) = 1 byte, and nothing for what was not asked.
+      nodeGetCPUMap: async ({ need_map, need_online, flags }) => {
+        checkFlags(flags, 0, 'testNodeGetCPUMap', T);
+        return {
+          cpumap: need_map ? Uint8Array.of(TEST_CPUMAP) : new Uint8Array(0),
+          online: need_online ? TEST_CPUS_ONLINE : 0,
+          ret: TEST_CPUS_PRESENT,
+        };
+      },
       connectGetCapabilities: async () => ({ capabilities: this.#caps }),
     };
   }

@@ -110,7 +110,7 @@ function parseDisk(d: XNode): SnapshotDiskDef {
 /** virDomainSnapshotDefParseString / ParseNode. Returns the def and `<active>`. */
 export function parseSnapshotXml(xml: string | XmlElement, opts: SnapshotParseOptions,
   inheritedNs?: Record<string, string>): { def: SnapshotDef; current: boolean } {
-  const el = typeof xml === 'string' ? parseXml(xml, '(domain_snapshot)') : xml;
+  const el = typeof xml === 'string' ? parseXml(xml, '(domain_snapshot)', ErrorDomain.DOMAIN_SNAPSHOT) : xml;
   if (el.name !== 'domainsnapshot') {
     if (typeof xml === 'string') {
       throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.XML,

@@ -153,6 +153,11 @@ export class StorageStore {
     return v;
   }
 
+  /** Names of the active or the inactive pools (virStoragePoolObjGetNames), in insertion order. */
+  #names(active: boolean): string[] {
+    return [...this.#pools.values()].filter((o) => o.active === active).map((o) => o.def.name);
+  }
+
   /** The contract methods this part implements. */
   methods(): Partial<DriverConnection> {
     return {
@@ -164,6 +169,13 @@ export class StorageStore {
         }
         return { pools: need_results ? pools : [], ret: pools.length };
       },
+      // testConnectNumOfStoragePools & co: active (or inactive) pools, up to maxnames names.
+      connectNumOfStoragePools: async () => ({ num: this.#names(true).length }),
+      connectListStoragePools: async ({ maxnames }) => ({ names: this.#names(true).slice(0, Math.max(0, maxnames)) }),
+      connectNumOfDefinedStoragePools: async () => ({ num: this.#names(false).length }),
+      connectListDefinedStoragePools: async ({ maxnames }) => ({
+        names: this.#names(false).slice(0, Math.max(0, maxnames)),
+      }),
       storagePoolLookupByName: async ({ name }) => ({ pool: StorageStore.#ref(this.#byName(name).def) }),
       storagePoolLookupByUUID: async ({ uuid }) => ({ pool: StorageStore.#ref(this.#byUuid(uuid).def) }),
       storagePoolLookupByVolume: async ({ vol }) => ({ pool: StorageStore.#ref(this.#byName(vol.pool).def) }),
@@ -246,6 +258,9 @@ export class StorageStore {
       storagePoolIsActive: async ({ pool }) => ({ active: this.#byUuid(pool.uuid).active ? 1 : 0 }),
       storagePoolIsPersistent: async ({ pool }) => ({ persistent: this.#byUuid(pool.uuid).configFile !== null ? 1 : 0 }),
       storagePoolNumOfVolumes: async ({ pool }) => ({ num: this.#activeByName(pool.name).vols.length }),
+      storagePoolListVolumes: async ({ pool, maxnames }) => ({
+        names: this.#activeByName(pool.name).vols.slice(0, Math.max(0, maxnames)).map((v) => v.name),
+      }),
       storagePoolListAllVolumes: async ({ pool, need_results, flags }) => {
         checkFlags(flags, 0, 'testStoragePoolListAllVolumes', T);
         const obj = this.#byUuid(pool.uuid);
