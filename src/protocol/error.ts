@@ -3,7 +3,7 @@
  * with status ERROR sent by the daemon (libvirt-rpc.md §7).
  */
 import { ErrorCode, ErrorDomain, ErrorLevel, errorMessage, VirtError } from '../errors.js';
-import { int, named, struct, type Infer } from '../xdr/index.js';
+import { fromXdr, int, named, struct, type Infer } from '../xdr/index.js';
 import { optDomainRef, optNetworkRef, optStr } from './remote-types.js';
 
 /** remote_error, fields in wire order. `dom` and `net` are always absent in practice. */
@@ -62,4 +62,17 @@ export function fromVirtError(err: unknown): RemoteError {
     level: ErrorLevel.ERROR, dom: null, str1: errorMessage(ErrorCode.INTERNAL_ERROR, '%s'), str2: detail, str3: null,
     int1: -1, int2: -1, net: null,
   };
+}
+
+/**
+ * The VirtError carried by an ERROR payload (a failed REPLY, or a STREAM
+ * error from the daemon); a payload that does not decode becomes libvirt's
+ * "Unable to decode message payload" (code RPC).
+ */
+export function errorFromPayload(body: Uint8Array): VirtError {
+  try {
+    return toVirtError(fromXdr(remoteError, body, { allowTrailing: true }));
+  } catch {
+    return new VirtError(ErrorCode.RPC, 'Unable to decode message payload', ErrorDomain.RPC);
+  }
 }

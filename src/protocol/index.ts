@@ -10,7 +10,7 @@ export {
   checkFrameLength, decodeFrame, encodeFrame, FrameDecoder, FrameError, type EncodeFrameOptions, type Frame,
 } from './frame.js';
 export { FRAME_MAX, FRAME_MIN, NetMessageLimit, RemoteLimit } from './limits.js';
-export { fromVirtError, remoteError, toVirtError, type RemoteError } from './error.js';
+export { errorFromPayload, fromVirtError, remoteError, toVirtError, type RemoteError } from './error.js';
 export { encodePing, encodePong, keepalive, KeepaliveProc, keepaliveKind } from './keepalive.js';
 export {
   argsFromWire, argsToWire, decodeArgs, decodeMsg, decodeRet, encodeArgs, encodeMsg, encodeRet, event, proc, program,

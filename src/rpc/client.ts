@@ -13,8 +13,8 @@
 import type { Duplex } from 'node:stream';
 import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
 import {
-  decodeMsg, decodeRet, encodeArgs, lxc, MessageStatus, MessageType, qemu, remote, remoteError,
-  toVirtError, type ArgsOf, type Entry, type EventMessage, type Frame, type Header, type Procedure, type ProgramInfo,
+  decodeMsg, decodeRet, encodeArgs, errorFromPayload, lxc, MessageStatus, MessageType, qemu, remote,
+  type ArgsOf, type Entry, type EventMessage, type Frame, type Header, type Procedure, type ProgramInfo,
   type RetOf, type WireRetOf,
 } from '../protocol/index.js';
 import { fromXdr } from '../xdr/index.js';
@@ -208,13 +208,7 @@ export class RpcClient {
     }
     this.#streams.delete(h.serial);
     if (pend.abandoned) return;
-    let err: VirtError;
-    try {
-      err = toVirtError(fromXdr(remoteError, f.body, { allowTrailing: true }));
-    } catch {
-      err = new VirtError(ErrorCode.RPC, 'Unable to decode message payload', ErrorDomain.RPC);
-    }
-    pend.reject(err);
+    pend.reject(errorFromPayload(f.body));
   }
 
   #onMessage(f: Frame): void {

@@ -10,7 +10,7 @@
  */
 import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
 import {
-  MessageStatus, MessageType, remoteError, streamHole, toVirtError, type Frame, type Header, type Procedure,
+  errorFromPayload, MessageStatus, MessageType, streamHole, type Frame, type Header, type Procedure,
 } from '../protocol/index.js';
 import { fromXdr, toXdr } from '../xdr/index.js';
 import type { PacketChannel } from './channel.js';
@@ -66,13 +66,7 @@ export class ClientStream {
       this.#settle(null);
       return;
     } else {
-      let err: VirtError;
-      try {
-        err = toVirtError(fromXdr(remoteError, f.body, { allowTrailing: true }));
-      } catch {
-        err = new VirtError(ErrorCode.RPC, 'stream aborted by the daemon', ErrorDomain.STREAMS);
-      }
-      this.fail(err);
+      this.fail(errorFromPayload(f.body));
       return;
     }
     this.#wakeReader();
