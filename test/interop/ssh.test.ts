@@ -75,8 +75,8 @@ describe('ssh transports against tsvirtd and a stock libvirtd', () => {
   const reference = new Map<string, RunResult>();
   /** By combo name: the outcome of each of COMMANDS. */
   const results = new Map<string, Outcome[]>();
-  /** The qemu:///system opens, by label; the first is the reference. */
-  const qemu: { label: string; r: Outcome }[] = [];
+  /** The qemu:///system opens per daemon, by label; the first is the reference. */
+  const qemu: Record<'tsvirtd' | 'libvirtd', { label: string; r: Outcome }[]> = { tsvirtd: [], libvirtd: [] };
 
   function ready(which: 'tsvirtd' | 'libvirtd'): { s: Sshd; d: Daemon } {
     if (startError !== undefined) throw startError;
@@ -101,8 +101,8 @@ describe('ssh transports against tsvirtd and a stock libvirtd', () => {
     return out;
   }
 
-  async function runQemu(): Promise<void> {
-    const { s, d } = ready('tsvirtd');
+  async function runQemu(which: 'tsvirtd' | 'libvirtd'): Promise<void> {
+    const { s, d } = ready(which);
     const [virsh, tsvirsh] = CLIENTS as [Client, Client];
     const opens: [Client, string][] = [
       [virsh, d.tcpURI('/system', 'qemu')],
@@ -118,7 +118,7 @@ describe('ssh transports against tsvirtd and a stock libvirtd', () => {
       } catch (error) {
         r = { error };
       }
-      qemu.push({ label: `${client.name} -c ${uri}`, r });
+      qemu[which].push({ label: `${client.name} -c ${uri}`, r });
     }
   }
 
@@ -145,7 +145,8 @@ describe('ssh transports against tsvirtd and a stock libvirtd', () => {
       pool(COMBOS.filter((k) => daemons[k.which] !== undefined), 3, async (k) => {
         results.set(comboName(k), await runCombo(k));
       }),
-      runQemu().catch((error: unknown) => { qemu.push({ label: 'setup', r: { error } }); }),
+      ...(['tsvirtd', 'libvirtd'] as const).filter((w) => daemons[w] !== undefined).map((w) =>
+        runQemu(w).catch((error: unknown) => { qemu[w].push({ label: 'setup', r: { error } }); })),
     ]);
   });
 
@@ -172,16 +173,24 @@ describe('ssh transports against tsvirtd and a stock libvirtd', () => {
     });
   }
 
-  it('qemu+ssh:///system on tsvirtd answers what qemu+tcp:///system does (stock virsh over tcp is the reference)', (t) => {
-    if (!requireOracles(t, 'virsh', 'sshd', 'netcat')) return;
-    ready('tsvirtd');
-    const [ref, ...others] = qemu;
-    assert.ok(ref && others.length === 2 + TRANSPORTS.length, `the qemu opens did not all run (${qemu.length})`);
-    if (failed(ref.r)) throw ref.r.error;
-    t.diagnostic(`tsvirtd on qemu:///system: ${show(ref.r).replace(/\n/g, ' | ')}`);
-    for (const o of others) {
-      if (failed(o.r)) throw o.r.error;
-      assert.deepEqual(o.r, ref.r, `${o.label}:\n${show(o.r)}\nreference (${ref.label}):\n${show(ref.r)}`);
-    }
-  });
+  const QEMU_TITLES = {
+    tsvirtd: 'qemu+ssh:///system on tsvirtd answers what qemu+tcp:///system does (stock virsh over tcp is the reference)',
+    libvirtd: 'qemu+ssh:///system on a stock libvirtd opens its QEMU driver through every ssh transport, as over tcp',
+  } as const;
+  for (const which of ['tsvirtd', 'libvirtd'] as const) {
+    it(QEMU_TITLES[which], (t) => {
+      if (!requireOracles(t, 'virsh', 'sshd', 'netcat')) return;
+      if (which === 'libvirtd' && !requireOracles(t, 'libvirtd', 'unshare')) return;
+      ready(which);
+      const [ref, ...others] = qemu[which];
+      assert.ok(ref && others.length === 2 + TRANSPORTS.length, `the qemu opens did not all run (${qemu[which].length})`);
+      if (failed(ref.r)) throw ref.r.error;
+      t.diagnostic(`${which} on qemu:///system: ${show(ref.r).replace(/\n/g, ' | ')}`);
+      if (which === 'libvirtd') assert.equal(ref.r.status, 0, `stock libvirtd refused qemu:///system:\n${show(ref.r)}`);
+      for (const o of others) {
+        if (failed(o.r)) throw o.r.error;
+        assert.deepEqual(o.r, ref.r, `${o.label}:\n${show(o.r)}\nreference (${ref.label}):\n${show(ref.r)}`);
+      }
+    });
+  }
 });
