@@ -19,12 +19,12 @@ import {
 import type { DriverRegistry } from '../driver/registry.js';
 import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
 import {
-  decodeArgs, encodeMsg, encodeRet, fromVirtError, lxc, MessageStatus, MessageType, qemu, remote, remoteError,
+  decodeArgs, encodeFrameOf, encodeMsg, fromVirtError, retToWire, lxc, MessageStatus, MessageType, qemu, remote, remoteError,
   type Entry, type EventMessage, type Frame, type Header, type Procedure, type ProgramInfo,
 } from '../protocol/index.js';
 import { CloseReason, PacketChannel, STREAM_CHUNK } from '../rpc/index.js';
 import { formatURI } from '../uri/index.js';
-import { toXdr } from '../xdr/index.js';
+import type { Codec } from '../xdr/index.js';
 import { EventRegistry, type Family } from './event-registry.js';
 import type { Logger } from './log.js';
 
@@ -57,11 +57,17 @@ export interface SessionOptions {
   onEnd(): void;
 }
 
-type Reply = { body: Uint8Array; data?: Uint8Array };
+/** A reply's payload, encoded straight into its packet, and stream content to follow. */
+type Reply = { codec: Codec<unknown>; value: unknown; data?: Uint8Array | undefined };
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyProc = Procedure<any, any, any, any>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Args = any;
+
+function reply(p: AnyProc, r: unknown): Reply {
+  const { ret, data } = retToWire(p, r);
+  return { codec: p.ret, value: ret, data };
+}
 
 function rpcError(code: number, message: string): VirtError {
   return new VirtError(code, message, ErrorDomain.RPC);
@@ -155,10 +161,10 @@ export class ClientSession {
     }
     if (error !== null) {
       this.#opts.log.debug(`client ${this.#opts.peer}: proc ${h.proc} failed: ${(error as Error).message ?? String(error)}`);
-      this.#send({ ...h, type: MessageType.REPLY, status: MessageStatus.ERROR }, toXdr(remoteError, fromVirtError(error)));
+      this.#send({ ...h, type: MessageType.REPLY, status: MessageStatus.ERROR }, remoteError, fromVirtError(error));
       return;
     }
-    this.#send({ ...h, type: MessageType.REPLY, status: MessageStatus.OK }, reply!.body);
+    this.#send({ ...h, type: MessageType.REPLY, status: MessageStatus.OK }, reply!.codec, reply!.value);
     if (p!.name === 'connectClose') {
       this.#channel.close(CloseReason.CLIENT, null);
       return;
@@ -167,8 +173,8 @@ export class ClientSession {
   }
 
   /** Writes one reply; its request slot is freed once the bytes are handed to the OS. */
-  #send(h: Header, body: Uint8Array): void {
-    this.#channel.send(h, body, () => {
+  #send<T>(h: Header, codec: Codec<T>, value: T): void {
+    this.#channel.sendRaw(encodeFrameOf(h, codec, value), () => {
       this.#inFlight--;
       if (this.#inFlight < this.#opts.maxClientRequests) this.#channel.resume();
     });
@@ -194,7 +200,7 @@ export class ClientSession {
     }
     if (p.prog === remote.prog) {
       const special = this.#special(p.name);
-      if (special) return encodeRet(p, await special(args));
+      if (special) return reply(p, await special(args));
     }
     const drv = this.#requireOpen();
     if (this.#readonly) {
@@ -205,7 +211,7 @@ export class ClientSession {
       throw VirtError.report(ErrorCode.NO_SUPPORT, ErrorDomain.NONE, apiNameFor(p.name));
     }
     const r = await callDriver(drv, p.name as DriverMethod, args as never);
-    return encodeRet(p, r);
+    return reply(p, r);
   }
 
   #requireOpen(): DriverConnection {

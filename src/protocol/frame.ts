@@ -3,7 +3,7 @@
  * header, for the *_WITH_FDS types a 4-byte FD count, then the payload.
  */
 import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
-import { XdrReader, XdrWriter } from '../xdr/index.js';
+import { XdrReader, XdrWriter, type Codec } from '../xdr/index.js';
 import { decodeHeader, header as headerCodec, HEADER_SIZE, MessageType, type Header } from './header.js';
 import { FRAME_MAX, FRAME_MIN, NetMessageLimit } from './limits.js';
 
@@ -87,6 +87,23 @@ export function encodeFrame(header: Header, body: Uint8Array = new Uint8Array(0)
   if (withFds) w.uint(numFds);
   w.raw(body);
   return w.finish();
+}
+
+/**
+ * Builds one packet whose payload is `codec`'s encoding of `value`, written
+ * straight after the header into the packet's own buffer (no separate
+ * payload buffer to copy). Not for the *_WITH_FDS types.
+ */
+export function encodeFrameOf<T>(header: Header, codec: Codec<T>, value: T): Uint8Array {
+  if (hasFds(header.type)) throw new FrameError('encodeFrameOf does not build packets that carry FDs');
+  const w = new XdrWriter({ initialSize: 512, maxSize: FRAME_MAX });
+  w.uint(0); // the length word, set below
+  headerCodec.encode(w, header);
+  codec.encode(w, value);
+  const out = w.finish();
+  checkFrameLength(out.length);
+  new DataView(out.buffer, out.byteOffset, 4).setUint32(0, out.length);
+  return out;
 }
 
 /**

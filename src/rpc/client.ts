@@ -13,7 +13,7 @@
 import type { Duplex } from 'node:stream';
 import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
 import {
-  decodeMsg, decodeRet, encodeArgs, errorFromPayload, lxc, MessageStatus, MessageType, qemu, remote,
+  argsToWire, decodeMsg, decodeRet, encodeFrameOf, errorFromPayload, lxc, MessageStatus, MessageType, qemu, remote,
   type ArgsOf, type Entry, type EventMessage, type Frame, type Header, type Procedure, type ProgramInfo,
   type RetOf, type WireRetOf,
 } from '../protocol/index.js';
@@ -133,7 +133,7 @@ export class RpcClient {
     if (this.#closed) return Promise.reject(closedError(this.#closeError));
     const signal = opts.signal;
     if (signal?.aborted) return Promise.reject(abortError(p, signal));
-    const payload = encodeArgs(p, args);
+    const wireArgs = argsToWire(p, args as never);
     const serial = this.#serial;
     this.#serial = (this.#serial + 1) >>> 0;
     return new Promise<Uint8Array>((resolve, reject) => {
@@ -163,7 +163,7 @@ export class RpcClient {
       const header: Header = {
         prog: p.prog, vers: p.vers, proc: p.number, type: MessageType.CALL, serial, status: MessageStatus.OK,
       };
-      this.#channel.send(header, payload);
+      this.#channel.sendRaw(encodeFrameOf(header, p.args, wireArgs));
     });
   }
 
