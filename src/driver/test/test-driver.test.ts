@@ -69,3 +69,25 @@ test('separate drivers do not share a default host (nor its methods)', async () 
   await a.connectClose();
   await b.connectClose();
 });
+
+test('a default host nobody changed is reused; one that saw a write call is not', async () => {
+  const drv = new TestDriver();
+  const a = await open(drv);
+  const { dom } = await a.domainLookupByName({ name: 'test' });
+  await a.domainGetInfo({ dom });
+  await a.connectListAllDomains({ need_results: 1, flags: 0 });
+  await a.connectClose();
+  const b = await open(drv);
+  // Same host, hence the same shared methods object: nothing was rebuilt.
+  assert.equal(Object.getPrototypeOf(b), Object.getPrototypeOf(a));
+  // A failed write call still counts: the host may have been half changed.
+  await assert.rejects(b.domainSetMemory({ dom, memory: 1e12 }));
+  await b.connectClose();
+  const c = await open(drv);
+  assert.notEqual(Object.getPrototypeOf(c), Object.getPrototypeOf(b));
+  await c.domainSuspend({ dom });
+  await c.connectClose();
+  const d = await open(drv);
+  assert.equal((await d.domainGetState({ dom, flags: 0 })).state, 1, 'a fresh host: test is running again');
+  await d.connectClose();
+});

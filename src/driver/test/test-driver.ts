@@ -5,6 +5,7 @@
  */
 import { getPassword, getUsername } from '../../auth/index.js';
 import { checkFlags, ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
+import { remote } from '../../protocol/index.js';
 import type { ParsedURI } from '../../uri/index.js';
 import { parseXml, type XmlElement } from '../../util/xml.js';
 import type { Driver, DriverConnection, DriverEvent, OpenOptions } from '../driver.js';
@@ -29,6 +30,8 @@ export class TestDriver implements Driver {
   readonly name = 'test';
   #defaultHost: TestHost | null = null;
   #defaultUsers = 0;
+  /** The last default host, kept when no call could have changed it: the next open reuses it. */
+  #spare: TestHost | null = null;
 
   accepts(uri: ParsedURI | null): boolean {
     // Only local URIs: with a server the remote driver takes over.
@@ -63,13 +66,21 @@ export class TestDriver implements Driver {
   #acquireDefault(): TestHost {
     // A fresh host each time the first connection opens (state resets when
     // the last one closes, as in libvirt), built from the tree parsed once.
-    if (!this.#defaultHost) this.#defaultHost = TestHost.fromElement(defaultHostTree(), '/');
+    // A host nobody changed is as good as a fresh one, so that is reused.
+    if (!this.#defaultHost) {
+      this.#defaultHost = this.#spare ?? TestHost.fromElement(defaultHostTree(), '/');
+      this.#spare = null;
+    }
     this.#defaultUsers++;
     return this.#defaultHost;
   }
 
   #releaseDefault(): void {
-    if (--this.#defaultUsers === 0) this.#defaultHost = null;
+    if (--this.#defaultUsers === 0) {
+      const host = this.#defaultHost;
+      this.#defaultHost = null;
+      if (host && !dirty.has(host)) this.#spare = host;
+    }
   }
 }
 
@@ -125,11 +136,39 @@ type ConnectionBase = Omit<DriverConnection, 'connectClose'>;
 /** Per host: the methods its connections share (their prototype, itself over host.methods()). */
 const bases = new WeakMap<TestHost, ConnectionBase>();
 
+/** Hosts on which a call that may change state has been made. */
+const dirty = new WeakSet<TestHost>();
+
+/**
+ * Whether a contract method may change a host: anything a read-only
+ * connection may not call (the REMOTE table's read-only column, taken from
+ * libvirt's public API), and anything the table does not know.
+ */
+function mayChange(method: string): boolean {
+  const e = (remote as unknown as Record<string, { kind?: string; readonly?: unknown } | undefined>)[method];
+  return !Object.hasOwn(remote, method) || e?.kind !== 'call' || e.readonly !== true;
+}
+
+/** host.methods(), with the calls that may change the host marking it dirty first. */
+function trackedMethods(host: TestHost): object {
+  const methods = host.methods() as unknown as Record<string, unknown>;
+  const tracked: Record<string, unknown> = {};
+  for (const name of Object.keys(methods)) {
+    const fn = methods[name];
+    if (typeof fn !== 'function' || !mayChange(name)) continue;
+    tracked[name] = function (this: unknown, ...args: unknown[]) {
+      dirty.add(host);
+      return (fn as (...a: unknown[]) => unknown).apply(this, args);
+    };
+  }
+  return Object.assign(Object.create(methods) as object, tracked);
+}
+
 function connectionBase(host: TestHost): ConnectionBase {
   let base = bases.get(host);
   if (!base) {
     // Own methods here win over the host's (below in the chain), as before.
-    base = Object.assign(Object.create(host.methods()) as ConnectionBase, CONNECT_METHODS, {
+    base = Object.assign(Object.create(trackedMethods(host)) as ConnectionBase, CONNECT_METHODS, {
       // Each subscriber (one per connection that asks) gets its own listener on the host's bus.
       subscribeEvents(listener: (ev: DriverEvent) => void) {
         return host.events.subscribe(listener);
