@@ -342,6 +342,14 @@ export class Connection implements AsyncDisposable {
     return id;
   }
 
+  /**
+   * Resolves once the callbacks registered so far can fire: over a daemon,
+   * registration is asynchronous (libvirt's is a synchronous RPC).
+   */
+  async eventsReady(): Promise<void> {
+    await this.#drv.eventsReady?.();
+  }
+
   /** virConnectDomainEventDeregisterAny. */
   domainEventDeregisterAny(callbackID: number): void {
     const i = this.#callbacks.findIndex((c) => c.id === callbackID);

@@ -241,10 +241,12 @@ export interface DriverConnection {
 
   /** Subscribe to this connection's events; returns the unsubscribe function. */
   subscribeEvents?(listener: (ev: DriverEvent) => void): () => void;
+  /** Resolves once the events subscribed so far reach this connection (a daemon has registered them). */
+  eventsReady?(): Promise<void>;
 }
 /* eslint-enable @typescript-eslint/member-ordering */
 
-export type DriverMethod = Exclude<keyof DriverConnection, 'connectClose' | 'subscribeEvents'>;
+export type DriverMethod = Exclude<keyof DriverConnection, 'connectClose' | 'subscribeEvents' | 'eventsReady'>;
 
 /** Maps a contract method to libvirt's public API name, for error texts. */
 export function publicName(method: string): string {

@@ -14,7 +14,7 @@ import {
 
 type Contract = Required<DriverConnection>;
 /** Contract methods with no wire procedure: answered by the client library itself (see CLIENT_SIDE below). */
-type ClientSide = 'subscribeEvents' | 'connectIsAlive' | 'connectIsEncrypted' | 'connectSetKeepAlive';
+type ClientSide = 'subscribeEvents' | 'eventsReady' | 'connectIsAlive' | 'connectIsEncrypted' | 'connectSetKeepAlive';
 type Method = Exclude<keyof Contract, ClientSide>;
 type CArgs<K extends Method> = Parameters<Contract[K]> extends [infer A] ? A : void;
 type CRet<K extends Method> = Awaited<ReturnType<Contract[K]>>;
@@ -35,7 +35,7 @@ const xmlArgs: ArgsOf<typeof remote.domainGetXMLDesc> = {
 const shot: RetOf<typeof remote.domainScreenshot> = { mime: 'image/png', data: new Uint8Array(0) };
 void shot;
 
-const CLIENT_SIDE = ['subscribeEvents', 'connectIsAlive', 'connectIsEncrypted', 'connectSetKeepAlive'];
+const CLIENT_SIDE = ['subscribeEvents', 'eventsReady', 'connectIsAlive', 'connectIsEncrypted', 'connectSetKeepAlive'];
 
 /** Method names declared in `interface DriverConnection` in src/driver/driver.ts. */
 function contractMethods(): string[] {

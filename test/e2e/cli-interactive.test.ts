@@ -68,9 +68,9 @@ test('tsvirsh interactive shell in a terminal', async (t) => {
   s = await waitFor(/running[\s\S]*failed to get domain[\s\S]*virsh # list --all\n Id   Name   State/);
 
   // Tab completes command names, then options.
-  await keys('domsta', 'Tab');
-  s = await waitFor('virsh # domstate');
-  await keys(' test --r', 'Tab', 'Enter');
+  await keys('dominf', 'Tab');
+  s = await waitFor('virsh # dominfo');
+  await keys('C-u', 'domstate test --r', 'Tab', 'Enter');
   s = await waitFor('virsh # domstate test --reason\nrunning (unknown)');
 
   await keys('connect test:///default --readonly', 'Enter');

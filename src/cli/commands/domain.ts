@@ -12,8 +12,8 @@ import { DOMAIN_OPT, type CmdDef, type CmdGroup, type ParsedCommand } from '../c
 import { BY_ID, BY_NAME, BY_UUID, optDomain } from '../lookup.js';
 import { FAIL, type Shell } from '../shell.js';
 import { dumpXML, readFileAll, typedParamFromString, typedParamValue } from '../util.js';
-import type { TypedParam } from '../../driver/driver.js';
-import { padEnd } from '../format.js';
+import type { TypedParam, VcpuInfo } from '../../driver/driver.js';
+import { formatFixed, padEnd } from '../format.js';
 import { parseXml, type XmlElement } from '../../util/xml.js';
 
 /** virDomainCreateFlags. */
@@ -804,6 +804,142 @@ async function cmdUndefine(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
   }
 }
 
+/** virBitmapDataFormat: the set bits of a byte map as ranges ("0-3,6"). */
+export function bitmapDataFormat(map: Uint8Array, nbits = map.length * 8): string {
+  const isSet = (i: number) => ((map[i >> 3] ?? 0) & (1 << (i & 7))) !== 0;
+  const parts: string[] = [];
+  for (let i = 0; i < nbits; i++) {
+    if (!isSet(i)) continue;
+    let j = i;
+    while (j + 1 < nbits && isSet(j + 1)) j++;
+    parts.push(i === j ? String(i) : `${i}-${j}`);
+    i = j;
+  }
+  return parts.join(',');
+}
+
+/** virBitmapParse of a cpuset ("0-3,^2,6"): the bits set, or null when malformed. */
+function parseCpuset(s: string): Set<number> | null {
+  const set = new Set<number>();
+  for (const raw of s.split(',')) {
+    const part = raw.trim();
+    const m = /^(\^)?(\d+)(?:\s*-\s*(\d+))?$/.exec(part);
+    if (!m || (m[1] && m[3] !== undefined)) return null;
+    const lo = Number(m[2]);
+    const hi = m[3] === undefined ? lo : Number(m[3]);
+    if (hi < lo) return null;
+    for (let i = lo; i <= hi; i++) {
+      if (m[1]) set.delete(i);
+      else set.add(i);
+    }
+  }
+  return set;
+}
+
+/**
+ * virshNodeGetCPUCount: the host's CPU count from virNodeGetCPUMap, else
+ * from the node info; FAIL with the error kept.
+ */
+async function nodeCPUCount(ctl: Shell): Promise<number | typeof FAIL> {
+  const map = await ctl.attempt(ctl.c.nodeGetCPUMap(0));
+  if (map !== FAIL) return map.cpus;
+  ctl.resetError();
+  const info = await ctl.attempt(ctl.c.nodeGetInfo());
+  if (info === FAIL) return FAIL;
+  return info.nodes * info.sockets * info.cores * info.threads;
+}
+
+/**
+ * virDomainGetVcpuPinInfo with VIR_DOMAIN_AFFECT_CONFIG for an inactive
+ * domain (the API has no such call): each vCPU's <vcpupin> cpuset, else the
+ * <vcpu cpuset>, else every host CPU, from the persistent XML.
+ */
+async function vcpuPinInfoConfig(ctl: Shell, dom: Domain, ncpumaps: number, maplen: number, hostcpus: number):
+  Promise<Uint8Array[] | typeof FAIL> {
+  const xml = await ctl.attempt(dom.getXMLDesc(DomainXMLFlags.INACTIVE));
+  if (xml === FAIL) return FAIL;
+  let root: XmlElement;
+  try {
+    root = parseXml(xml, '(domain_definition)');
+  } catch (e) {
+    ctl.saveError(e);
+    return FAIL;
+  }
+  const vcpu = root.children.find((c) => c.name === 'vcpu');
+  const maxvcpus = vcpu ? Number(vcpu.text.trim()) || 1 : 1;
+  const all = new Set<number>(Array.from({ length: hostcpus }, (_, i) => i));
+  const defMask = vcpu?.attrs['cpuset'] !== undefined ? parseCpuset(vcpu.attrs['cpuset']) : null;
+  const pins = new Map<number, Set<number>>();
+  for (const tune of root.children.filter((c) => c.name === 'cputune')) {
+    for (const pin of tune.children.filter((c) => c.name === 'vcpupin')) {
+      const id = Number(pin.attrs['vcpu']);
+      const set = pin.attrs['cpuset'] !== undefined ? parseCpuset(pin.attrs['cpuset']) : null;
+      if (Number.isInteger(id) && set) pins.set(id, set);
+    }
+  }
+  const maps: Uint8Array[] = [];
+  for (let i = 0; i < maxvcpus && i < ncpumaps; i++) {
+    const bits = pins.get(i) ?? defMask ?? all;
+    const map = new Uint8Array(maplen);
+    for (const b of bits) if (b < maplen * 8) map[b >> 3]! |= 1 << (b & 7);
+    maps.push(map);
+  }
+  return maps;
+}
+
+const VCPU_STATES = ['offline', 'running', 'blocked'];
+
+async function cmdVcpuinfo(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
+  const pretty = cmd.bool('pretty');
+  const r = await optDomain(ctl, cmd);
+  if (!r) return false;
+  using dom = r.dom;
+  const maxcpu = await nodeCPUCount(ctl);
+  if (maxcpu === FAIL) return false;
+  const info = await ctl.attempt(dom.getInfo());
+  if (info === FAIL) return false;
+  const maplen = Math.ceil(maxcpu / 8);
+  let vcpus: VcpuInfo[] | null = null;
+  let cpumaps: Uint8Array[];
+  const got = await ctl.attempt(dom.getVcpus(info.nrVirtCpu, maplen));
+  if (got !== FAIL) {
+    vcpus = got.info;
+    cpumaps = got.cpumaps;
+  } else {
+    if (info.state !== 5 /* VIR_DOMAIN_SHUTOFF */) return false;
+    ctl.resetError();
+    const pins = await vcpuPinInfoConfig(ctl, dom, info.nrVirtCpu, maplen, maxcpu);
+    if (pins === FAIL) return false;
+    cpumaps = pins;
+  }
+  const ncpus = vcpus ? vcpus.length : cpumaps.length;
+  const line = (label: string, value: string) => ctl.print(`${padEnd(label, 15)} ${value}\n`);
+  for (let n = 0; n < ncpus; n++) {
+    line('VCPU:', String(n));
+    const v = vcpus?.[n];
+    if (v) {
+      line('CPU:', String(v.cpu));
+      line('State:', VCPU_STATES[v.state] ?? 'no state');
+      if (v.cpu_time !== 0n) line('CPU time:', `${formatFixed(Number(v.cpu_time) / 1e9, 1)}s`);
+    } else {
+      line('CPU:', 'N/A');
+      line('State:', 'N/A');
+      line('CPU time', 'N/A');
+    }
+    const map = cpumaps[n] ?? new Uint8Array(maplen);
+    let aff: string;
+    if (pretty) {
+      aff = `${bitmapDataFormat(map, maplen * 8)} (out of ${maxcpu})`;
+    } else {
+      aff = '';
+      for (let i = 0; i < maxcpu; i++) aff += (map[i >> 3]! & (1 << (i & 7))) !== 0 ? 'y' : '-';
+    }
+    line('CPU Affinity:', aff);
+    if (n < ncpus - 1) ctl.print('\n');
+  }
+  return true;
+}
+
 /** The "Domain Management" commands, in virsh's order. */
 export const domainCommands: CmdDef[] = [
   {
@@ -1047,6 +1183,16 @@ export const domainCommands: CmdDef[] = [
       { name: 'keep-tpm', type: 'bool', help: 'keep TPM state' },
     ],
     run: cmdUndefine,
+  },
+  {
+    name: 'vcpuinfo',
+    help: 'detailed domain vcpu information',
+    desc: 'Returns basic information about the domain virtual CPUs.',
+    options: [
+      DOMAIN_OPT,
+      { name: 'pretty', type: 'bool', help: 'return human readable output' },
+    ],
+    run: cmdVcpuinfo,
   },
 ];
 

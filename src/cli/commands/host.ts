@@ -6,7 +6,7 @@ import type { CmdDef, CmdGroup, ParsedCommand } from '../command.js';
 import { padEnd, padStart } from '../format.js';
 import { FAIL, type Shell } from '../shell.js';
 import { VERSION } from '../version.js';
-import { exclusive } from './domain.js';
+import { bitmapDataFormat, exclusive } from './domain.js';
 
 async function cmdCapabilities(ctl: Shell, _cmd: ParsedCommand): Promise<boolean> {
   const caps = await ctl.attempt(ctl.c.getCapabilities());
@@ -95,6 +95,25 @@ async function cmdHostname(ctl: Shell, _cmd: ParsedCommand): Promise<boolean> {
     return false;
   }
   ctl.print(`${hostname}\n`);
+  return true;
+}
+
+async function cmdNodeCpuMap(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
+  const pretty = cmd.bool('pretty');
+  const map = await ctl.attempt(ctl.c.nodeGetCPUMap(0));
+  if (map === FAIL) {
+    ctl.error('Unable to get cpu map');
+    return false;
+  }
+  ctl.print(`${padEnd('CPUs present:', 15)} ${map.cpus}\n`);
+  ctl.print(`${padEnd('CPUs online:', 15)} ${map.online}\n`);
+  let out = '';
+  if (pretty) {
+    out = bitmapDataFormat(map.cpumap, Math.ceil(map.cpus / 8) * 8);
+  } else {
+    for (let i = 0; i < map.cpus; i++) out += ((map.cpumap[i >> 3] ?? 0) & (1 << (i & 7))) !== 0 ? 'y' : '-';
+  }
+  ctl.print(`${padEnd('CPU map:', 15)} ${out}\n`);
   return true;
 }
 
@@ -191,6 +210,15 @@ export const hostCommands: CmdDef[] = [
     desc: '',
     options: [],
     run: cmdHostname,
+  },
+  {
+    name: 'nodecpumap',
+    help: 'node cpu map',
+    desc: 'Displays the node\'s total number of CPUs, the number of online CPUs and the list of online CPUs.',
+    options: [
+      { name: 'pretty', type: 'bool', help: 'return human readable output' },
+    ],
+    run: cmdNodeCpuMap,
   },
   {
     name: 'nodeinfo',

@@ -4,6 +4,7 @@
  */
 import type { CmdGroup } from '../command.js';
 import { domainGroup } from './domain.js';
+import { eventsGroup } from './event.js';
 import { hostGroup } from './host.js';
 import { interfaceGroup } from './interface.js';
 import { monitorGroup } from './monitor.js';
@@ -17,6 +18,7 @@ import { volumeGroup } from './volume.js';
 export const groups: readonly CmdGroup[] = [
   domainGroup,
   monitorGroup,
+  eventsGroup,
   hostGroup,
   interfaceGroup,
   networkGroup,

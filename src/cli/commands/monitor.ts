@@ -1,14 +1,15 @@
 /**
  * The "Domain Monitoring" group (tools/virsh-domain-monitor.c): list,
- * dominfo, domstate.
+ * dominfo, domstate, domblkinfo, dommemstat, domstats, domtime.
  */
 import type { Domain } from '../../api/index.js';
 import { ConnectListAllDomainsFlags as L, DomainState } from '../../api/constants.js';
-import { ErrorCode } from '../../errors.js';
-import { parseXml } from '../../util/xml.js';
+import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
+import { parseXml, type XmlElement } from '../../util/xml.js';
 import { DOMAIN_OPT, type CmdDef, type CmdGroup, type ParsedCommand } from '../command.js';
-import { formatFixed, padEnd, strcasecmp, Table } from '../format.js';
-import { freeAll, optDomain } from '../lookup.js';
+import { formatFixed, padEnd, prettyCapacity, strcasecmp, Table } from '../format.js';
+import { BY_ID, BY_NAME, BY_UUID, freeAll, lookupDomain, optDomain } from '../lookup.js';
+import { typedParamValue, unsupported } from '../util.js';
 import { FAIL, type Shell } from '../shell.js';
 import { exclusive } from './domain.js';
 
@@ -309,8 +310,210 @@ async function cmdList(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
   }
 }
 
+/** A library entry point the API lacks: refused on a read-only connection as libvirt does first, else unsupported. */
+function missingApi(ctl: Shell, api: string): typeof FAIL {
+  ctl.saveError(ctl.c.isReadOnly
+    ? VirtError.report(ErrorCode.OPERATION_DENIED, ErrorDomain.DOMAIN, `read only access prevents ${api}`)
+    : unsupported(api, ErrorDomain.DOMAIN));
+  return FAIL;
+}
+
+/** cmdDomblkinfoGet: the three sizes as virsh prints them. */
+function blkinfoStrings(info: { capacity: number; allocation: number; physical: number }, human: boolean): string[] {
+  const v = [info.capacity, info.allocation, info.physical];
+  if (v.every((x) => x === 0)) return ['-', '-', '-'];
+  if (!human) return v.map((x) => BigInt(x).toString());
+  return v.map((x) => {
+    const p = prettyCapacity(x);
+    return `${formatFixed(p.value, 3)} ${p.unit}`;
+  });
+}
+
+async function cmdDomblkinfo(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
+  if (!exclusive(ctl, 'all', cmd.bool('all'), 'device', cmd.bool('device'))) return false;
+  const r = await optDomain(ctl, cmd);
+  if (!r) return false;
+  using dom = r.dom;
+  const all = cmd.bool('all');
+  const dev = cmd.stringQuiet('device');
+  if (!all && dev.rc <= 0) {
+    ctl.error("command 'domblkinfo' requires <device> option");
+    return false;
+  }
+  const human = cmd.bool('human');
+  if (!all) {
+    const info = await ctl.attempt(dom.getBlockInfo((dev as { value: string }).value, 0));
+    if (info === FAIL) return false;
+    const [cap, alloc, phy] = blkinfoStrings(info, human);
+    ctl.print(`${padEnd('Capacity:', 15)} ${cap}\n`);
+    ctl.print(`${padEnd('Allocation:', 15)} ${alloc}\n`);
+    ctl.print(`${padEnd('Physical:', 15)} ${phy}\n`);
+    return true;
+  }
+  const active = await ctl.attempt(dom.isActive());
+  ctl.resetError();
+  // virshDomainGetXML looks the domain up again.
+  const again = await optDomain(ctl, cmd);
+  if (!again) return false;
+  using dom2 = again.dom;
+  const xml = await ctl.attempt(dom2.getXMLDesc(0));
+  if (xml === FAIL) return false;
+  let root: XmlElement;
+  try {
+    root = parseXml(xml, '(domain_definition)');
+  } catch (e) {
+    ctl.saveError(e);
+    return false;
+  }
+  const table = new Table('Target', 'Capacity', 'Allocation', 'Physical');
+  const disks = root.children.filter((c) => c.name === 'devices').flatMap((d) => d.children.filter((c) => c.name === 'disk'));
+  for (const disk of disks) {
+    const source = disk.children.find((c) => c.name === 'source');
+    const target = disk.children.find((c) => c.name === 'target')?.attrs['dev'] ?? '';
+    const protocol = source?.attrs['protocol'];
+    let info = { capacity: 0, allocation: 0, physical: 0 };
+    if (source) {
+      const got = await ctl.attempt(dom.getBlockInfo(target, 0));
+      if (got === FAIL) {
+        if (protocol && active !== true && ctl.lastErrorCode === ErrorCode.INTERNAL_ERROR
+          && ctl.lastError?.domain === ErrorDomain.STORAGE) {
+          ctl.resetError();
+        } else {
+          return false;
+        }
+      } else {
+        info = got;
+      }
+    }
+    table.add(target, ...blkinfoStrings(info, human));
+  }
+  ctl.print(table.render(!ctl.quiet, ctl.io.env));
+  return true;
+}
+
+/** virDomainMemoryStatTags, by tag, as dommemstat names them. */
+const MEMSTAT_NAMES = ['swap_in', 'swap_out', 'major_fault', 'minor_fault', 'unused', 'available', 'actual', 'rss',
+  'usable', 'last_update', 'disk_caches', 'hugetlb_pgalloc', 'hugetlb_pgfail'];
+
+async function cmdDomMemStat(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
+  const config = cmd.bool('config');
+  const live = cmd.bool('live');
+  const current = cmd.bool('current');
+  if (!exclusive(ctl, 'current', current, 'live', live)) return false;
+  if (!exclusive(ctl, 'current', current, 'config', config)) return false;
+  const r = await optDomain(ctl, cmd);
+  if (!r) return false;
+  using dom = r.dom;
+  const period = cmd.int(ctl, 'period');
+  if (period === null) return false;
+  if (period !== undefined) {
+    if (period < 0) {
+      ctl.error(`Invalid collection period value '${period}'`);
+      return false;
+    }
+    missingApi(ctl, 'virDomainSetMemoryStatsPeriod');
+    ctl.error('Unable to change balloon collection period.');
+    return false;
+  }
+  const stats = await ctl.attempt(dom.memoryStats(MEMSTAT_NAMES.length, 0));
+  if (stats === FAIL) {
+    ctl.error(`Failed to get memory statistics for domain ${r.name}`);
+    return false;
+  }
+  for (const st of stats) {
+    const name = MEMSTAT_NAMES[st.tag];
+    if (name !== undefined) ctl.print(`${name} ${BigInt(st.val)}\n`);
+  }
+  return true;
+}
+
+/** virDomainStatsTypes, by domstats option. */
+const STATS_TYPES: [string, number][] = [
+  ['state', 1], ['cpu-total', 2], ['balloon', 4], ['vcpu', 8], ['interface', 16], ['block', 32], ['perf', 64],
+  ['iothread', 128], ['memory', 256], ['dirtyrate', 512], ['vm', 1024],
+];
+/** virConnectGetAllDomainStatsFlags, by domstats option. */
+const STATS_FLAGS: [string, number][] = [
+  ['list-active', 1], ['list-inactive', 2], ['list-persistent', 4], ['list-transient', 8], ['list-running', 16],
+  ['list-paused', 32], ['list-shutoff', 64], ['list-other', 128], ['enforce', 1 << 31], ['backing', 1 << 30],
+  ['nowait', 1 << 29],
+];
+
+async function cmdDomstats(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
+  let stats = 0;
+  let flags = 0;
+  for (const [name, bit] of STATS_TYPES) if (cmd.bool(name)) stats |= bit;
+  for (const [name, bit] of STATS_FLAGS) if (cmd.bool(name)) flags |= bit;
+  const doms: Domain[] = [];
+  try {
+    if (cmd.bool('domain')) {
+      for (const name of cmd.argv()) {
+        const dom = await lookupDomain(ctl, name, BY_ID | BY_UUID | BY_NAME);
+        if (!dom) return false;
+        doms.push(dom);
+      }
+    }
+    const records = await ctl.attempt(ctl.c.getAllDomainStats(stats, flags >>> 0, doms));
+    if (records === FAIL) return false;
+    try {
+      records.forEach((rec, i) => {
+        ctl.print(`Domain: '${rec.dom.getName()}'\n`);
+        for (const p of rec.params) ctl.print(`  ${p.field}=${typedParamValue(p)}\n`);
+        if (i < records.length - 1) ctl.print('\n');
+      });
+    } finally {
+      freeAll(records.map((rec) => rec.dom));
+    }
+    return true;
+  } finally {
+    freeAll(doms);
+  }
+}
+
+/** g_date_time_format(g_date_time_new_from_unix_utc(s), "%Y-%m-%d %H:%M:%S"). */
+function utcTime(seconds: number): string {
+  const d = new Date(seconds * 1000);
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${p(d.getUTCFullYear(), 4)}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} `
+    + `${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
+}
+
+async function cmdDomTime(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
+  const now = cmd.bool('now');
+  const pretty = cmd.bool('pretty');
+  const sync = cmd.bool('sync');
+  if (!exclusive(ctl, 'time', cmd.bool('time'), 'now', now)) return false;
+  if (!exclusive(ctl, 'time', cmd.bool('time'), 'sync', sync)) return false;
+  if (!exclusive(ctl, 'now', now, 'sync', sync)) return false;
+  const r = await optDomain(ctl, cmd);
+  if (!r) return false;
+  using dom = r.dom;
+  const time = cmd.longLong(ctl, 'time');
+  if (time === null) return false;
+  if (time !== undefined || now || sync) {
+    missingApi(ctl, 'virDomainSetTime');
+    return false;
+  }
+  const t = await ctl.attempt(dom.getTime(0));
+  if (t === FAIL) return false;
+  ctl.print(pretty ? `Time: ${utcTime(t.seconds)}` : `Time: ${t.seconds}`);
+  return true;
+}
+
 /** The "Domain Monitoring" commands, in virsh's order. */
 export const monitorCommands: CmdDef[] = [
+  {
+    name: 'domblkinfo',
+    help: 'domain block device size information',
+    desc: 'Get block device size info for a domain.',
+    options: [
+      DOMAIN_OPT,
+      { name: 'device', type: 'string', help: 'block device' },
+      { name: 'human', type: 'bool', help: 'Human readable output' },
+      { name: 'all', type: 'bool', help: 'display all block devices info' },
+    ],
+    run: cmdDomblkinfo,
+  },
   {
     name: 'dominfo',
     help: 'domain information',
@@ -321,6 +524,19 @@ export const monitorCommands: CmdDef[] = [
     run: cmdDominfo,
   },
   {
+    name: 'dommemstat',
+    help: 'get memory statistics for a domain',
+    desc: 'Get memory statistics for a running domain.',
+    options: [
+      DOMAIN_OPT,
+      { name: 'period', type: 'int', help: 'period in seconds to set collection', reqOpt: true },
+      { name: 'config', type: 'bool', help: 'affect next boot' },
+      { name: 'live', type: 'bool', help: 'affect running domain' },
+      { name: 'current', type: 'bool', help: 'affect current domain' },
+    ],
+    run: cmdDomMemStat,
+  },
+  {
     name: 'domstate',
     help: 'domain state',
     desc: 'Returns state about a domain.',
@@ -329,6 +545,51 @@ export const monitorCommands: CmdDef[] = [
       { name: 'reason', type: 'bool', help: 'also print reason for the state' },
     ],
     run: cmdDomstate,
+  },
+  {
+    name: 'domstats',
+    help: 'get statistics about one or multiple domains',
+    desc: 'Gets statistics about one or more (or all) domains',
+    options: [
+      { name: 'state', type: 'bool', help: 'report domain state' },
+      { name: 'cpu-total', type: 'bool', help: 'report domain physical cpu usage' },
+      { name: 'balloon', type: 'bool', help: 'report domain balloon statistics' },
+      { name: 'vcpu', type: 'bool', help: 'report domain virtual cpu information' },
+      { name: 'interface', type: 'bool', help: 'report domain network interface information' },
+      { name: 'block', type: 'bool', help: 'report domain block device statistics' },
+      { name: 'perf', type: 'bool', help: 'report domain perf event statistics' },
+      { name: 'iothread', type: 'bool', help: 'report domain IOThread information' },
+      { name: 'memory', type: 'bool', help: 'report domain memory usage' },
+      { name: 'dirtyrate', type: 'bool', help: 'report domain dirty rate information' },
+      { name: 'vm', type: 'bool', help: 'report hypervisor-specific statistics' },
+      { name: 'list-active', type: 'bool', help: 'list only active domains' },
+      { name: 'list-inactive', type: 'bool', help: 'list only inactive domains' },
+      { name: 'list-persistent', type: 'bool', help: 'list only persistent domains' },
+      { name: 'list-transient', type: 'bool', help: 'list only transient domains' },
+      { name: 'list-running', type: 'bool', help: 'list only running domains' },
+      { name: 'list-paused', type: 'bool', help: 'list only paused domains' },
+      { name: 'list-shutoff', type: 'bool', help: 'list only shutoff domains' },
+      { name: 'list-other', type: 'bool', help: 'list only domains in other states' },
+      { name: 'raw', type: 'bool', help: 'do not pretty-print the fields' },
+      { name: 'enforce', type: 'bool', help: 'enforce requested stats parameters' },
+      { name: 'backing', type: 'bool', help: 'add backing chain information to block stats' },
+      { name: 'nowait', type: 'bool', help: 'report only stats that are accessible instantly' },
+      { name: 'domain', type: 'argv', help: 'list of domains to get stats for' },
+    ],
+    run: cmdDomstats,
+  },
+  {
+    name: 'domtime',
+    help: 'domain time',
+    desc: 'Gets or sets the domain\'s system time',
+    options: [
+      DOMAIN_OPT,
+      { name: 'now', type: 'bool', help: 'set to the time of the host running virsh' },
+      { name: 'pretty', type: 'bool', help: 'print domain\'s time in human readable form' },
+      { name: 'sync', type: 'bool', help: 'instead of setting given time, synchronize from domain\'s RTC' },
+      { name: 'time', type: 'int', help: 'time to set' },
+    ],
+    run: cmdDomTime,
   },
   {
     name: 'list',

@@ -170,6 +170,7 @@ class RemoteConnection {
         return { ret: 0 };
       },
       subscribeEvents: (listener: (ev: DriverEvent) => void) => this.#subscribe(listener),
+      eventsReady: () => this.eventsReady(),
     };
     const table = remote as unknown as Record<string, AnyProc | undefined>;
     return new Proxy(local, {
