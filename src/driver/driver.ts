@@ -143,6 +143,7 @@ export interface DriverConnection {
   domainSetVcpusFlags?(a: { dom: DomainRef; nvcpus: number; flags: number }): Void;
   domainGetVcpusFlags?(a: { dom: DomainRef; flags: number }): Promise<{ num: number }>;
   /** `cpumaps` holds maxinfo × maplen bytes (the daemon's buffer), one map of maplen bytes per vCPU. */
+  domainGetVcpuPinInfo?(a: { dom: DomainRef; ncpumaps: number; maplen: number; flags: number }): Promise<{ cpumaps: Uint8Array; num: number }>;
   domainGetVcpus?(a: { dom: DomainRef; maxinfo: number; maplen: number }): Promise<{ info: VcpuInfo[]; cpumaps: Uint8Array }>;
   domainGetSchedulerType?(a: { dom: DomainRef }): Promise<{ type: string; nparams: number }>;
   domainGetSchedulerParameters?(a: { dom: DomainRef; nparams: number }): Promise<{ params: TypedParam[] }>;

@@ -239,11 +239,13 @@ export const CASES: Case[] = [
   { name: 'shell-quiet-readonly', args: ['-q', '-r', ...d()], stdin: 'list\n' },
   { name: 'shell-cd-pwd', args: d(), stdin: 'cd /\npwd\ncd /nonexistent-dir\nquit\n' },
   { name: 'shell-state-persists', args: d(), stdin: 'destroy test\nlist --all\nstart test\nlist\n' },
-  { name: 'shell-bad-histsize', args: d(), stdin: 'uri\n', env: { VIRSH_HISTSIZE: 'x' } },  // ---- vcpuinfo, domblkinfo, dommemstat, domtime, domstats, nodecpumap ----
+  { name: 'shell-bad-histsize', args: d(), stdin: 'uri\n', env: { VIRSH_HISTSIZE: 'x' } },
+  // ---- vcpuinfo, domblkinfo, dommemstat, domtime, domstats, nodecpumap ----
   { name: 'vcpuinfo', args: d('vcpuinfo', 'test') },
   { name: 'vcpuinfo-pretty', args: d('vcpuinfo 1 --pretty; vcpuinfo --domain test --pretty') },
   { name: 'vcpuinfo-errors', args: d('vcpuinfo nope; vcpuinfo; vcpuinfo test --bogus') },
   { name: 'vcpuinfo-readonly', args: ['-r', ...d('vcpuinfo', 'test')] },
+  { name: 'host-vcpuinfo-inactive', args: h('vcpuinfo Alpha; vcpuinfo café --pretty; vcpuinfo db') },
   { name: 'host-vcpuinfo', args: h('vcpuinfo db; vcpuinfo web1 --pretty') },
   { name: 'domblkinfo', args: d('domblkinfo test vda; domblkinfo test --device vda --human; domblkinfo test /guest/diskimage1') },
   { name: 'domblkinfo-all', args: d('domblkinfo test --all; domblkinfo test --all --human') },

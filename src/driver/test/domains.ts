@@ -644,6 +644,24 @@ export class DomainStore {
         const { def } = self.#oneDef(obj, flags);
         return { num: flags & VcpuFlags.MAXIMUM ? def.vcpu.max : def.vcpu.current };
       },
+      async domainGetVcpuPinInfo({ dom, ncpumaps, maplen, flags }) {
+        // testDomainGetVcpuPinInfo → virDomainDefGetVcpuPinInfoHelper: every vCPU up to
+        // the maximum, its <vcpupin> set, else <vcpu cpuset>, else all host CPUs.
+        checkFlags(flags, AffectFlags.LIVE | AffectFlags.CONFIG, 'testDomainGetVcpuPinInfo', TEST);
+        const obj = self.#resolve(dom);
+        const { def } = self.#oneDef(obj, flags);
+        const allCpus = new Set(Array.from({ length: maxCpus(self.host.node.info) }, (_, i) => i));
+        const defMask = def.vcpu.cpuset ? cpusetBits(def.vcpu.cpuset) : null;
+        const pins = vcpuPins(def);
+        const width = Math.max(0, maplen);
+        const cpumaps = new Uint8Array(Math.max(0, ncpumaps) * width);
+        const num = Math.min(ncpumaps, def.vcpu.max);
+        for (let i = 0; i < num; i++) {
+          const bits = pins.get(i) ?? defMask ?? allCpus;
+          for (const b of bits) if (b < width * 8) cpumaps[i * width + (b >> 3)]! |= 1 << (b & 7);
+        }
+        return { cpumaps, num };
+      },
       async domainGetVcpus({ dom, maxinfo, maplen }) {
         const obj = self.#resolve(dom);
         if (!obj.isActive) {
