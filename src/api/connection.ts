@@ -6,7 +6,7 @@
  */
 import {
   apiNameFor, callDriver, errorDomainFor,
-  type DomainRef, type DriverConnection, type DriverEvent, type DriverMethod,
+  type DomainRef, type DriverConnection, type DriverEvent, type DriverMethod, WRITE_METHODS,
   type InterfaceRef, type NetworkRef, type NodeDeviceRef, type SnapshotRef, type StoragePoolRef, type StorageVolRef,
   type TypedParam,
 } from '../driver/driver.js';
@@ -16,20 +16,6 @@ import { ConnectFlags, DomainXMLFlags } from './constants.js';
 import {
   Domain, DomainSnapshot, Interface, Network, NodeDevice, StoragePool, StorageVol, Stream,
 } from './objects.js';
-
-/** The write calls a read-only connection refuses (virCheckReadOnlyGoto in libvirt's API files). */
-const WRITE_METHODS: ReadonlySet<string> = new Set([
-  'domainDefineXML', 'domainDefineXMLFlags', 'domainCreateXML', 'domainUndefine', 'domainUndefineFlags',
-  'domainCreate', 'domainCreateWithFlags', 'domainDestroy', 'domainDestroyFlags', 'domainShutdown',
-  'domainShutdownFlags', 'domainReboot', 'domainReset', 'domainSuspend', 'domainResume', 'domainSetAutostart',
-  'domainSetMemory', 'domainSetMemoryFlags', 'domainSetMaxMemory', 'domainSetVcpus', 'domainSetVcpusFlags',
-  'domainSetSchedulerParameters', 'domainSetSchedulerParametersFlags', 'domainScreenshot', 'domainGetTime',
-  'domainSnapshotCreateXML', 'domainSnapshotDelete', 'domainRevertToSnapshot',
-  'networkDefineXML', 'networkCreateXML', 'networkUndefine', 'networkCreate', 'networkDestroy', 'networkSetAutostart',
-  'storagePoolDefineXML', 'storagePoolCreateXML', 'storagePoolBuild', 'storagePoolUndefine', 'storagePoolCreate',
-  'storagePoolDestroy', 'storagePoolDelete', 'storagePoolRefresh', 'storagePoolSetAutostart',
-  'storageVolCreateXML', 'storageVolDelete',
-]);
 
 /** What a close callback receives: the connection and virConnectCloseReason (0 error, 1 EOF, 2 keepalive, 3 client). */
 export type CloseCallback = (conn: Connection, reason: number) => void;

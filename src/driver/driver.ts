@@ -249,6 +249,25 @@ export interface DriverConnection {
 
 export type DriverMethod = Exclude<keyof DriverConnection, 'connectClose' | 'subscribeEvents' | 'eventsReady'>;
 
+/**
+ * The contract methods a read-only connection refuses (virCheckReadOnlyGoto
+ * in libvirt's API files): the ones whose REMOTE table entry is not
+ * read-only (remote.test.ts checks the two agree). Besides the read-only
+ * check, drivers use it to know which calls may change state.
+ */
+export const WRITE_METHODS: ReadonlySet<string> = new Set([
+  'domainDefineXML', 'domainDefineXMLFlags', 'domainCreateXML', 'domainUndefine', 'domainUndefineFlags',
+  'domainCreate', 'domainCreateWithFlags', 'domainDestroy', 'domainDestroyFlags', 'domainShutdown',
+  'domainShutdownFlags', 'domainReboot', 'domainReset', 'domainSuspend', 'domainResume', 'domainSetAutostart',
+  'domainSetMemory', 'domainSetMemoryFlags', 'domainSetMaxMemory', 'domainSetVcpus', 'domainSetVcpusFlags',
+  'domainSetSchedulerParameters', 'domainSetSchedulerParametersFlags', 'domainScreenshot', 'domainGetTime',
+  'domainSnapshotCreateXML', 'domainSnapshotDelete', 'domainRevertToSnapshot',
+  'networkDefineXML', 'networkCreateXML', 'networkUndefine', 'networkCreate', 'networkDestroy', 'networkSetAutostart',
+  'storagePoolDefineXML', 'storagePoolCreateXML', 'storagePoolBuild', 'storagePoolUndefine', 'storagePoolCreate',
+  'storagePoolDestroy', 'storagePoolDelete', 'storagePoolRefresh', 'storagePoolSetAutostart',
+  'storageVolCreateXML', 'storageVolDelete', 'connectGetDomainCapabilities',
+]);
+
 /** Maps a contract method to libvirt's public API name, for error texts. */
 export function publicName(method: string): string {
   return 'vir' + method[0]!.toUpperCase() + method.slice(1);

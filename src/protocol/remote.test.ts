@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 // Type-only: the contract the table must match (erased at runtime, so no upward import).
-import type { DriverConnection } from '../driver/driver.js';
+import { WRITE_METHODS, type DriverConnection } from '../driver/driver.js';
 import { fromXdr, toXdr, XdrError, XdrReader } from '../xdr/index.js';
 import { repoRoot, SNAPSHOTS } from './gen-snapshot.js';
 import {
@@ -72,6 +72,12 @@ describe('REMOTE program table', () => {
     assert.deepEqual(missing, []);
     // The ones without a wire procedure really have none in libvirt either.
     for (const m of CLIENT_SIDE) assert.ok(!(m in remote), m);
+  });
+
+  test('WRITE_METHODS (read-only denials of the API and driver layers) is the table\'s read-only column', () => {
+    const table = remote as unknown as Record<string, { readonly?: unknown }>;
+    const denied = contractMethods().filter((m) => !CLIENT_SIDE.includes(m) && table[m]?.readonly === false);
+    assert.deepEqual([...WRITE_METHODS].sort(), denied.sort());
   });
 
   test('the procedures the brief and the virsh traces need, with libvirt\'s numbers', () => {

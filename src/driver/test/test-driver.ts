@@ -5,10 +5,9 @@
  */
 import { getPassword, getUsername } from '../../auth/index.js';
 import { checkFlags, ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
-import { remote } from '../../protocol/index.js';
 import type { ParsedURI } from '../../uri/index.js';
 import { parseXml, type XmlElement } from '../../util/xml.js';
-import type { Driver, DriverConnection, DriverEvent, OpenOptions } from '../driver.js';
+import { WRITE_METHODS, type Driver, type DriverConnection, type DriverEvent, type OpenOptions } from '../driver.js';
 import { DEFAULT_HOST_XML } from './default-host.js';
 import { TestHost } from './host.js';
 import { getHostname } from './node-hostname.js';
@@ -139,14 +138,9 @@ const bases = new WeakMap<TestHost, ConnectionBase>();
 /** Hosts on which a call that may change state has been made. */
 const dirty = new WeakSet<TestHost>();
 
-/**
- * Whether a contract method may change a host: anything a read-only
- * connection may not call (the REMOTE table's read-only column, taken from
- * libvirt's public API), and anything the table does not know.
- */
+/** Whether a contract method may change a host: anything a read-only connection may not call. */
 function mayChange(method: string): boolean {
-  const e = (remote as unknown as Record<string, { kind?: string; readonly?: unknown } | undefined>)[method];
-  return !Object.hasOwn(remote, method) || e?.kind !== 'call' || e.readonly !== true;
+  return WRITE_METHODS.has(method);
 }
 
 /** host.methods(), with the calls that may change the host marking it dirty first. */
