@@ -83,11 +83,12 @@ test('keepalive pings a silent peer `count` times, then closes with reason KEEPA
     },
   });
   ch.startKeepalive(0.05, 3);
-  await sleep(400);
+  const deadline = Date.now() + 3000;
+  while (reason === null && Date.now() < deadline) await sleep(20);
   assert.equal(reason, CloseReason.KEEPALIVE);
   assert.equal(pings.filter((f) => f.header.prog === ProgramNumber.KEEPALIVE && f.header.proc === 1).length, 3);
-  // interval × (count + 1) = 200 ms
-  assert.ok(elapsed >= 190 && elapsed < 380, `closed after ${elapsed} ms`);
+  // interval × (count + 1) = 200 ms; a loaded machine may only be late, never early.
+  assert.ok(elapsed >= 190 && elapsed < 2000, `closed after ${elapsed} ms`);
   a.destroy();
   done();
 });
