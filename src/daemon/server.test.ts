@@ -47,6 +47,12 @@ async function opened(name = 'test:///default', flags = 0, path?: string,
   return c;
 }
 
+/** Polls until `cond` holds (3 s at most): for what happens on the daemon's side of a socket. */
+async function until(cond: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 300 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(cond(), `timed out waiting until ${what}`);
+}
+
 async function rejectsWith(p: Promise<unknown>, code: number, domain: number, message: string): Promise<void> {
   await assert.rejects(p, (e: unknown) => {
     assert.ok(e instanceof VirtError, String(e));
@@ -88,8 +94,7 @@ describe('daemon server', () => {
     await rejectsWith(c.call(remote.connectOpen, { name: 'test:///default', flags: 0 }), 1, 7,
       'internal error: connection already open');
     await c.call(remote.connectClose, undefined);
-    await new Promise((r) => setTimeout(r, 20));
-    assert.equal(c.closed, true, 'the daemon closes the socket after CONNECT_CLOSE');
+    await until(() => c.closed, 'the daemon closes the socket after CONNECT_CLOSE');
   });
 
   it('probes when the name is empty, and reports unknown drivers as libvirt does', async () => {
@@ -162,7 +167,7 @@ describe('daemon server', () => {
     // A keepalive PING gets a PONG, whatever else is going on.
     sock.write(encodeFrame({ prog: ProgramNumber.KEEPALIVE, vers: 1, proc: 1, type: MessageType.MESSAGE, serial: 0,
       status: MessageStatus.OK }));
-    await new Promise((r) => setTimeout(r, 100));
+    await until(() => frames.length >= 7, 'six replies and a PONG');
     const errs = new Map(frames.filter((f) => f.header.type === MessageType.REPLY).map((f) => {
       const text = Buffer.from(f.body).toString('latin1');
       return [f.header.serial, text] as const;
@@ -191,7 +196,7 @@ describe('daemon server', () => {
     const dom = domains[0]!;
     await c.call(remote.domainSuspend, { dom });
     await c.call(remote.domainResume, { dom });
-    await new Promise((r) => setTimeout(r, 20));
+    await until(() => events.length >= 2, 'two lifecycle events');
     assert.deepEqual(events.map((e) => e.name), ['domainEventCallbackLifecycle', 'domainEventCallbackLifecycle']);
     assert.deepEqual(events.map((e) => (e.msg as { msg: { event: number } }).msg.event), [3, 4]);
     assert.ok(events.every((e) => (e.msg as { callbackID: number }).callbackID === callbackID));
@@ -216,8 +221,7 @@ describe('daemon server', () => {
   });
 
   it('keeps serving others while one client floods calls and never reads, or stalls mid-packet', async () => {
-    await new Promise((r) => setTimeout(r, 50));
-    const base = daemon.clientCount;
+    await until(() => daemon.clientCount === 0, 'earlier clients are gone');
     // Flooder: thousands of pipelined calls, socket never read.
     const flood = await connect();
     flood.pause();
@@ -238,8 +242,7 @@ describe('daemon server', () => {
     c.close();
     flood.destroy();
     stall.destroy();
-    await new Promise((r) => setTimeout(r, 200));
-    assert.equal(daemon.clientCount, base, 'every session released');
+    await until(() => daemon.clientCount === 0, 'every session is released');
   });
 
   it('drops a client that sends a length word over 32 MiB, before allocating', async () => {
@@ -250,25 +253,20 @@ describe('daemon server', () => {
   });
 
   it('releases a client that hangs up in the middle of a stream', async () => {
-    await new Promise((r) => setTimeout(r, 50));
-    const base = daemon.clientCount;
+    await until(() => daemon.clientCount === 0, 'earlier clients are gone');
     const c = await opened();
     const { dom } = await c.call(remote.domainLookupByName, { name: 'test' });
     const { stream } = await c.openStream(remote.domainScreenshot, { dom, screen: 0, flags: 0 });
     await stream.read();
     c.close();
-    await new Promise((r) => setTimeout(r, 100));
-    assert.equal(daemon.clientCount, base);
+    await until(() => daemon.clientCount === 0, 'the session is released');
   });
 
   it('counts clients and releases them when they go', async () => {
-    await new Promise((r) => setTimeout(r, 50)); // earlier tests' clients are gone
-    const base = daemon.clientCount;
+    await until(() => daemon.clientCount === 0, 'earlier clients are gone');
     const c = await opened();
-    await new Promise((r) => setTimeout(r, 10));
-    assert.equal(daemon.clientCount, base + 1);
+    await until(() => daemon.clientCount === 1, 'the client is counted');
     c.close();
-    await new Promise((r) => setTimeout(r, 50));
-    assert.equal(daemon.clientCount, base);
+    await until(() => daemon.clientCount === 0, 'the client is released');
   });
 });

@@ -81,10 +81,10 @@ test('lifecycle events arrive through the daemon', async () => {
   const id = conn.domainEventRegisterAny(null, 0, (_c, d, event, detail) => seen.push(`${d.getName()} ${event} ${detail}`));
   const [first] = await conn.listAllDomains(1);
   assert.ok(first);
-  await new Promise((r) => setTimeout(r, 50)); // registration reaches the daemon
+  await conn.eventsReady(); // the daemon has the registration
   await first.suspend();
   await first.resume();
-  await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 100 && seen.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
   assert.deepEqual(seen, [`${first.getName()} 3 0`, `${first.getName()} 4 0`]);
   conn.domainEventDeregisterAny(id);
   first.free();
@@ -108,9 +108,9 @@ test('the close callback reports EOF when the daemon drops the connection', asyn
   const conn: Connection = await open(uri());
   const reasons: number[] = [];
   conn.registerCloseCallback((_c, reason) => reasons.push(reason));
-  await new Promise((r) => setTimeout(r, 50));
+  await conn.eventsReady();
   for (const s of sockets) s.destroy();
-  await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 100 && reasons.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
   assert.deepEqual(reasons, [1]);
   assert.equal(await conn.isAlive(), false);
   const e = await errorOf(conn.getType());
