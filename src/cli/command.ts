@@ -271,3 +271,10 @@ export function scaleInteger(value: bigint, suffix: string, scale: bigint, limit
 
 /** The `domain` argument most domain commands take (virsh's VIRSH_COMMON_OPT_DOMAIN_FULL). */
 export const DOMAIN_OPT: OptDef = { name: 'domain', type: 'data', help: 'domain name, id or uuid', required: true };
+
+/** --config/--live/--current as most domain-changing commands list them (VIRSH_COMMON_OPT_DOMAIN_CONFIG… in virsh). */
+export const AFFECT_OPTS: readonly OptDef[] = [
+  { name: 'config', type: 'bool', help: 'affect next boot' },
+  { name: 'live', type: 'bool', help: 'affect running domain' },
+  { name: 'current', type: 'bool', help: 'affect current domain' },
+];

@@ -8,7 +8,7 @@ import {
   DomainMemoryModFlags, DomainModificationImpact, DomainUndefineFlags, DomainVcpuFlags, DomainXMLFlags,
 } from '../../api/constants.js';
 import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
-import { DOMAIN_OPT, type CmdDef, type CmdGroup, type ParsedCommand } from '../command.js';
+import { AFFECT_OPTS, DOMAIN_OPT, type CmdDef, type CmdGroup, type ParsedCommand } from '../command.js';
 import { BY_ID, BY_NAME, BY_UUID, optDomain } from '../lookup.js';
 import { FAIL, type Shell } from '../shell.js';
 import { dumpXML, readFileAll, typedParamFromString, typedParamValue } from '../util.js';
@@ -1092,9 +1092,7 @@ export const domainCommands: CmdDef[] = [
       DOMAIN_OPT,
       { name: 'kilobytes', type: 'alias', help: 'size' },
       { name: 'size', type: 'int', help: 'new maximum memory size, as scaled integer (default KiB)', required: true },
-      { name: 'config', type: 'bool', help: 'affect next boot' },
-      { name: 'live', type: 'bool', help: 'affect running domain' },
-      { name: 'current', type: 'bool', help: 'affect current domain' },
+      ...AFFECT_OPTS,
     ],
     run: cmdSetmaxmem,
   },
@@ -1106,9 +1104,7 @@ export const domainCommands: CmdDef[] = [
       DOMAIN_OPT,
       { name: 'kilobytes', type: 'alias', help: 'size' },
       { name: 'size', type: 'int', help: 'new memory size, as scaled integer (default KiB)', required: true },
-      { name: 'config', type: 'bool', help: 'affect next boot' },
-      { name: 'live', type: 'bool', help: 'affect running domain' },
-      { name: 'current', type: 'bool', help: 'affect current domain' },
+      ...AFFECT_OPTS,
     ],
     run: cmdSetmem,
   },
@@ -1120,9 +1116,7 @@ export const domainCommands: CmdDef[] = [
       DOMAIN_OPT,
       { name: 'count', type: 'int', help: 'number of virtual CPUs', required: true },
       { name: 'maximum', type: 'bool', help: 'set maximum limit on next boot' },
-      { name: 'config', type: 'bool', help: 'affect next boot' },
-      { name: 'live', type: 'bool', help: 'affect running domain' },
-      { name: 'current', type: 'bool', help: 'affect current domain' },
+      ...AFFECT_OPTS,
       { name: 'guest', type: 'bool', help: 'modify cpu state in the guest' },
       { name: 'hotpluggable', type: 'bool', help: 'make added vcpus hot(un)pluggable' },
     ],

@@ -6,8 +6,9 @@ import type { Domain } from '../../api/index.js';
 import { ConnectListAllDomainsFlags as L, DomainState } from '../../api/constants.js';
 import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import { parseXml, type XmlElement } from '../../util/xml.js';
-import { DOMAIN_OPT, type CmdDef, type CmdGroup, type ParsedCommand } from '../command.js';
+import { AFFECT_OPTS, DOMAIN_OPT, type CmdDef, type CmdGroup, type ParsedCommand } from '../command.js';
 import { formatFixed, padEnd, prettyCapacity, strcasecmp, Table } from '../format.js';
+import { filterList, yesNoFilter, type ListFilter } from '../list-filter.js';
 import { BY_ID, BY_NAME, BY_UUID, freeAll, lookupDomain, optDomain } from '../lookup.js';
 import { typedParamValue, unsupported } from '../util.js';
 import { FAIL, type Shell } from '../shell.js';
@@ -134,11 +135,7 @@ function domainSorter(a: Domain, b: Domain): number {
 }
 
 const FILTERS_ACTIVE = L.ACTIVE | L.INACTIVE;
-const FILTERS_PERSISTENT = L.PERSISTENT | L.TRANSIENT;
 const FILTERS_STATE = L.RUNNING | L.PAUSED | L.SHUTOFF | L.OTHER;
-const FILTERS_MANAGEDSAVE = L.MANAGEDSAVE | L.NO_MANAGEDSAVE;
-const FILTERS_AUTOSTART = L.AUTOSTART | L.NO_AUTOSTART;
-const FILTERS_SNAPSHOT = L.HAS_SNAPSHOT | L.NO_SNAPSHOT;
 const FILTERS_CHECKPOINT = L.HAS_CHECKPOINT | L.NO_CHECKPOINT;
 
 /**
@@ -153,7 +150,7 @@ async function collectDomains(ctl: Shell, flags: number): Promise<Domain[] | nul
     ctl.resetError();
     const list = await ctl.attempt(ctl.c.listAllDomains(flags & FILTERS_ACTIVE));
     if (list !== FAIL) {
-      const kept = await filterDomains(ctl, list, flags);
+      const kept = await filterList(ctl, list, flags, DOMAIN_FILTERS);
       if (kept) return kept.sort(domainSorter);
       return null;
     }
@@ -162,56 +159,29 @@ async function collectDomains(ctl: Shell, flags: number): Promise<Domain[] | nul
   return null;
 }
 
-/** The filter simulation of virshDomainListCollect; frees what it drops. */
-async function filterDomains(ctl: Shell, list: Domain[], flags: number): Promise<Domain[] | null> {
-  const match = (f: number) => (flags & f) !== 0;
-  const kept: Domain[] = [];
-  for (let i = 0; i < list.length; i++) {
-    const dom = list[i]!;
-    const fail = (msg: string) => {
-      ctl.error(msg);
-      freeAll(kept);
-      freeAll(list.slice(i));
-      return null;
-    };
-    let keep = true;
-    if (keep && match(FILTERS_PERSISTENT)) {
-      const p = await ctl.attempt(dom.isPersistent());
-      if (p === FAIL) return fail('Failed to get domain persistence info');
-      keep = (match(L.PERSISTENT) && p) || (match(L.TRANSIENT) && !p);
-    }
-    if (keep && match(FILTERS_STATE)) {
+/** The filter simulation of virshDomainListCollect, in virsh's order. */
+const DOMAIN_FILTERS: readonly ListFilter<Domain>[] = [
+  yesNoFilter(L.PERSISTENT, L.TRANSIENT, 'Failed to get domain persistence info', (dom) => dom.isPersistent()),
+  {
+    bits: FILTERS_STATE,
+    error: 'Failed to get domain state',
+    async keep(ctl, dom, match) {
       const st = await ctl.attempt(dom.getState(0));
-      if (st === FAIL) return fail('Failed to get domain state');
+      if (st === FAIL) return FAIL;
       const s = st.state;
-      keep = (match(L.RUNNING) && s === DomainState.RUNNING) || (match(L.PAUSED) && s === DomainState.PAUSED)
+      return (match(L.RUNNING) && s === DomainState.RUNNING) || (match(L.PAUSED) && s === DomainState.PAUSED)
         || (match(L.SHUTOFF) && s === DomainState.SHUTOFF)
         || (match(L.OTHER) && s !== DomainState.RUNNING && s !== DomainState.PAUSED && s !== DomainState.SHUTOFF);
-    }
-    if (keep && match(FILTERS_AUTOSTART)) {
-      const a = await ctl.attempt(dom.getAutostart());
-      if (a === FAIL) return fail('Failed to get domain autostart state');
-      keep = (match(L.AUTOSTART) && a) || (match(L.NO_AUTOSTART) && !a);
-    }
-    if (keep && match(FILTERS_MANAGEDSAVE)) {
-      const m = await ctl.attempt(dom.hasManagedSaveImage(0));
-      if (m === FAIL) return fail('Failed to check for managed save image');
-      keep = (match(L.MANAGEDSAVE) && m) || (match(L.NO_MANAGEDSAVE) && !m);
-    }
-    if (keep && match(FILTERS_SNAPSHOT)) {
-      const n = await ctl.attempt(dom.snapshotNum(0));
-      if (n === FAIL) return fail('Failed to get snapshot count');
-      keep = (match(L.HAS_SNAPSHOT) && n > 0) || (match(L.NO_SNAPSHOT) && n === 0);
-    }
-    if (keep && match(FILTERS_CHECKPOINT)) {
-      // No checkpoint API: virDomainListAllCheckpoints fails as unsupported.
-      return fail('Failed to get checkpoint count');
-    }
-    if (keep) kept.push(dom);
-    else dom.free();
-  }
-  return kept;
-}
+    },
+  },
+  yesNoFilter(L.AUTOSTART, L.NO_AUTOSTART, 'Failed to get domain autostart state', (dom) => dom.getAutostart()),
+  yesNoFilter(L.MANAGEDSAVE, L.NO_MANAGEDSAVE, 'Failed to check for managed save image',
+    (dom) => dom.hasManagedSaveImage(0)),
+  yesNoFilter(L.HAS_SNAPSHOT, L.NO_SNAPSHOT, 'Failed to get snapshot count',
+    async (dom) => (await dom.snapshotNum(0)) > 0),
+  // No checkpoint API: virDomainListAllCheckpoints fails as unsupported.
+  { bits: FILTERS_CHECKPOINT, error: 'Failed to get checkpoint count', keep: async () => FAIL },
+];
 
 /** virshGetDomainDescription(title): the <title> of the domain XML, or "". */
 async function domainTitle(ctl: Shell, dom: Domain): Promise<string | null> {
@@ -530,9 +500,7 @@ export const monitorCommands: CmdDef[] = [
     options: [
       DOMAIN_OPT,
       { name: 'period', type: 'int', help: 'period in seconds to set collection', reqOpt: true },
-      { name: 'config', type: 'bool', help: 'affect next boot' },
-      { name: 'live', type: 'bool', help: 'affect running domain' },
-      { name: 'current', type: 'bool', help: 'affect current domain' },
+      ...AFFECT_OPTS,
     ],
     run: cmdDomMemStat,
   },

@@ -6,6 +6,7 @@ import { ConnectListAllStoragePoolsFlags as L, StoragePoolState } from '../../ap
 import { ErrorCode } from '../../errors.js';
 import type { CmdDef, CmdGroup, OptDef, ParsedCommand } from '../command.js';
 import { formatFixed, padEnd, prettyCapacity, prettySize, strcasecmp, Table, XmlBuffer } from '../format.js';
+import { filterList, yesNoFilter, type ListFilter } from '../list-filter.js';
 import { BY_NAME, BY_UUID, freeAll, optPool } from '../lookup.js';
 import { FAIL, type Shell } from '../shell.js';
 import { dumpXML, readFileAll } from '../util.js';
@@ -281,8 +282,12 @@ async function cmdPoolInfo(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
 }
 
 const FILTERS_ACTIVE = L.ACTIVE | L.INACTIVE;
-const FILTERS_PERSISTENT = L.PERSISTENT | L.TRANSIENT;
-const FILTERS_AUTOSTART = L.AUTOSTART | L.NO_AUTOSTART;
+
+/** The filter simulation of virshStoragePoolListCollect, in virsh's order. */
+const POOL_FILTERS: readonly ListFilter<StoragePool>[] = [
+  yesNoFilter(L.PERSISTENT, L.TRANSIENT, 'Failed to get pool persistence info', (pool) => pool.isPersistent()),
+  yesNoFilter(L.AUTOSTART, L.NO_AUTOSTART, 'Failed to get pool autostart state', (pool) => pool.getAutostart()),
+];
 
 /** virshStoragePoolListCollect. */
 async function collectPools(ctl: Shell, flags: number): Promise<StoragePool[] | null> {
@@ -293,30 +298,8 @@ async function collectPools(ctl: Shell, flags: number): Promise<StoragePool[] | 
     ctl.resetError();
     const list = await ctl.attempt(ctl.c.listAllStoragePools(flags & FILTERS_ACTIVE));
     if (list !== FAIL) {
-      const match = (f: number) => (flags & f) !== 0;
-      const kept: StoragePool[] = [];
-      for (let i = 0; i < list.length; i++) {
-        const pool = list[i]!;
-        const fail = (msg: string) => {
-          ctl.error(msg);
-          freeAll(kept);
-          freeAll(list.slice(i));
-          return null;
-        };
-        let keep = true;
-        if (match(FILTERS_PERSISTENT)) {
-          const p = await ctl.attempt(pool.isPersistent());
-          if (p === FAIL) return fail('Failed to get pool persistence info');
-          keep = (match(L.PERSISTENT) && p) || (match(L.TRANSIENT) && !p);
-        }
-        if (keep && match(FILTERS_AUTOSTART)) {
-          const a = await ctl.attempt(pool.getAutostart());
-          if (a === FAIL) return fail('Failed to get pool autostart state');
-          keep = (match(L.AUTOSTART) && a) || (match(L.NO_AUTOSTART) && !a);
-        }
-        if (keep) kept.push(pool);
-        else pool.free();
-      }
+      const kept = await filterList(ctl, list, flags, POOL_FILTERS);
+      if (!kept) return null;
       return sort(kept);
     }
   }
