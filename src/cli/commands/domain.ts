@@ -131,19 +131,28 @@ async function cmdDefine(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
   return true;
 }
 
-async function cmdDestroy(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
+/**
+ * The shape of virsh's lifecycle commands: look the domain up, make one
+ * call, then "Failed to <verb> domain 'X'" or "Domain 'X' <done>".
+ */
+async function domainAction(ctl: Shell, cmd: ParsedCommand, call: (dom: Domain) => Promise<unknown>,
+  verb: string, done: string): Promise<boolean> {
   const r = await optDomain(ctl, cmd);
   if (!r) return false;
   using dom = r.dom;
+  if (await ctl.attempt(call(dom)) === FAIL) {
+    ctl.error(`Failed to ${verb} domain '${r.name}'`);
+    return false;
+  }
+  ctl.printExtra(`Domain '${r.name}' ${done}\n`);
+  return true;
+}
+
+async function cmdDestroy(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
   let flags = 0;
   if (cmd.bool('graceful')) flags |= Destroy.GRACEFUL;
   if (cmd.bool('remove-logs')) flags |= Destroy.REMOVE_LOGS;
-  if (await ctl.attempt(flags ? dom.destroyFlags(flags) : dom.destroy()) === FAIL) {
-    ctl.error(`Failed to destroy domain '${r.name}'`);
-    return false;
-  }
-  ctl.printExtra(`Domain '${r.name}' destroyed\n`);
-  return true;
+  return domainAction(ctl, cmd, (dom) => (flags ? dom.destroyFlags(flags) : dom.destroy()), 'destroy', 'destroyed');
 }
 
 /** virshGenFileName: `<domain>-<local time>.<ext>` for an image of type `mime`. */
@@ -277,39 +286,15 @@ function parseModes(ctl: Shell, cmd: ParsedCommand, expecting: string): number |
 async function cmdReboot(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
   const flags = parseModes(ctl, cmd, "'acpi', 'agent', 'initctl', 'signal' or 'paravirt'");
   if (flags === null) return false;
-  const r = await optDomain(ctl, cmd);
-  if (!r) return false;
-  using dom = r.dom;
-  if (await ctl.attempt(dom.reboot(flags)) === FAIL) {
-    ctl.error(`Failed to reboot domain '${r.name}'`);
-    return false;
-  }
-  ctl.printExtra(`Domain '${r.name}' is being rebooted\n`);
-  return true;
+  return domainAction(ctl, cmd, (dom) => dom.reboot(flags), 'reboot', 'is being rebooted');
 }
 
 async function cmdReset(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
-  const r = await optDomain(ctl, cmd);
-  if (!r) return false;
-  using dom = r.dom;
-  if (await ctl.attempt(dom.reset(0)) === FAIL) {
-    ctl.error(`Failed to reset domain '${r.name}'`);
-    return false;
-  }
-  ctl.printExtra(`Domain '${r.name}' was reset\n`);
-  return true;
+  return domainAction(ctl, cmd, (dom) => dom.reset(0), 'reset', 'was reset');
 }
 
 async function cmdResume(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
-  const r = await optDomain(ctl, cmd);
-  if (!r) return false;
-  using dom = r.dom;
-  if (await ctl.attempt(dom.resume()) === FAIL) {
-    ctl.error(`Failed to resume domain '${r.name}'`);
-    return false;
-  }
-  ctl.printExtra(`Domain '${r.name}' resumed\n`);
-  return true;
+  return domainAction(ctl, cmd, (dom) => dom.resume(), 'resume', 'resumed');
 }
 
 /** cmdSchedInfoUpdateOne: the new value typed like the current parameter. */
@@ -470,15 +455,8 @@ async function cmdSetvcpus(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
 async function cmdShutdown(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
   const flags = parseModes(ctl, cmd, "'acpi', 'agent', 'initctl', 'signal', or 'paravirt'");
   if (flags === null) return false;
-  const r = await optDomain(ctl, cmd);
-  if (!r) return false;
-  using dom = r.dom;
-  if (await ctl.attempt(flags ? dom.shutdownFlags(flags) : dom.shutdown()) === FAIL) {
-    ctl.error(`Failed to shutdown domain '${r.name}'`);
-    return false;
-  }
-  ctl.printExtra(`Domain '${r.name}' is being shutdown\n`);
-  return true;
+  return domainAction(ctl, cmd, (dom) => (flags ? dom.shutdownFlags(flags) : dom.shutdown()), 'shutdown',
+    'is being shutdown');
 }
 
 async function cmdStart(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
@@ -540,15 +518,7 @@ async function cmdStart(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
 }
 
 async function cmdSuspend(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
-  const r = await optDomain(ctl, cmd);
-  if (!r) return false;
-  using dom = r.dom;
-  if (await ctl.attempt(dom.suspend()) === FAIL) {
-    ctl.error(`Failed to suspend domain '${r.name}'`);
-    return false;
-  }
-  ctl.printExtra(`Domain '${r.name}' suspended\n`);
-  return true;
+  return domainAction(ctl, cmd, (dom) => dom.suspend(), 'suspend', 'suspended');
 }
 
 /** vshStringToArray: split on ',' with ',,' as an escaped comma. */
