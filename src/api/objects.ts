@@ -4,8 +4,9 @@
  * Each holds a reference on its connection until free() (or `using`), as
  * libvirt's objects do.
  */
-import type {
-  DomainRef, InterfaceRef, NetworkRef, NodeDeviceRef, SnapshotRef, StoragePoolRef, StorageVolRef, TypedParam, VcpuInfo,
+import {
+  DriverFeature, TYPED_PARAM_STRING_OKAY, type DomainRef, type InterfaceRef, type NetworkRef, type NodeDeviceRef,
+  type SnapshotRef, type StoragePoolRef, type StorageVolRef, type TypedParam, type VcpuInfo,
 } from '../driver/driver.js';
 import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
 import type { Connection } from './connection.js';
@@ -32,9 +33,6 @@ abstract class ConnObject implements Disposable {
 
 const hex = (u: string) => u;
 
-/** VIR_DRV_FEATURE_TYPED_PARAM_STRING and VIR_TYPED_PARAM_STRING_OKAY. */
-const DRV_FEATURE_TYPED_PARAM_STRING = 9;
-const TYPED_PARAM_STRING_OKAY = 4;
 
 export class Domain extends ConnObject {
   constructor(conn: Connection, public ref: DomainRef) {
@@ -157,7 +155,7 @@ export class Domain extends ConnObject {
     // Like libvirt's API entry point: string parameters are fine when the driver says so.
     const drv = this.conn.driver;
     if (drv.connectSupportsFeature
-      && (await drv.connectSupportsFeature({ feature: DRV_FEATURE_TYPED_PARAM_STRING })).supported) {
+      && (await drv.connectSupportsFeature({ feature: DriverFeature.TYPED_PARAM_STRING })).supported) {
       flags |= TYPED_PARAM_STRING_OKAY;
     }
     return (await this.conn.call('domainGetSchedulerParametersFlags', { dom: this.ref, nparams, flags })).params;

@@ -14,7 +14,7 @@ import { LIB_VERSION } from '../api/connection.js';
 import { openDriver } from '../api/open.js';
 import type { ClientConfig } from '../config/index.js';
 import {
-  apiNameFor, callDriver, errorDomainFor, type DriverConnection, type DriverEvent, type DriverMethod,
+  apiNameFor, callDriver, DriverFeature as Feature, errorDomainFor, GLOBAL_FEATURES, type DriverConnection, type DriverEvent, type DriverMethod,
 } from '../driver/driver.js';
 import type { DriverRegistry } from '../driver/registry.js';
 import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
@@ -30,13 +30,9 @@ import type { Logger } from './log.js';
 
 const PROGRAMS: readonly ProgramInfo[] = [remote, qemu, lxc];
 
-/** VIR_DRV_FEATURE_* the daemon answers itself (remoteDispatchConnectSupportsFeature). */
-const Feature = { FD_PASSING: 8, TYPED_PARAM_STRING: 9, PROGRAM_KEEPALIVE: 10, REMOTE_EVENT_CALLBACK: 14,
-  REMOTE_CLOSE_CALLBACK: 15, NETWORK_UPDATE_HAS_CORRECT_ORDER: 16 } as const;
+/** The features the daemon answers itself (remoteDispatchConnectSupportsFeature). */
 const DAEMON_FEATURES = new Set<number>([Feature.FD_PASSING, Feature.PROGRAM_KEEPALIVE, Feature.REMOTE_EVENT_CALLBACK,
   Feature.REMOTE_CLOSE_CALLBACK]);
-/** Features every 9.x hypervisor driver reports (the "global" ones). */
-const GLOBAL_FEATURES = new Set<number>([Feature.TYPED_PARAM_STRING, Feature.NETWORK_UPDATE_HAS_CORRECT_ORDER]);
 
 /** Events queued for a client that does not read them: past this, it is dropped. */
 const MAX_QUEUED_BYTES = 64 * 1024 * 1024;

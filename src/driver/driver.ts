@@ -268,6 +268,19 @@ export const WRITE_METHODS: ReadonlySet<string> = new Set([
   'storageVolCreateXML', 'storageVolDelete', 'connectGetDomainCapabilities',
 ]);
 
+/** VIR_DRV_FEATURE_* (libvirt_internal.h): the numbers CONNECT_SUPPORTS_FEATURE asks about. */
+export const DriverFeature = {
+  FD_PASSING: 8, TYPED_PARAM_STRING: 9, PROGRAM_KEEPALIVE: 10, REMOTE_EVENT_CALLBACK: 14, REMOTE_CLOSE_CALLBACK: 15,
+  NETWORK_UPDATE_HAS_CORRECT_ORDER: 16,
+} as const;
+
+/** The features every 9.x hypervisor driver reports (libvirt's "global" features). */
+export const GLOBAL_FEATURES: ReadonlySet<number> =
+  new Set([DriverFeature.TYPED_PARAM_STRING, DriverFeature.NETWORK_UPDATE_HAS_CORRECT_ORDER]);
+
+/** VIR_TYPED_PARAM_STRING_OKAY: string typed parameters may come back. */
+export const TYPED_PARAM_STRING_OKAY = 1 << 2;
+
 /** Maps a contract method to libvirt's public API name, for error texts. */
 export function publicName(method: string): string {
   return 'vir' + method[0]!.toUpperCase() + method.slice(1);

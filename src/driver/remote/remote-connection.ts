@@ -11,12 +11,10 @@ import { remote, type EventMessage, type Procedure } from '../../protocol/index.
 import { CloseReason, RpcClient, type CallOptions } from '../../rpc/index.js';
 import { formatURI, type ParsedURI } from '../../uri/index.js';
 import { currentSignal } from '../call-context.js';
-import type { DriverConnection, DriverEvent, OpenOptions } from '../driver.js';
+import { DriverFeature as Feature, type DriverConnection, type DriverEvent, type OpenOptions } from '../driver.js';
 import { planRemote, type RemotePlan } from './plan.js';
 import { connectTransport, type Transport } from '../../transport/index.js';
 
-/** VIR_DRV_FEATURE_* the client probes. */
-const Feature = { PROGRAM_KEEPALIVE: 10, REMOTE_EVENT_CALLBACK: 14, REMOTE_CLOSE_CALLBACK: 15 } as const;
 /** virsh's and libvirt's defaults for client keepalive. */
 export const KEEPALIVE_INTERVAL = 5;
 export const KEEPALIVE_COUNT = 5;

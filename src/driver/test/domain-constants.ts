@@ -98,8 +98,6 @@ export const SnapshotXMLFlags = { SECURE: 1 } as const;
 
 /** virTypedParameterType. */
 export const TypedParamType = { INT: 1, UINT: 2, LLONG: 3, ULLONG: 4, DOUBLE: 5, BOOLEAN: 6, STRING: 7 } as const;
-/** VIR_TYPED_PARAM_STRING_OKAY. */
-export const TYPED_PARAM_STRING_OKAY = 1 << 2;
 
 /** virDomainMemoryStatTags, and VIR_DOMAIN_MEMORY_STAT_NR (how many a caller can get at most). */
 export const MemoryStatTag = {

@@ -7,13 +7,11 @@ import { getPassword, getUsername } from '../../auth/index.js';
 import { checkFlags, ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import type { ParsedURI } from '../../uri/index.js';
 import { parseXml, type XmlElement } from '../../util/xml.js';
-import { WRITE_METHODS, type Driver, type DriverConnection, type DriverEvent, type OpenOptions } from '../driver.js';
+import { GLOBAL_FEATURES, WRITE_METHODS, type Driver, type DriverConnection, type DriverEvent, type OpenOptions } from '../driver.js';
 import { DEFAULT_HOST_XML } from './default-host.js';
 import { TestHost } from './host.js';
 import { getHostname } from './node-hostname.js';
 
-/** VIR_DRV_FEATURE_* numbers the test driver answers itself (testConnectSupportsFeature). */
-const Feature = { TYPED_PARAM_STRING: 9, NETWORK_UPDATE_HAS_CORRECT_ORDER: 16 } as const;
 
 const SYSINFO = `<sysinfo type='smbios'>
   <bios>
@@ -125,8 +123,8 @@ const CONNECT_METHODS: Partial<DriverConnection> = {
     return { sysinfo: SYSINFO };
   },
   async connectSupportsFeature({ feature }) {
-    const on = feature === Feature.TYPED_PARAM_STRING || feature === Feature.NETWORK_UPDATE_HAS_CORRECT_ORDER;
-    return { supported: on ? 1 : 0 };
+    // testConnectSupportsFeature: the global features only.
+    return { supported: GLOBAL_FEATURES.has(feature) ? 1 : 0 };
   },
 };
 
