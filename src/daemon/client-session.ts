@@ -59,6 +59,8 @@ type Reply = { codec: Codec<unknown>; value: unknown; data?: Uint8Array | undefi
 type AnyProc = Procedure<any, any, any, any>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Args = any;
+/** A procedure the daemon answers itself: the session and the decoded args in, the contract result out. */
+type Special = (s: ClientSession, a: Args) => Promise<unknown>;
 
 function reply(p: AnyProc, r: unknown): Reply {
   const { ret, data } = retToWire(p, r);
@@ -195,8 +197,8 @@ export class ClientSession {
       throw rpcError(ErrorCode.RPC, 'Unable to decode message payload');
     }
     if (p.prog === remote.prog) {
-      const special = this.#special(p.name);
-      if (special) return reply(p, await special(args));
+      const special = ClientSession.#SPECIAL.get(p.name);
+      if (special) return reply(p, await special(this, args));
     }
     const drv = this.#requireOpen();
     if (this.#readonly) {
@@ -215,67 +217,75 @@ export class ClientSession {
     return this.#drv;
   }
 
-  /** Procedures the daemon answers itself rather than forwarding to the driver. */
-  #special(name: string): ((a: Args) => Promise<unknown>) | null {
-    switch (name) {
-      case 'authList': return async () => ({ types: [0] });
-      case 'authSaslInit':
-      case 'authSaslStart':
-      case 'authSaslStep':
-      case 'authPolkit':
-        return async () => {
-          throw VirtError.report(ErrorCode.AUTH_FAILED, ErrorDomain.RPC, 'unsupported authentication type 0');
-        };
-      case 'connectSupportsFeature': return (a) => this.#supportsFeature(a.feature);
-      case 'connectOpen': return (a) => this.#open(a.name, a.flags);
-      case 'connectClose': return () => this.#closeDriver();
-      case 'connectGetURI': return async () => {
-        const drv = this.#requireOpen();
+  /**
+   * Procedures the daemon answers itself rather than forwarding to the
+   * driver, by procedure name; built once for all sessions.
+   */
+  static readonly #SPECIAL: ReadonlyMap<string, Special> = ((): Map<string, Special> => {
+    const authFails: Special = async () => {
+      throw VirtError.report(ErrorCode.AUTH_FAILED, ErrorDomain.RPC, 'unsupported authentication type 0');
+    };
+    const registerCallback = (family: Family, filterOf: (a: Args) => string | undefined): Special =>
+      async (s, a) => ({ callbackID: s.#register(family, a.eventID, filterOf(a) ?? null, 'callback') });
+    const deregister = (family: Family): Special => async (s, a) => {
+      s.#requireOpen();
+      s.#events.removeCallback(family, a.callbackID);
+    };
+    return new Map<string, Special>([
+      ['authList', async () => ({ types: [0] })],
+      ['authSaslInit', authFails],
+      ['authSaslStart', authFails],
+      ['authSaslStep', authFails],
+      ['authPolkit', authFails],
+      ['connectSupportsFeature', (s, a) => s.#supportsFeature(a.feature)],
+      ['connectOpen', (s, a) => s.#open(a.name, a.flags)],
+      ['connectClose', (s) => s.#closeDriver()],
+      ['connectGetURI', async (s) => {
+        const drv = s.#requireOpen();
         if (drv.connectGetURI) return drv.connectGetURI();
-        return { uri: this.#uri ?? '' };
-      };
-      case 'connectGetLibVersion': return async () => {
+        return { uri: s.#uri ?? '' };
+      }],
+      ['connectGetLibVersion', async (s) => {
         // virConnectGetLibVersion: the library's own version unless the driver has one.
-        const drv = this.#requireOpen();
+        const drv = s.#requireOpen();
         return drv.connectGetLibVersion ? drv.connectGetLibVersion() : { lib_ver: LIB_VERSION };
-      };
-      case 'connectRegisterCloseCallback': return async () => {
-        this.#requireOpen();
-        this.#closeCallback = true;
-      };
-      case 'connectUnregisterCloseCallback': return async () => {
-        this.#requireOpen();
-        this.#closeCallback = false;
-      };
-      case 'connectDomainEventRegister': return async () => {
-        this.#register('domain', 0, null, 'lifecycle');
+      }],
+      ['connectRegisterCloseCallback', async (s) => {
+        s.#requireOpen();
+        s.#closeCallback = true;
+      }],
+      ['connectUnregisterCloseCallback', async (s) => {
+        s.#requireOpen();
+        s.#closeCallback = false;
+      }],
+      ['connectDomainEventRegister', async (s) => {
+        s.#register('domain', 0, null, 'lifecycle');
         return { cb_registered: 1 };
-      };
-      case 'connectDomainEventDeregister': return async () => {
-        this.#requireOpen();
-        this.#events.removeLegacy('lifecycle', 0);
+      }],
+      ['connectDomainEventDeregister', async (s) => {
+        s.#requireOpen();
+        s.#events.removeLegacy('lifecycle', 0);
         return { cb_registered: 0 };
-      };
-      case 'connectDomainEventRegisterAny': return async (a) => {
-        this.#register('domain', a.eventID, null, 'any');
-      };
-      case 'connectDomainEventDeregisterAny': return async (a) => {
-        this.#requireOpen();
-        this.#events.removeLegacy('any', a.eventID);
-      };
-      case 'connectDomainEventCallbackRegisterAny': return this.#registerCallback('domain', (a) => a.dom?.uuid);
-      case 'connectDomainEventCallbackDeregisterAny': return this.#deregister('domain');
-      case 'connectNetworkEventRegisterAny': return this.#registerCallback('network', (a) => a.net?.uuid);
-      case 'connectNetworkEventDeregisterAny': return this.#deregister('network');
-      case 'connectStoragePoolEventRegisterAny': return this.#registerCallback('pool', (a) => a.pool?.uuid);
-      case 'connectStoragePoolEventDeregisterAny': return this.#deregister('pool');
-      case 'connectNodeDeviceEventRegisterAny': return this.#registerCallback('nodedev', (a) => a.dev?.name);
-      case 'connectNodeDeviceEventDeregisterAny': return this.#deregister('nodedev');
-      case 'connectSecretEventRegisterAny': return this.#registerCallback('secret', (a) => a.secret?.uuid);
-      case 'connectSecretEventDeregisterAny': return this.#deregister('secret');
-      default: return null;
-    }
-  }
+      }],
+      ['connectDomainEventRegisterAny', async (s, a) => {
+        s.#register('domain', a.eventID, null, 'any');
+      }],
+      ['connectDomainEventDeregisterAny', async (s, a) => {
+        s.#requireOpen();
+        s.#events.removeLegacy('any', a.eventID);
+      }],
+      ['connectDomainEventCallbackRegisterAny', registerCallback('domain', (a) => a.dom?.uuid)],
+      ['connectDomainEventCallbackDeregisterAny', deregister('domain')],
+      ['connectNetworkEventRegisterAny', registerCallback('network', (a) => a.net?.uuid)],
+      ['connectNetworkEventDeregisterAny', deregister('network')],
+      ['connectStoragePoolEventRegisterAny', registerCallback('pool', (a) => a.pool?.uuid)],
+      ['connectStoragePoolEventDeregisterAny', deregister('pool')],
+      ['connectNodeDeviceEventRegisterAny', registerCallback('nodedev', (a) => a.dev?.name)],
+      ['connectNodeDeviceEventDeregisterAny', deregister('nodedev')],
+      ['connectSecretEventRegisterAny', registerCallback('secret', (a) => a.secret?.uuid)],
+      ['connectSecretEventDeregisterAny', deregister('secret')],
+    ]);
+  })();
 
   async #supportsFeature(feature: number): Promise<{ supported: number }> {
     if (feature === Feature.PROGRAM_KEEPALIVE) {
@@ -344,17 +354,6 @@ export class ClientSession {
       this.#unsubscribe = drv.subscribeEvents((ev) => this.#onDriverEvent(ev));
     }
     return id;
-  }
-
-  #registerCallback(family: Family, filterOf: (a: Args) => string | undefined): (a: Args) => Promise<unknown> {
-    return async (a) => ({ callbackID: this.#register(family, a.eventID, filterOf(a) ?? null, 'callback') });
-  }
-
-  #deregister(family: Family): (a: Args) => Promise<void> {
-    return async (a) => {
-      this.#requireOpen();
-      this.#events.removeCallback(family, a.callbackID);
-    };
   }
 
   #onDriverEvent(ev: DriverEvent): void {
