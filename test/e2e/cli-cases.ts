@@ -297,18 +297,25 @@ export function caseEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 }
 
 /** Runs a program with the case's arguments, stdin and environment. */
-export function runProgram(cmd: string, argv: string[], c: Case, cwd = '/'): Promise<RunResult> {
+export function runProgram(cmd: string, argv: string[], c: Case, timeoutMs = 30_000): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
-    // A session of its own: no controlling terminal for getpass() to open.
-    const child = spawn(cmd, argv, { env: caseEnv(c.env), cwd, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    // A session of its own: no controlling terminal for getpass() to open,
+    // and one process group to kill if it hangs.
+    const child = spawn(cmd, argv, { env: caseEnv(c.env), cwd: '/', stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('close', (status) => resolvePromise({
-      stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), status,
-    }));
+    const text = () => `--- stdout\n${Buffer.concat(out).toString('utf8')}--- stderr\n${Buffer.concat(err).toString('utf8')}`;
+    const timer = setTimeout(() => {
+      try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ }
+      reject(new Error(`${cmd} ${JSON.stringify(argv)} timed out after ${timeoutMs} ms\n${text()}`));
+    }, timeoutMs);
+    child.on('error', (e) => { clearTimeout(timer); reject(e); });
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolvePromise({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), status });
+    });
     // A program may exit before reading its input: that is its answer, not a test crash.
     child.stdin.on('error', () => {});
     child.stdin.end(c.stdin ?? '');

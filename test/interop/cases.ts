@@ -14,40 +14,12 @@
  * stock virsh against a private stock libvirtd instead: see
  * {@link REMOTE_REFERENCE}.
  */
-import { spawn } from 'node:child_process';
-import { caseEnv, CASES, normalize, type Case, type RunResult } from '../e2e/cli-cases.js';
+import { CASES, normalize, runProgram, type Case, type RunResult } from '../e2e/cli-cases.js';
 import type { Daemon } from './harness.js';
 
-export { caseEnv, CASES, normalize, pool, TSVIRSH, FIXTURES, type Case, type RunResult } from '../e2e/cli-cases.js';
-
-/**
- * cli-cases' runProgram with two additions the remote runs need: an EPIPE on
- * stdin is ignored (a client that fails to connect exits before reading
- * its input) and a timeout kills the process group (a hung connection must
- * fail the case, not the suite).
- */
-export function runProgram(cmd: string, argv: string[], c: Case, timeoutMs = 30_000): Promise<RunResult> {
-  return new Promise((resolvePromise, reject) => {
-    // A session of its own: no controlling terminal for getpass() to open.
-    const child = spawn(cmd, argv, { env: caseEnv(c.env), cwd: '/', stdio: ['pipe', 'pipe', 'pipe'], detached: true });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    const text = () => `--- stdout\n${Buffer.concat(out).toString('utf8')}--- stderr\n${Buffer.concat(err).toString('utf8')}`;
-    const timer = setTimeout(() => {
-      try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ }
-      reject(new Error(`${cmd} ${JSON.stringify(argv)} timed out after ${timeoutMs} ms\n${text()}`));
-    }, timeoutMs);
-    child.on('error', (e) => { clearTimeout(timer); reject(e); });
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolvePromise({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), status });
-    });
-    child.stdin.on('error', () => { /* exited without reading stdin */ });
-    child.stdin.end(c.stdin ?? '');
-  });
-}
+export {
+  caseEnv, CASES, normalize, pool, runProgram, TSVIRSH, FIXTURES, type Case, type RunResult,
+} from '../e2e/cli-cases.js';
 
 /** A `test://` URI: `test:///default`, `test:///abs/host.xml`. Stops at a separator or quote. */
 const LOCAL_URI = /\btest:\/\/(\/[^\s;'"\\]*)/g;
