@@ -5,8 +5,8 @@
  * virDomainLookupByName → domainLookupByName).
  */
 import {
-  apiNameFor, callDriver, errorDomainFor,
-  type DomainRef, type DriverConnection, type DriverEvent, type DriverMethod, WRITE_METHODS,
+  apiNameFor, callDriver, readOnlyDenial,
+  type DomainRef, type DriverConnection, type DriverEvent, type DriverMethod,
   type InterfaceRef, type NetworkRef, type NodeDeviceRef, type SnapshotRef, type StoragePoolRef, type StorageVolRef,
   type TypedParam,
 } from '../driver/driver.js';
@@ -64,9 +64,9 @@ export class Connection implements AsyncDisposable {
     if (this.#refs <= 0) {
       throw VirtError.report(ErrorCode.INVALID_CONN, ErrorDomain.NONE, apiNameFor(method));
     }
-    if (this.isReadOnly && WRITE_METHODS.has(method)) {
-      throw VirtError.report(ErrorCode.OPERATION_DENIED, errorDomainFor(method),
-        `read only access prevents ${apiNameFor(method)}`);
+    if (this.isReadOnly) {
+      const denial = readOnlyDenial(method, args[0]);
+      if (denial) throw denial;
     }
     return callDriver(this.#drv, method, ...args);
   }

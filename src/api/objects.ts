@@ -51,10 +51,6 @@ export class Domain extends ConnObject {
   async getInfo() { return this.conn.call('domainGetInfo', { dom: this.ref }); }
   async getState(flags = 0) { return this.conn.call('domainGetState', { dom: this.ref, flags }); }
   async getXMLDesc(flags = 0): Promise<string> {
-    if (this.conn.isReadOnly && (flags & 1)) {
-      throw VirtError.report(ErrorCode.OPERATION_DENIED, ErrorDomain.DOMAIN,
-        'virDomainGetXMLDesc with secure flag');
-    }
     return (await this.conn.call('domainGetXMLDesc', { dom: this.ref, flags })).xml;
   }
   async getOSType(): Promise<string> { return (await this.conn.call('domainGetOSType', { dom: this.ref })).type; }

@@ -268,6 +268,33 @@ export const WRITE_METHODS: ReadonlySet<string> = new Set([
   'storageVolCreateXML', 'storageVolDelete', 'connectGetDomainCapabilities',
 ]);
 
+/**
+ * Calls a read-only connection may make except with certain arguments
+ * (libvirt-rpc.md §17 point 3): what they are refused with then.
+ */
+const READ_ONLY_IF: Readonly<Record<string, (a: { flags?: number; source?: number }) => 'secure' | 'denied' | null>> = {
+  // VIR_DOMAIN_XML_SECURE | VIR_DOMAIN_XML_MIGRATABLE
+  domainGetXMLDesc: (a) => ((a.flags ?? 0) & (1 | 8) ? 'secure' : null),
+  domainSnapshotGetXMLDesc: (a) => ((a.flags ?? 0) & 1 ? 'secure' : null),
+  domainCheckpointGetXMLDesc: (a) => ((a.flags ?? 0) & 1 ? 'secure' : null),
+  domainManagedSaveGetXMLDesc: (a) => ((a.flags ?? 0) & 1 ? 'secure' : null),
+  domainGetVcpusFlags: (a) => ((a.flags ?? 0) & 8 ? 'denied' : null), // VIR_DOMAIN_VCPU_GUEST
+  domainInterfaceAddresses: (a) => (a.source === 1 ? 'denied' : null), // ..._SRC_AGENT
+};
+
+/**
+ * virCheckReadOnlyGoto and its flag-dependent variants: the error a
+ * read-only connection gets for this call, or null when it is allowed.
+ * `write` says whether the call is refused outright (default: WRITE_METHODS).
+ */
+export function readOnlyDenial(method: string, args: unknown, write = WRITE_METHODS.has(method)): VirtError | null {
+  const verdict = write ? 'denied' : READ_ONLY_IF[method]?.((args ?? {}) as { flags?: number }) ?? null;
+  if (verdict === null) return null;
+  const api = apiNameFor(method);
+  return VirtError.report(ErrorCode.OPERATION_DENIED, errorDomainFor(method),
+    verdict === 'secure' ? `${api} with secure flag` : `read only access prevents ${api}`);
+}
+
 /** VIR_DRV_FEATURE_* (libvirt_internal.h): the numbers CONNECT_SUPPORTS_FEATURE asks about. */
 export const DriverFeature = {
   FD_PASSING: 8, TYPED_PARAM_STRING: 9, PROGRAM_KEEPALIVE: 10, REMOTE_EVENT_CALLBACK: 14, REMOTE_CLOSE_CALLBACK: 15,

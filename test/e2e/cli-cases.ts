@@ -144,6 +144,7 @@ export const CASES: Case[] = [
 
   // ---- read-only connections -----------------------------------------
   { name: 'screenshot', args: d(`screenshot test --file ${SHOT}; screenshot --domain test --screen 1 --file ${SHOT}; screenshot nope; screenshot test --screen -1; screenshot test --file /nonexistent/x.png`) },
+  { name: 'readonly-migratable', args: ['-r', ...d('dumpxml --migratable test; dumpxml --inactive test')] },
   { name: 'screenshot-readonly', args: ['-r', ...d(`screenshot test --file ${SHOT}`)] },
   { name: 'readonly-writes', args: ['-r', ...d('destroy test; setmem test 1G; undefine test; net-destroy default; pool-destroy default-pool; vol-create-as default-pool x 1M; snapshot-create-as test; autostart test; dumpxml --security-info test; setvcpus test 1; schedinfo test --set weight=1; list')] },
   { name: 'readonly-define', args: ['-r', ...d(`define ${F('domain.xml')}`)] },
