@@ -25,6 +25,7 @@ import {
 import { CloseReason, PacketChannel, STREAM_CHUNK } from '../rpc/index.js';
 import { formatURI } from '../uri/index.js';
 import type { Codec } from '../xdr/index.js';
+import { checkCallArgs } from './arg-checks.js';
 import { EventRegistry, type Family } from './event-registry.js';
 import type { Logger } from './log.js';
 
@@ -178,6 +179,8 @@ export class ClientSession {
       if (special) return reply(p, await special(this, args));
     }
     const drv = this.#requireOpen();
+    const bad = checkCallArgs(p.name, args);
+    if (bad) throw bad;
     if (this.#readonly) {
       // The table's read-only column also covers procedures no driver implements yet.
       const denial = readOnlyDenial(p.name, args, p.readonly === false);
