@@ -352,7 +352,10 @@ export function wellFormednessError(text: string): XmlParseError | null {
     if (name === null) fail('StartTag: invalid element name');
     const { prefix, local } = splitQName(name!);
     skipBlanks();
-    const attrs: string[] = [];
+    // xmlParseStartTag2 reports the first repeated name once the tag is read;
+    // a Set keeps that linear in the number of attributes.
+    const seen = new Set<string>();
+    let redefined: string | null = null;
     const byteChar = (c: string | undefined) => c !== undefined && (c >= ' ' || c === '\t' || c === '\n' || c === '\r');
     while (s[i] !== '>' && !(s[i] === '/' && s[i + 1] === '>') && byteChar(s[i])) {
       const attr = parseName();
@@ -362,16 +365,17 @@ export function wellFormednessError(text: string): XmlParseError | null {
       i++;
       skipBlanks();
       parseAttValue();
-      attrs.push(attr!);
+      if (seen.has(attr!)) {
+        // A repeated namespace declaration is caught as it is read.
+        if (attr === 'xmlns' || attr!.startsWith('xmlns:')) fail(`Attribute ${attr!} redefined`);
+        redefined ??= attr!;
+      } else {
+        seen.add(attr!);
+      }
       if (s[i] === '>' || (s[i] === '/' && s[i + 1] === '>')) break;
       if (skipBlanks() === 0) fail('attributes construct error');
     }
-    for (let a = 0; a < attrs.length; a++) {
-      const at = attrs[a]!;
-      if (!attrs.slice(0, a).includes(at)) continue;
-      if (at === 'xmlns' || at.startsWith('xmlns:')) unsure();
-      fail(`Attribute ${at} redefined`);
-    }
+    if (redefined !== null) fail(`Attribute ${redefined} redefined`);
     if (s.startsWith('/>', i)) {
       i += 2;
       return true;
