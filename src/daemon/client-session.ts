@@ -19,7 +19,7 @@ import {
 import type { DriverRegistry } from '../driver/registry.js';
 import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
 import {
-  decodeArgs, encodeFrameOf, encodeMsg, fromVirtError, retToWire, lxc, MessageStatus, MessageType, qemu, remote, remoteError,
+  decodeArgs, encodeFrameOf, fromVirtError, retToWire, lxc, MessageStatus, MessageType, qemu, remote, remoteError,
   type Entry, type EventMessage, type Frame, type Header, type Procedure, type ProgramInfo,
 } from '../protocol/index.js';
 import { CloseReason, PacketChannel, STREAM_CHUNK } from '../rpc/index.js';
@@ -119,9 +119,25 @@ export class ClientSession {
     }
     // REPLY, MESSAGE (other than keepalive), unknown types: silently dropped, as libvirtd does.
     if (h.type !== MessageType.CALL && h.type !== MessageType.CALL_WITH_FDS) return;
+    if (f.numFds > 0) {
+      // libvirtd drops a TCP client that announces FDs, and a unix client whose
+      // FDs do not arrive; Node cannot receive SCM_RIGHTS, so both end here.
+      this.#opts.log.debug(`client ${this.#opts.peer}: ${f.numFds} FDs announced, cannot receive them: dropping it`);
+      this.#channel.close(CloseReason.ERROR, null);
+      return;
+    }
     this.#inFlight++;
     if (this.#inFlight >= this.#opts.maxClientRequests) this.#channel.pause();
-    void this.#handleCall(f);
+    this.#handleCall(f).catch((e: unknown) => this.#fail('handling a call', e));
+  }
+
+  /**
+   * The last line of defence: whatever escapes one client's handling ends
+   * that client, never the daemon.
+   */
+  #fail(what: string, e: unknown): void {
+    this.#opts.log.error(`client ${this.#opts.peer}: ${what} failed, dropping it: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    this.#channel.close(CloseReason.ERROR, null);
   }
 
   async #handleCall(f: Frame): Promise<void> {
@@ -135,22 +151,44 @@ export class ClientSession {
     } catch (e) {
       error = e;
     }
-    if (error !== null) {
-      this.#opts.log.debug(`client ${this.#opts.peer}: proc ${h.proc} failed: ${(error as Error).message ?? String(error)}`);
-      this.#send({ ...h, type: MessageType.REPLY, status: MessageStatus.ERROR }, remoteError, fromVirtError(error));
+    if (error === null) {
+      const packet = this.#encode({ ...h, type: MessageType.REPLY, status: MessageStatus.OK }, reply!.codec, reply!.value);
+      if (packet) {
+        this.#send(packet);
+        if (p!.name === 'connectClose') {
+          this.#channel.close(CloseReason.CLIENT, null);
+          return;
+        }
+        if (p!.stream && reply!.data !== undefined) await this.#sendStream(p!, h.serial, reply!.data);
+        return;
+      }
+      // virNetServerProgramDispatchCall: a ret that does not encode becomes this error.
+      error = rpcError(ErrorCode.RPC, 'Unable to encode message payload');
+    }
+    this.#opts.log.debug(`client ${this.#opts.peer}: proc ${h.proc} failed: ${(error as Error).message ?? String(error)}`);
+    const packet = this.#encode({ ...h, type: MessageType.REPLY, status: MessageStatus.ERROR }, remoteError, fromVirtError(error));
+    if (packet) {
+      this.#send(packet);
       return;
     }
-    this.#send({ ...h, type: MessageType.REPLY, status: MessageStatus.OK }, reply!.codec, reply!.value);
-    if (p!.name === 'connectClose') {
-      this.#channel.close(CloseReason.CLIENT, null);
-      return;
+    // An error that does not encode either (a text past REMOTE_STRING_MAX):
+    // libvirtd gives up on the client.
+    this.#fail(`replying to proc ${h.proc}`, new Error('the error reply does not encode'));
+  }
+
+  /** One packet, or null when the value breaks an XDR limit. */
+  #encode<T>(h: Header, codec: Codec<T>, value: T): Uint8Array | null {
+    try {
+      return encodeFrameOf(h, codec, value);
+    } catch (e) {
+      this.#opts.log.debug(`client ${this.#opts.peer}: cannot encode proc ${h.proc}: ${(e as Error).message}`);
+      return null;
     }
-    if (p!.stream && reply!.data !== undefined) await this.#sendStream(p!, h.serial, reply!.data);
   }
 
   /** Writes one reply; its request slot is freed once the bytes are handed to the OS. */
-  #send<T>(h: Header, codec: Codec<T>, value: T): void {
-    this.#channel.sendRaw(encodeFrameOf(h, codec, value), () => {
+  #send(packet: Uint8Array): void {
+    this.#channel.sendRaw(packet, () => {
       this.#inFlight--;
       if (this.#inFlight < this.#opts.maxClientRequests) this.#channel.resume();
     });
@@ -338,6 +376,15 @@ export class ClientSession {
   }
 
   #onDriverEvent(ev: DriverEvent): void {
+    try {
+      this.#deliver(ev);
+    } catch (e) {
+      // The driver emits to every subscriber in turn: one client's failure stays its own.
+      this.#fail('sending an event', e);
+    }
+  }
+
+  #deliver(ev: DriverEvent): void {
     if (ev.kind === 'connection-closed') {
       if (this.#closeCallback) this.#sendEvent(remote.connectEventConnectionClosed, { reason: ev.reason });
       return;
@@ -351,11 +398,13 @@ export class ClientSession {
       this.#channel.close(CloseReason.ERROR, null);
       return;
     }
-    // libvirtd sends events with serial 1 (observed).
-    this.#channel.send({
+    // libvirtd sends events with serial 1 (observed); one that does not encode
+    // is logged and dropped (remoteDispatchObjectEventSend).
+    const packet = this.#encode({
       prog: entry.prog, vers: entry.vers, proc: entry.number, type: MessageType.MESSAGE, serial: 1,
       status: MessageStatus.OK,
-    }, encodeMsg(entry, msg));
+    }, entry.msg, msg);
+    if (packet) this.#channel.sendRaw(packet);
   }
 
   // ------------------------------------------------------------ streams

@@ -195,7 +195,14 @@ export class PacketChannel {
         continue;
       }
       if (ka === 'pong') continue;
-      this.#handlers.onFrame(f);
+      try {
+        this.#handlers.onFrame(f);
+      } catch (e) {
+        // A handler that throws has lost track of this peer: end the channel,
+        // not the process whose event loop delivered the data.
+        this.close(CloseReason.ERROR, e instanceof Error ? e : new Error(String(e)));
+        return;
+      }
     }
   }
 }

@@ -22,6 +22,7 @@ const STRERROR: Readonly<Record<string, string>> = {
   EPIPE: 'Broken pipe',
   ENAMETOOLONG: 'File name too long',
   ELOOP: 'Too many levels of symbolic links',
+  EFBIG: 'File too large',
   EOVERFLOW: 'Value too large for defined data type',
   ENOTSOCK: 'Socket operation on non-socket',
   EAFNOSUPPORT: 'Address family not supported by protocol',

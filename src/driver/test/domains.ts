@@ -3,10 +3,10 @@
  * snapshot APIs over an in-memory list, with the same state changes, error
  * codes and messages, and lifecycle events.
  */
-import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { DomainRef, DomainStatsRecord, DriverConnection, SnapshotRef, TypedParam, VcpuInfo } from '../driver.js';
 import { checkFlags, ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
+import { readXmlFile, tooLargeError } from '../../util/read-file.js';
 import { children, parseXml, type XmlElement } from '../../util/xml.js';
 import type { TestHost } from './host.js';
 import {
@@ -155,8 +155,10 @@ export class DomainStore {
     const path = isAbsolute(file) ? file : join(baseDir, file);
     let text: string;
     try {
-      text = readFileSync(path, 'utf8');
+      text = readXmlFile(path);
     } catch (e) {
+      const big = tooLargeError(path, e);
+      if (big) throw big;
       throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.XML, `failed to parse xml document '${path}'`,
         { cause: e });
     }

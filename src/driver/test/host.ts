@@ -2,9 +2,9 @@
  * One test-driver host: everything a `test:///…` connection sees. libvirt's
  * testDriver struct, split into parts that each own one object family.
  */
-import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DriverConnection } from '../driver.js';
+import { readXmlFile, tooLargeError } from '../../util/read-file.js';
 import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import { children, parseXml, type XmlElement } from '../../util/xml.js';
 import { DomainStore } from './domains.js';
@@ -77,8 +77,10 @@ export class TestHost {
   static fromFile(path: string): TestHost {
     let xml: string;
     try {
-      xml = readFileSync(path, 'utf8');
+      xml = readXmlFile(path);
     } catch (e) {
+      const big = tooLargeError(path, e);
+      if (big) throw big;
       // libxml2's default error handler reports the I/O failure on stderr
       // itself (virsh users see this line); libvirt then says only this.
       process.stderr.write(`I/O warning : failed to load external entity "${path}"\n`);

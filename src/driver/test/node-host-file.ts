@@ -3,8 +3,8 @@
  * (testParseXMLDocFromFile) and user-supplied definition strings, with the
  * errors libvirt gives for them.
  */
-import { readFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
+import { readXmlFile, tooLargeError } from '../../util/read-file.js';
 import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import { parseXml, type XmlElement } from '../../util/xml.js';
 
@@ -19,8 +19,10 @@ export function loadFamilyElement(el: XmlElement, baseDir: string, rootName: str
   const abs = isAbsolute(rel) ? rel : `${baseDir.replace(/\/$/, '')}/${rel}`;
   let text: string;
   try {
-    text = readFileSync(abs, 'utf8');
+    text = readXmlFile(abs);
   } catch (e) {
+    const big = tooLargeError(abs, e);
+    if (big) throw big;
     throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.TEST, `failed to parse xml document '${abs}'`, { cause: e });
   }
   const root = parseXml(text, abs, ErrorDomain.TEST);
