@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,6 +90,23 @@ describe('pidfile', () => {
     assert.equal(readPidFile(join(path, 'nope')), null);
     assert.equal(isProcessAlive(process.pid), true);
     assert.equal(isProcessAlive(deadPid()), false);
+  });
+
+  test('a zombie (killed, not yet reaped) is not alive, and its pidfile is taken over', (t) => {
+    // libuv reaps children on the event loop: until this test yields, the exited child stays a zombie.
+    const child = spawn('true');
+    const pid = child.pid!;
+    const stateOf = (): string => {
+      const st = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      return st.slice(st.lastIndexOf(')') + 2, st.lastIndexOf(')') + 3);
+    };
+    const deadline = Date.now() + 5000;
+    while (stateOf() !== 'Z' && Date.now() < deadline) { /* wait for it to exit, without yielding */ }
+    assert.equal(stateOf(), 'Z');
+    assert.equal(isProcessAlive(pid), false);
+    const path = join(tempDir(t), 'd.pid');
+    writeFileSync(path, String(pid));
+    PidFile.acquire(path, 4242).release();
   });
 
   test('default paths (virPidFileConstructPath)', () => {

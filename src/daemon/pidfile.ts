@@ -44,14 +44,27 @@ export function pidFilePath(privileged: boolean, env: NodeJS.ProcessEnv = proces
   return privileged ? `${RUNSTATEDIR}/tsvirtd.pid` : `${userRuntimeDirectory(env)}/tsvirtd.pid`;
 }
 
-/** kill(pid, 0): EPERM still means the process exists. */
+/**
+ * Whether `pid` is a running process. kill(pid, 0) succeeds for a zombie
+ * too (a daemon killed with -9 whose parent has not reaped it yet), which
+ * holds no lock and serves nothing: libvirt's fcntl lock is gone with it, so
+ * /proc's state decides (Z zombie, X dead). EPERM still means it exists.
+ */
 export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return true; // no /proc: kill's answer stands
+  }
+  // "pid (comm) S …": comm may hold spaces and parentheses, the state follows the last ')'.
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return state !== 'Z' && state !== 'X' && state !== 'x';
 }
 
 /** The pid a pidfile records, or null when it is empty or not a number. */
