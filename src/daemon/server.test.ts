@@ -316,6 +316,29 @@ describe('daemon server', () => {
     }
   });
 
+  it('survives parallel clients that register pool events, send CONNECT_CLOSE and hang up (a libvirtd 9.0 crash)', async () => {
+    await until(() => daemon.clientCount === 0, 'earlier clients are gone');
+    const witness = await opened();
+    for (let round = 0; round < 5; round++) {
+      await Promise.all(Array.from({ length: 16 }, async () => {
+        const sock = await connect();
+        const header = (proc: number, serial: number) => ({ prog: ProgramNumber.REMOTE, vers: 1, proc,
+          type: MessageType.CALL, serial, status: MessageStatus.OK });
+        sock.write(encodeFrame(header(remote.connectOpen.number, 0), new Uint8Array(8)));
+        // connectStoragePoolEventRegisterAny { eventID: 0 (lifecycle), pool: null }
+        sock.write(encodeFrame(header(remote.connectStoragePoolEventRegisterAny.number, 1), new Uint8Array(8)));
+        sock.write(encodeFrame(header(remote.connectClose.number, 2)));
+        sock.destroy();
+      }));
+      // Something for the registrations that may still be there to deliver.
+      const { pool } = await witness.call(remote.storagePoolLookupByName, { name: 'default-pool' });
+      await witness.call(remote.storagePoolRefresh, { pool, flags: 0 });
+    }
+    assert.equal(typeof (await witness.call(remote.connectGetLibVersion, undefined)).lib_ver, 'number');
+    witness.close();
+    await until(() => daemon.clientCount === 0, 'every session is released');
+  });
+
   it('counts clients and releases them when they go', async () => {
     await until(() => daemon.clientCount === 0, 'earlier clients are gone');
     const c = await opened();

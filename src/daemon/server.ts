@@ -9,6 +9,7 @@ import { loadClientConfig, type ClientConfig } from '../config/index.js';
 import { DriverRegistry } from '../driver/registry.js';
 import { TestDriver } from '../driver/test/index.js';
 import { ClientSession } from './client-session.js';
+import { fullGc } from './gc.js';
 import type { Logger } from './log.js';
 
 export interface DaemonServerOptions {
@@ -22,7 +23,16 @@ export interface DaemonServerOptions {
   drivers?: DriverRegistry;
   /** The daemon's libvirt.conf (URI aliases for CONNECT_OPEN names); default: read once at start. */
   clientConfig?: ClientConfig | null;
+  /**
+   * Milliseconds after the last client left (with no other leaving since)
+   * before a full garbage collection hands the memory of the clients that
+   * went back to the OS; 0 never. Default 1000.
+   */
+  reclaimDelayMs?: number;
 }
+
+/** At most one reclaiming collection per this many milliseconds. */
+const RECLAIM_MIN_INTERVAL_MS = 10_000;
 
 export interface ClientInfo {
   /** Accepted on a read-only socket: every connection is forced read-only. */
@@ -38,6 +48,8 @@ export class DaemonServer {
   readonly #sessions = new Set<ClientSession>();
   readonly #countListeners: ((n: number) => void)[] = [];
   readonly #drainWaiters: (() => void)[] = [];
+  #reclaimTimer: NodeJS.Timeout | null = null;
+  #lastReclaim = 0;
 
   constructor(opts: DaemonServerOptions) {
     this.#opts = opts;
@@ -67,6 +79,7 @@ export class DaemonServer {
       onEnd: () => {
         this.#sessions.delete(session);
         this.#changed();
+        this.#scheduleReclaim();
       },
     });
     this.#sessions.add(session);
@@ -76,10 +89,32 @@ export class DaemonServer {
 
   /** Disconnects every client and waits until their driver connections are released. */
   async close(): Promise<void> {
+    if (this.#reclaimTimer) clearTimeout(this.#reclaimTimer);
+    this.#reclaimTimer = null;
     if (this.#sessions.size === 0) return;
     const done = new Promise<void>((resolve) => this.#drainWaiters.push(resolve));
     for (const s of this.#sessions) s.close();
     await done;
+  }
+
+  /**
+   * V8 grows its heap for a burst of big requests and keeps it until a full
+   * collection, which an idle daemon may never run: once clients have gone
+   * and things are quiet, run one, so memory returns to its baseline as
+   * libvirtd's does when it frees a client.
+   */
+  #scheduleReclaim(): void {
+    const delay = this.#opts.reclaimDelayMs ?? 1000;
+    if (delay <= 0) return;
+    if (this.#reclaimTimer) clearTimeout(this.#reclaimTimer);
+    const wait = Math.max(delay, this.#lastReclaim + RECLAIM_MIN_INTERVAL_MS - Date.now());
+    this.#reclaimTimer = setTimeout(() => {
+      this.#reclaimTimer = null;
+      this.#lastReclaim = Date.now();
+      const before = process.memoryUsage.rss();
+      if (fullGc()) this.#opts.log.debug(`reclaimed memory: RSS ${before >> 20} → ${process.memoryUsage.rss() >> 20} MiB`);
+    }, wait);
+    this.#reclaimTimer.unref();
   }
 
   #changed(): void {
