@@ -97,6 +97,7 @@ export class ClientSession {
     this.#channel = new PacketChannel(stream, {
       onFrame: (f) => this.#onFrame(f),
       onClose: (reason, error) => this.#end(reason, error),
+      boundBacklog: true,
     });
   }
 

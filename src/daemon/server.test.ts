@@ -339,6 +339,31 @@ describe('daemon server', () => {
     await until(() => daemon.clientCount === 0, 'every session is released');
   });
 
+  it('stops reading a client that floods PINGs and never reads the PONGs', async () => {
+    await until(() => daemon.clientCount === 0, 'earlier clients are gone');
+    const sock = await connect();
+    sock.pause();
+    const ping = encodeFrame({ prog: ProgramNumber.KEEPALIVE, vers: 1, proc: 1, type: MessageType.MESSAGE, serial: 0,
+      status: MessageStatus.OK });
+    const burst = Buffer.concat(Array.from({ length: 4096 }, () => ping));
+    // 64 MiB of PINGs offered: without a bound the daemon would queue as many PONG bytes.
+    let offered = 0;
+    const t0 = Date.now();
+    while (offered < 64 * 1024 * 1024 && Date.now() - t0 < 3000) {
+      if (!sock.write(burst)) await new Promise((r) => setTimeout(r, 5));
+      offered += burst.length;
+    }
+    const heap = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+    const c = await opened();
+    assert.equal(typeof (await c.call(remote.connectGetLibVersion, undefined)).lib_ver, 'number');
+    c.close();
+    // The socket stopped being read: what this process holds for it stays near the bound.
+    assert.ok(sock.writableLength > 0, 'the flooder is no longer read');
+    assert.ok(heap < 512 * 1024 * 1024, `heap ${heap >> 20} MiB`);
+    sock.destroy();
+    await until(() => daemon.clientCount === 0, 'the flooder is released');
+  });
+
   it('counts clients and releases them when they go', async () => {
     await until(() => daemon.clientCount === 0, 'earlier clients are gone');
     const c = await opened();

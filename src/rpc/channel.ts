@@ -19,11 +19,20 @@ import {
 export const CloseReason = { ERROR: 0, EOF: 1, KEEPALIVE: 2, CLIENT: 3 } as const;
 export type CloseReason = (typeof CloseReason)[keyof typeof CloseReason];
 
+/** Bytes queued toward a peer past which it is no longer read until they drain. */
+export const WRITE_BACKLOG_MAX = 4 * 1024 * 1024;
+
 export interface ChannelHandlers {
   /** Every packet except keepalive PING/PONG. */
   onFrame(frame: Frame): void;
   /** Once, when the channel is closed for whatever reason. */
   onClose(reason: CloseReason, error: Error | null): void;
+  /**
+   * Stop reading the peer while more than WRITE_BACKLOG_MAX bytes wait to
+   * be written to it (the daemon's side: a client must read what it asks
+   * for). Off for clients, which must keep reading replies while they write.
+   */
+  boundBacklog?: boolean;
 }
 
 export class PacketChannel {
@@ -31,7 +40,9 @@ export class PacketChannel {
   readonly #decoder = new FrameDecoder();
   readonly #handlers: ChannelHandlers;
   #closed = false;
+  /** Reading stopped by the owner (flow control), or because our writes back up. */
   #paused = false;
+  #writeBacklog = false;
   #corked = false;
   // keepalive
   #kaTimer: NodeJS.Timeout | null = null;
@@ -101,17 +112,35 @@ export class PacketChannel {
 
   /** Stops reading the peer (flow control: too many requests in flight). */
   pause(): void {
-    if (!this.#paused) {
-      this.#paused = true;
-      this.#stream.pause();
-    }
+    this.#paused = true;
+    this.#applyReading();
   }
 
   resume(): void {
-    if (this.#paused) {
-      this.#paused = false;
-      this.#stream.resume();
-    }
+    this.#paused = false;
+    this.#applyReading();
+  }
+
+  #applyReading(): void {
+    if (this.#closed) return;
+    if (this.#paused || this.#writeBacklog) this.#stream.pause();
+    else this.#stream.resume();
+  }
+
+  /**
+   * A peer that sends faster than it reads what it asked for (PINGs whose
+   * PONGs it never takes, calls whose replies pile up) is not read again
+   * until our queue toward it drains: what we hold for one peer stays
+   * bounded by WRITE_BACKLOG_MAX plus one read.
+   */
+  #checkBacklog(): void {
+    if (!this.#handlers.boundBacklog || this.#writeBacklog || this.#stream.writableLength <= WRITE_BACKLOG_MAX) return;
+    this.#writeBacklog = true;
+    this.#applyReading();
+    this.#stream.once('drain', () => {
+      this.#writeBacklog = false;
+      this.#applyReading();
+    });
   }
 
   /**
@@ -204,5 +233,6 @@ export class PacketChannel {
         return;
       }
     }
+    this.#checkBacklog();
   }
 }
