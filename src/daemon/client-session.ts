@@ -215,7 +215,13 @@ export class ClientSession {
     }
     if (p.prog === remote.prog) {
       const special = ClientSession.#SPECIAL.get(p.name);
-      if (special) return reply(p, await special(this, args));
+      if (special) {
+        // The dispatcher's checks of what the daemon answers itself (event
+        // IDs) come after "connection not open", which the handler reports.
+        const bad = this.#drv ? checkCallArgs(p.name, args) : null;
+        if (bad) throw bad;
+        return reply(p, await special(this, args));
+      }
     }
     const drv = this.#requireOpen();
     const bad = checkCallArgs(p.name, args);

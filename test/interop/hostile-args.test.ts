@@ -190,23 +190,18 @@ CASES.push(raw('domainAuthorizedSSHKeysSet 2049 keys (XDR bound 2048)', 'domainA
   toXdr(struct({ dom: domainRef, user: str, keys: array(str, 4096), flags: uint }),
     { dom: DOM, user: 'root', keys: Array<string>(2049).fill('k'), flags: 0 })));
 
-// Event IDs: the session answers these itself, before checkCallArgs (client-session.ts, event-registry.ts).
-const EVENT_TODO = 'tsvirtd checks event IDs in event-registry.ts, which names no family and lets the legacy '
-  + 'deregister look the ID up first; arg-checks.ts has the right rows but the session answers event '
-  + 'procedures before it calls checkCallArgs';
+// Event IDs: the session answers these procedures itself, after the same checks.
 CASES.push(call('connectDomainEventRegisterAny eventID=16', 'connectDomainEventRegisterAny', { eventID: 16 }));
 CASES.push(call('connectDomainEventCallbackRegisterAny eventID=-1', 'connectDomainEventCallbackRegisterAny',
   { eventID: -1, dom: null }));
-CASES.push(call('connectDomainEventDeregisterAny eventID=99', 'connectDomainEventDeregisterAny', { eventID: 99 },
-  { todo: EVENT_TODO }));
-CASES.push(call('connectNetworkEventRegisterAny eventID=1', 'connectNetworkEventRegisterAny', { eventID: 1, net: null },
-  { todo: EVENT_TODO }));
+CASES.push(call('connectDomainEventDeregisterAny eventID=99', 'connectDomainEventDeregisterAny', { eventID: 99 }));
+CASES.push(call('connectNetworkEventRegisterAny eventID=1', 'connectNetworkEventRegisterAny', { eventID: 1, net: null }));
 CASES.push(call('connectStoragePoolEventRegisterAny eventID=2', 'connectStoragePoolEventRegisterAny',
-  { eventID: 2, pool: null }, { todo: EVENT_TODO }));
+  { eventID: 2, pool: null }));
 CASES.push(call('connectNodeDeviceEventRegisterAny eventID=2', 'connectNodeDeviceEventRegisterAny',
-  { eventID: 2, dev: null }, { todo: EVENT_TODO }));
+  { eventID: 2, dev: null }));
 CASES.push(call('connectSecretEventRegisterAny eventID=-1', 'connectSecretEventRegisterAny',
-  { eventID: -1, secret: null }, { todo: EVENT_TODO }));
+  { eventID: -1, secret: null }));
 
 // ------------------------------------------------------------------ running them
 
