@@ -186,7 +186,21 @@ export function parseMemoryValue(n: XNode, where: string): number {
   return Math.ceil((Number(text.trimStart()) * scale) / 1024);
 }
 
-/** virBitmapParse + virBitmapFormat: "0-3,^2,5" → "0-1,3,5". */
+/** A cpuset normalised, or libvirt's error for one it cannot parse. */
+function bitmapOrThrow(cpuset: string): string {
+  const norm = normalizeCpuset(cpuset);
+  if (norm === null) throw VirtError.report(ErrorCode.INVALID_ARG, ErrorDomain.NONE, `Failed to parse bitmap '${cpuset}'`);
+  return norm;
+}
+
+/** VIR_DOMAIN_CPUMASK_LEN: CPU numbers in a domain's cpusets stay below this. */
+export const CPUMASK_LEN = 16384;
+
+/**
+ * virBitmapParse (with VIR_DOMAIN_CPUMASK_LEN bits) + virBitmapFormat:
+ * "0-3,^2,5" → "0-1,3,5"; null when libvirt fails to parse it, including a
+ * CPU number of 16384 or more (so "0-100000000" costs nothing).
+ */
 export function normalizeCpuset(s: string): string | null {
   const set = new Set<number>();
   for (const raw of s.split(',')) {
@@ -198,7 +212,7 @@ export function normalizeCpuset(s: string): string | null {
     if (!m) return null;
     const a = Number(m[1]);
     const b = m[2] === undefined ? a : Number(m[2]);
-    if (b < a) return null;
+    if (b < a || b >= CPUMASK_LEN) return null;
     for (let i = a; i <= b; i++) {
       if (neg) set.delete(i);
       else set.add(i);
@@ -309,11 +323,7 @@ export function parseDomainElement(el: XmlElement, opts: ParseOptions = {}): Dom
     }
     const cpuset = getAttr(vcpuEl, 'cpuset');
     if (cpuset !== undefined) {
-      const norm = normalizeCpuset(cpuset);
-      if (norm === null) {
-        throw VirtError.report(ErrorCode.INVALID_ARG, ErrorDomain.NONE, `Failed to parse bitmap '${cpuset}'`);
-      }
-      vcpu.cpuset = norm;
+      vcpu.cpuset = bitmapOrThrow(cpuset);
     }
     const placement = getAttr(vcpuEl, 'placement');
     if (placement !== undefined) {
@@ -512,7 +522,7 @@ function normalizeMisc(c: XNode, vcpuMax: number): XNode | null {
         || Number(getAttr(k, 'vcpu') ?? '0') < vcpuMax);
       for (const k of n.children) {
         const cs = getAttr(k, 'cpuset');
-        if (cs !== undefined) setAttr(k, 'cpuset', normalizeCpuset(cs) ?? cs);
+        if (cs !== undefined) setAttr(k, 'cpuset', bitmapOrThrow(cs));
       }
       break;
     case 'memtune':
@@ -551,7 +561,7 @@ function normalizeMisc(c: XNode, vcpuMax: number): XNode | null {
           setAttr(cell, 'unit', 'KiB');
         }
         const cpus = getAttr(cell, 'cpus');
-        if (cpus !== undefined) setAttr(cell, 'cpus', normalizeCpuset(cpus) ?? cpus);
+        if (cpus !== undefined) setAttr(cell, 'cpus', bitmapOrThrow(cpus));
         canon(cell, { attrs: ['id', 'cpus', 'memory', 'unit', 'memAccess', 'discard'] });
       }
       break;

@@ -18,11 +18,12 @@ import {
   SnapshotXMLFlags, StartFlags, StatsTypes, TypedParamType, UndefineFlags, VcpuFlags, VcpuState,
 } from './domain-constants.js';
 import {
+  CPUMASK_LEN,
   copyDomainDef, formatDomainDef, generateIfnames, parseDomainElement, parseDomainXml,
   type DomainDef,
 } from './domain-def.js';
 import { getAttr, kid, kids, type XNode } from './domain-xml.js';
-import { maxCpus } from './node.js';
+import { maxCpus, type NodeInfo } from './node.js';
 import { SCREENSHOT_MIME, testScreenshot } from './domain-screenshot.js';
 import {
   alignSnapshotDisks, formatSnapshotDef, parseSnapshotXml, SnapshotList, SnapshotState, type SnapshotDef,
@@ -652,7 +653,7 @@ export class DomainStore {
         checkFlags(flags, AffectFlags.LIVE | AffectFlags.CONFIG, 'testDomainGetVcpuPinInfo', TEST);
         const obj = self.#resolve(dom);
         const { def } = self.#oneDef(obj, flags);
-        const allCpus = new Set(Array.from({ length: maxCpus(self.host.node.info) }, (_, i) => i));
+        const allCpus = hostCpuSet(self.host.node.info);
         const defMask = def.vcpu.cpuset ? cpusetBits(def.vcpu.cpuset) : null;
         const pins = vcpuPins(def);
         const width = Math.max(0, maplen);
@@ -672,7 +673,7 @@ export class DomainStore {
         const def = obj.def;
         // g_get_real_time() (microseconds) / 10 stands in for each vCPU's time.
         const cpuTime = BigInt(Math.floor((performance.timeOrigin + performance.now()) * 1000)) / 10n;
-        const allCpus = new Set(Array.from({ length: maxCpus(self.host.node.info) }, (_, i) => i));
+        const allCpus = hostCpuSet(self.host.node.info);
         const defMask = def.vcpu.cpuset ? cpusetBits(def.vcpu.cpuset) : null;
         const pins = vcpuPins(def);
         const online = onlineVcpus(def);
@@ -681,7 +682,7 @@ export class DomainStore {
         const cpumaps = new Uint8Array(Math.max(0, maxinfo) * width);
         const info: VcpuInfo[] = [];
         for (let i = 0; i < Math.min(maxinfo, def.vcpu.current); i++) {
-          if (!online[i]) {
+          if (!online(i)) {
             info.push({ number: 0, state: 0, cpu_time: 0n, cpu: 0 });
             continue;
           }
@@ -1143,6 +1144,15 @@ function cpusetBits(cpuset: string): Set<number> {
   return bits;
 }
 
+/**
+ * Every host CPU, as a set of CPU numbers: libvirt's cpumaps are bitmaps of
+ * VIR_DOMAIN_CPUMASK_LEN bits at most, so a host file claiming more CPUs
+ * does not make every call build a set of millions.
+ */
+function hostCpuSet(info: NodeInfo): Set<number> {
+  return new Set(Array.from({ length: Math.min(maxCpus(info), CPUMASK_LEN) }, (_, i) => i));
+}
+
 /** `<cputune><vcpupin vcpu='n' cpuset='…'/>`: each pinned vCPU's CPUs (virDomainVcpuDef cpumask). */
 function vcpuPins(def: DomainDef): Map<number, Set<number>> {
   const pins = new Map<number, Set<number>>();
@@ -1158,19 +1168,19 @@ function vcpuPins(def: DomainDef): Map<number, Set<number>> {
 
 /**
  * Which vCPUs are online: `<vcpus>` says per vCPU (enabled='yes'); without
- * it the first `current` ones are.
+ * it the first `current` ones are. A predicate, not an array of `max`
+ * entries: a definition may claim 100 million vCPUs, and a caller asks
+ * about at most REMOTE_VCPUINFO_MAX of them.
  */
-function onlineVcpus(def: DomainDef): boolean[] {
-  const online = Array.from({ length: def.vcpu.max }, (_, i) => i < def.vcpu.current);
+function onlineVcpus(def: DomainDef): (i: number) => boolean {
   const vcpus = def.misc.find((x) => x.name === 'vcpus');
-  if (vcpus) {
-    online.fill(false);
-    for (const v of kids(vcpus, 'vcpu')) {
-      const id = Number(getAttr(v, 'id') ?? 'NaN');
-      if (Number.isInteger(id) && id >= 0 && id < online.length) online[id] = getAttr(v, 'enabled') === 'yes';
-    }
+  if (!vcpus) return (i) => i < def.vcpu.current;
+  const enabled = new Set<number>();
+  for (const v of kids(vcpus, 'vcpu')) {
+    const id = Number(getAttr(v, 'id') ?? 'NaN');
+    if (Number.isInteger(id) && id >= 0 && id < def.vcpu.max && getAttr(v, 'enabled') === 'yes') enabled.add(id);
   }
-  return online;
+  return (i) => enabled.has(i);
 }
 
 /** virDomainDiskGetSource: the source path of a disk (undefined for volume, nvme, vhost-user). */
