@@ -1,0 +1,925 @@
+/**
+ * A seeded fuzzer for tsvirtd: starts the daemon as a child process (the
+ * interop harness's startTsvirtd: private conf, unix sockets in a temp dir),
+ * attacks it from many connections and checks that it survives:
+ *
+ * - the daemon process stays up;
+ * - a witness client (in a worker thread, so the fuzzer's own work cannot
+ *   delay it) opens its own host and keeps doing CONNECT_GET_VERSION,
+ *   DOMAIN_LOOKUP_BY_NAME "test" and DOMAIN_GET_INFO every ~50 ms; every one
+ *   must succeed within a second;
+ * - the daemon's RSS (/proc/PID/status VmRSS) after the hostile clients are
+ *   gone and a settle period is within a limit of the baseline taken after
+ *   warm-up.
+ *
+ * Input number i of seed s is built only from `new Rng(subSeed(s, i))`, so
+ * `fuzzDaemon({ seed: s, indices: [i] })` replays it alone. Timing between
+ * concurrent inputs is not reproducible; a failure lists every input in
+ * flight when it was seen, and the last ones that finished.
+ *
+ * Besides the failures, the run collects anomalies that do not fail it: a
+ * well-framed CALL the daemon never answered, a daemon packet the client
+ * cannot decode, the daemon closing a connection whose framing was intact.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createConnection, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { DEFAULT_HOST_XML } from '../../src/driver/test/default-host.js';
+import {
+  encodeArgs, FRAME_MAX, FRAME_MIN, FrameDecoder, lxc, MessageStatus, MessageType, ProgramNumber, qemu, remote,
+  remoteError, type Entry, type Frame, type Procedure,
+} from '../../src/protocol/index.js';
+import { RpcClient } from '../../src/rpc/index.js';
+import { fromXdr } from '../../src/xdr/index.js';
+import { startTsvirtd, tail, type ConfValue, type Daemon } from '../interop/harness.js';
+import {
+  callHeader, generate, mutatePacket, packet, Rng, subSeed, TEST_OBJECTS, URIS, type RawHeader,
+} from './generate.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyProc = Procedure<any, any, any, any>;
+
+export interface FuzzOptions {
+  seed: number;
+  /** Run for this long (default 30 unless `count` is given). */
+  seconds?: number;
+  /** Run inputs 0..count−1 (with `seconds`, whichever ends first). */
+  count?: number;
+  /** Replay only these input numbers, one at a time. */
+  indices?: number[];
+  /** Inputs run at once. Default 6 (1 with `indices`). */
+  parallel?: number;
+  /** Hostile connections open at once (the witness adds one). Default 49. */
+  maxConnections?: number;
+  /** Fail when RSS after the settle period exceeds the baseline by more than this. Default 64 MiB. */
+  rssLimitMiB?: number;
+  /**
+   * After the last hostile client left, wait at most this long for RSS to come
+   * back within the limit (it must stay there for a second). Default 15000 ms.
+   */
+  settleMs?: number;
+  witnessIntervalMs?: number;
+  /** A witness round trip slower than this fails the run. Default 1000 ms. */
+  witnessMaxLatencyMs?: number;
+  /** How long an input waits for the replies it expects. Default 5000 ms. */
+  replyTimeoutMs?: number;
+  /** Stop at the first failure (default true). */
+  stopOnFailure?: boolean;
+  /** Only inputs of these kinds (scenario names, e.g. `['slowReader']`): to narrow a finding down. */
+  kinds?: string[];
+  /** More libvirtd.conf keys for the daemon (e.g. `{ log_level: 1 }`). */
+  daemonConf?: Record<string, ConfValue>;
+  /** Progress lines (default: none). */
+  log?: (line: string) => void;
+}
+
+/** What one input did, enough to find it again. */
+export interface InputRecord {
+  index: number;
+  /** Its own seed: `subSeed(seed, index)`. */
+  inputSeed: number;
+  kind: string;
+  socket: 'rw' | 'ro';
+  opened: boolean;
+  /** Packets sent: procedure (or what the packet is) and size in bytes. */
+  packets: { label: string; size: number }[];
+  startedMs: number;
+  endedMs?: number;
+  outcome?: string;
+}
+
+export type FindingKind =
+  | 'daemon-exit' | 'witness-error' | 'witness-latency' | 'rss-growth'
+  | 'unanswered' | 'bad-reply' | 'unexpected-close' | 'harness-error';
+
+export interface Finding {
+  kind: FindingKind;
+  /** Failures end the run (daemon exit, witness, memory); the rest are anomalies to look at. */
+  fatal: boolean;
+  message: string;
+  /** The inputs that can have caused it (in flight at the time, or the one it happened on). */
+  inputs: InputRecord[];
+}
+
+export interface FuzzResult {
+  seed: number;
+  /** The input kinds the run was limited to (replays need the same list). */
+  kinds: string[] | null;
+  /** Inputs started. */
+  inputs: number;
+  durationMs: number;
+  ok: boolean;
+  failures: Finding[];
+  anomalies: Finding[];
+  witness: { calls: number; errors: number; maxLatencyMs: number; p50Ms: number; p99Ms: number };
+  rss: { baselineKiB: number; peakKiB: number; finalKiB: number; growthKiB: number; limitKiB: number };
+  /** The fuzzer's own event-loop delay (high values make its timings less trustworthy). */
+  fuzzerLoopDelayMaxMs: number;
+  /** Inputs in flight or finished last when the run ended. */
+  lastInputs: InputRecord[];
+  daemonLogTail: string;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+// ------------------------------------------------------------------ witness
+
+interface WitnessData {
+  role: 'tsvirt-fuzz-witness';
+  socket: string;
+  uri: string;
+  intervalMs: number;
+}
+
+type WitnessMessage =
+  | { t: 'sample'; ms: number }
+  | { t: 'error'; ms: number; message: string }
+  | { t: 'done' };
+
+function connectUnix(path: string, timeoutMs: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = createConnection(path);
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`connecting to ${path} timed out`));
+    }, timeoutMs);
+    s.once('connect', () => {
+      clearTimeout(timer);
+      s.removeAllListeners('error');
+      resolve(s);
+    });
+    s.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
+}
+
+/** The witness loop, run in a worker thread (this module is also the worker's entry). */
+async function witnessMain(d: WitnessData): Promise<void> {
+  const port = parentPort!;
+  let stop = false;
+  port.on('message', (m) => {
+    if (m === 'stop') stop = true;
+  });
+  const post = (m: WitnessMessage): void => port.postMessage(m);
+  let client: RpcClient | null = null;
+  try {
+    client = new RpcClient(await connectUnix(d.socket, 5000));
+    await client.call(remote.connectOpen, { name: d.uri, flags: 0 }, { signal: AbortSignal.timeout(5000) });
+  } catch (e) {
+    post({ t: 'error', ms: 0, message: `witness could not connect: ${String(e)}` });
+  }
+  while (!stop && client && !client.closed) {
+    const t0 = performance.now();
+    try {
+      const signal = AbortSignal.timeout(5000);
+      await client.call(remote.connectGetVersion, undefined, { signal });
+      const { dom } = await client.call(remote.domainLookupByName, { name: 'test' }, { signal });
+      await client.call(remote.domainGetInfo, { dom }, { signal });
+      post({ t: 'sample', ms: performance.now() - t0 });
+    } catch (e) {
+      post({ t: 'error', ms: performance.now() - t0, message: String(e) });
+    }
+    await sleep(d.intervalMs);
+  }
+  client?.close();
+  post({ t: 'done' });
+}
+
+if (!isMainThread && (workerData as WitnessData | null)?.role === 'tsvirt-fuzz-witness') {
+  void witnessMain(workerData as WitnessData);
+}
+
+// ------------------------------------------------------------- daemon RSS
+
+/** VmRSS, VmHWM (KiB) and State of a process, or null once it is gone. */
+function procStatus(pid: number): { rss: number; hwm: number; state: string } | null {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return null;
+  }
+  const num = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  const state = /^State:\s+(\S)/m.exec(text)?.[1] ?? '?';
+  return { rss: num('VmRSS'), hwm: num('VmHWM'), state };
+}
+
+// -------------------------------------------------------------- connections
+
+/** Bounds the hostile connections open at once. */
+class Semaphore {
+  #free: number;
+  readonly #waiters: (() => void)[] = [];
+
+  constructor(n: number) {
+    this.#free = n;
+  }
+
+  async acquire(): Promise<void> {
+    if (this.#free > 0) {
+      this.#free--;
+      return;
+    }
+    await new Promise<void>((r) => this.#waiters.push(r));
+  }
+
+  release(): void {
+    const w = this.#waiters.shift();
+    if (w) w();
+    else this.#free++;
+  }
+}
+
+const ENTRIES_BY_PROG = new Map<number, { byNumber(n: number): Entry | undefined }>([
+  [remote.prog, remote], [qemu.prog, qemu], [lxc.prog, lxc],
+]);
+
+/**
+ * A raw client connection. Everything sent is kept so that what the daemon
+ * must answer can be worked out afterwards exactly as its framing sees it.
+ */
+class Conn {
+  readonly sent: Uint8Array[] = [];
+  /** serial → REPLY packets received. */
+  readonly replies = new Map<number, number>();
+  pongs = 0;
+  streamPackets = 0;
+  closedByPeer = false;
+  closed = false;
+  readonly #decoder = new FrameDecoder();
+  readonly #problems: string[];
+  #wake: (() => void) | null = null;
+
+  constructor(readonly sock: Socket, readonly name: string, problems: string[], read: boolean) {
+    this.#problems = problems;
+    if (!read) sock.pause();
+    sock.on('data', (chunk: Buffer) => this.#onData(chunk));
+    sock.on('error', () => { /* a reset is one of the outcomes; 'close' follows */ });
+    sock.on('close', () => {
+      this.closed = true;
+      this.#wake?.();
+    });
+    sock.on('end', () => {
+      this.closedByPeer = true;
+    });
+  }
+
+  #onData(chunk: Buffer): void {
+    let frames: Frame[];
+    try {
+      frames = this.#decoder.push(chunk);
+    } catch (e) {
+      this.#problems.push(`daemon sent a packet the client cannot frame: ${String(e)}`);
+      this.sock.destroy();
+      return;
+    }
+    for (const f of frames) this.#onFrame(f);
+    this.#wake?.();
+  }
+
+  #onFrame(f: Frame): void {
+    const h = f.header;
+    if (h.type === MessageType.REPLY || h.type === MessageType.REPLY_WITH_FDS) {
+      this.replies.set(h.serial, (this.replies.get(h.serial) ?? 0) + 1);
+      try {
+        if (h.status === MessageStatus.ERROR) {
+          fromXdr(remoteError, f.body, { allowTrailing: true });
+        } else if (h.status === MessageStatus.OK) {
+          const e = ENTRIES_BY_PROG.get(h.prog)?.byNumber(h.proc);
+          if (e?.kind === 'call') fromXdr(e.ret, f.body, { allowTrailing: true });
+        } else {
+          this.#problems.push(`REPLY with status ${h.status} (proc ${h.proc}, serial ${h.serial})`);
+        }
+      } catch (e) {
+        this.#problems.push(`REPLY to proc ${h.proc} serial ${h.serial} status ${h.status} does not decode: ${String(e)}`);
+      }
+    } else if (h.prog === ProgramNumber.KEEPALIVE && h.proc === 2) {
+      this.pongs++;
+    } else if (h.type === MessageType.STREAM || h.type === MessageType.STREAM_HOLE) {
+      this.streamPackets++;
+    }
+  }
+
+  send(bytes: Uint8Array): void {
+    if (this.closed) return;
+    this.sent.push(bytes);
+    this.sock.write(bytes);
+  }
+
+  /** Waits until `cond` holds, the connection closes, or `ms` pass; true if `cond` held. */
+  async until(cond: () => boolean, ms: number): Promise<boolean> {
+    const end = performance.now() + ms;
+    while (!cond()) {
+      if (this.closed) return cond();
+      const left = end - performance.now();
+      if (left <= 0) return false;
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, Math.min(left, 100));
+        this.#wake = () => {
+          clearTimeout(t);
+          r();
+        };
+      });
+      this.#wake = null;
+    }
+    return true;
+  }
+
+  destroy(): void {
+    this.sock.destroy();
+  }
+}
+
+interface Expectation {
+  /** serial → [label, replies needed]. */
+  calls: Map<number, { label: string; n: number }>;
+  pings: number;
+  /** The daemon must drop the connection (framing broken, FDs announced); later packets count for nothing. */
+  framingBroken: boolean;
+  /** The last packet is incomplete; the daemon waits for the rest. */
+  partial: boolean;
+  /** A CONNECT_CLOSE was sent: the daemon closes after replying to it. */
+  closes: boolean;
+}
+
+/** What the daemon's framing makes of the bytes sent: the calls it must answer, PINGs it must PONG. */
+function expectations(sent: readonly Uint8Array[]): Expectation {
+  const total = sent.reduce((n, b) => n + b.length, 0);
+  const all = new Uint8Array(total);
+  let at = 0;
+  for (const b of sent) {
+    all.set(b, at);
+    at += b.length;
+  }
+  const dv = new DataView(all.buffer);
+  const x: Expectation = { calls: new Map(), pings: 0, framingBroken: false, partial: false, closes: false };
+  let pos = 0;
+  while (pos < total) {
+    if (total - pos < 4) {
+      x.partial = true;
+      break;
+    }
+    const len = dv.getUint32(pos);
+    if (len < FRAME_MIN || len > FRAME_MAX) {
+      x.framingBroken = true;
+      break;
+    }
+    if (total - pos < len) {
+      x.partial = true;
+      break;
+    }
+    const prog = dv.getUint32(pos + 4);
+    const vers = dv.getUint32(pos + 8);
+    const proc = dv.getInt32(pos + 12);
+    const type = dv.getInt32(pos + 16);
+    const serial = dv.getUint32(pos + 20);
+    const status = dv.getInt32(pos + 24);
+    if (type === MessageType.CALL_WITH_FDS || type === MessageType.REPLY_WITH_FDS) {
+      if (len < FRAME_MIN + 4 || dv.getUint32(pos + 28) > 32) {
+        x.framingBroken = true;
+        break;
+      }
+      // FDs announced on a call: tsvirtd cannot receive them and drops the client, as libvirtd does on TCP.
+      if (type === MessageType.CALL_WITH_FDS && dv.getUint32(pos + 28) > 0) {
+        x.framingBroken = true;
+        break;
+      }
+    }
+    if (type === MessageType.CALL || type === MessageType.CALL_WITH_FDS) {
+      const e = x.calls.get(serial);
+      const label = ENTRIES_BY_PROG.get(prog)?.byNumber(proc)?.name ?? `prog ${prog} proc ${proc}`;
+      x.calls.set(serial, { label, n: (e?.n ?? 0) + 1 });
+      if (prog === remote.prog && vers === 1 && proc === remote.connectClose.number && status === 0) {
+        x.closes = true;
+        break;
+      }
+    } else if (prog === ProgramNumber.KEEPALIVE && vers === 1 && type === MessageType.MESSAGE && proc === 1) {
+      x.pings++;
+    }
+    pos += len;
+  }
+  return x;
+}
+
+// ----------------------------------------------------------------- inputs
+
+const CALLS = [remote, qemu, lxc].flatMap((p) => p.entries()).filter((e): e is AnyProc => e.kind === 'call');
+
+/** Calls whose replies are big: for clients that never read. */
+const BIG_REPLIES: AnyProc[] = [remote.connectGetCapabilities, remote.domainGetXMLDesc, remote.connectListAllDomains,
+  remote.connectGetAllDomainStats, remote.domainScreenshot, remote.nodeGetInfo];
+
+interface Ctx {
+  rng: Rng;
+  rec: InputRecord;
+  opts: Required<Pick<FuzzOptions, 'replyTimeoutMs'>>;
+  daemon: Daemon;
+  sem: Semaphore;
+  conns: Conn[];
+  problems: string[];
+  findings: Finding[];
+}
+
+const DOM = TEST_OBJECTS.domain;
+
+async function openConn(x: Ctx, socket: 'rw' | 'ro', read = true): Promise<Conn | null> {
+  await x.sem.acquire();
+  let sock: Socket;
+  try {
+    sock = await connectUnix(socket === 'ro' ? x.daemon.roSocket : x.daemon.rwSocket, 5000);
+  } catch (e) {
+    x.sem.release();
+    x.problems.push(`cannot connect to the ${socket} socket: ${String(e)}`);
+    return null;
+  }
+  sock.once('close', () => x.sem.release());
+  const c = new Conn(sock, `${x.rec.index}/${x.conns.length}`, x.problems, read);
+  x.conns.push(c);
+  return c;
+}
+
+/** A packet for `e` with generated args; serial from the connection's counter. */
+function genCall(x: Ctx, e: AnyProc, serial: number, mode: 'valid' | 'hostile'): Uint8Array {
+  const body = generate(e.args, x.rng, { mode, budget: mode === 'hostile' ? 9 << 20 : 1 << 20 });
+  const bytes = packet(callHeader(e, serial), body);
+  x.rec.packets.push({ label: `${e.name}${mode === 'hostile' ? '(hostile)' : ''}`, size: bytes.length });
+  return bytes;
+}
+
+function validCall<P extends AnyProc>(x: Ctx, e: P, serial: number, args: unknown): Uint8Array {
+  const bytes = packet(callHeader(e, serial), encodeArgs(e, args as never));
+  x.rec.packets.push({ label: e.name, size: bytes.length });
+  return bytes;
+}
+
+function pickCall(rng: Rng): AnyProc {
+  let e = rng.pick(CALLS);
+  // CONNECT_CLOSE ends the connection: keep it, but rarer.
+  if (e === remote.connectClose && rng.chance(0.7)) e = rng.pick(CALLS);
+  return e;
+}
+
+/** Connects, and most of the time opens test:///default (rw socket: read-write unless the RO flag is drawn). */
+async function session(x: Ctx, o: { open?: boolean; read?: boolean } = {}): Promise<{ c: Conn; serial: number } | null> {
+  const c = await openConn(x, x.rec.socket, o.read ?? true);
+  if (!c) return null;
+  let serial = 0;
+  if (o.open ?? x.rec.opened) {
+    c.send(validCall(x, remote.connectOpen, serial++, { name: 'test:///default', flags: x.rng.chance(0.2) ? 1 : 0 }));
+  }
+  return { c, serial };
+}
+
+/** Waits for everything the daemon must answer; records what it did not. */
+async function check(x: Ctx, c: Conn, what = 'calls'): Promise<void> {
+  const exp = expectations(c.sent);
+  const answered = (): boolean => {
+    for (const [serial, { n }] of exp.calls) if ((c.replies.get(serial) ?? 0) < n) return false;
+    return c.pongs >= exp.pings;
+  };
+  const ok = await c.until(() => answered() && (!exp.framingBroken || c.closed), x.opts.replyTimeoutMs);
+  if (ok) return;
+  const missing = [...exp.calls].filter(([s, { n }]) => (c.replies.get(s) ?? 0) < n).map(([s, { label }]) => `${label}#${s}`);
+  if (c.closed) {
+    if (!exp.framingBroken && !exp.closes && missing.length > 0) {
+      x.findings.push({ kind: 'unexpected-close', fatal: false, inputs: [x.rec],
+        message: `daemon closed a connection with intact framing before answering ${missing.slice(0, 5).join(', ')} (${what})` });
+    }
+    return;
+  }
+  if (exp.framingBroken) {
+    x.findings.push({ kind: 'unexpected-close', fatal: false, inputs: [x.rec],
+      message: `daemon kept a connection open after a bad length word (${what})` });
+    return;
+  }
+  x.findings.push({ kind: 'unanswered', fatal: false, inputs: [x.rec],
+    message: `no reply within ${x.opts.replyTimeoutMs} ms to ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` (+${missing.length - 5})` : ''}`
+      + `${c.pongs < exp.pings ? `; ${c.pongs}/${exp.pings} PONGs` : ''} (${what})` });
+}
+
+type Scenario = (x: Ctx) => Promise<void>;
+
+const SCENARIOS: Record<string, Scenario> = {
+  /** Generated calls of any procedure, pipelined or one by one. */
+  async calls(x) {
+    const s = await session(x);
+    if (!s) return;
+    const pipelined = x.rng.chance(0.5);
+    for (let i = x.rng.range(1, 8); i > 0 && !s.c.closed; i--) {
+      s.c.send(genCall(x, pickCall(x.rng), s.serial++, x.rng.chance(0.3) ? 'hostile' : 'valid'));
+      if (!pipelined) await check(x, s.c);
+    }
+    await check(x, s.c);
+  },
+
+  /** Valid encodings broken in the payload, header fields or the length word. */
+  async mutated(x) {
+    const s = await session(x);
+    if (!s) return;
+    const donors: Uint8Array[] = [];
+    for (let i = x.rng.range(1, 6); i > 0; i--) {
+      const e = pickCall(x.rng);
+      const body = generate(e.args, x.rng, { mode: 'valid', budget: 256 << 10 });
+      donors.push(body);
+      const m = mutatePacket(packet(callHeader(e, s.serial++), body), x.rng, donors);
+      x.rec.packets.push({ label: `${e.name}(${m.what})`, size: m.bytes.length });
+      s.c.send(m.bytes);
+    }
+    await check(x, s.c);
+  },
+
+  /** Calls on a connection that was never opened (auth, probes, everything). */
+  async preopen(x) {
+    x.rec.opened = false;
+    await SCENARIOS.calls!(x);
+  },
+
+  /** CONNECT_OPEN with names that are not test:///default. */
+  async openUri(x) {
+    x.rec.opened = false;
+    const s = await session(x);
+    if (!s) return;
+    const name = x.rng.chance(0.8) ? x.rng.pick(URIS) : null;
+    if (name === null) s.c.send(genCall(x, remote.connectOpen, s.serial++, 'hostile'));
+    else {
+      s.c.send(validCall(x, remote.connectOpen, s.serial++, { name, flags: x.rng.pick([0, 1, 2, 0xffffffff]) }));
+      x.rec.packets[x.rec.packets.length - 1]!.label += ` '${name.length > 60 ? name.slice(0, 60) + '…' : name}'`;
+    }
+    for (let i = x.rng.range(0, 3); i > 0; i--) s.c.send(genCall(x, pickCall(x.rng), s.serial++, 'valid'));
+    await check(x, s.c);
+  },
+
+  /** A stream (screenshot, console, volume transfer) and stray STREAM / STREAM_HOLE packets. */
+  async stream(x) {
+    const read = x.rng.chance(0.8);
+    x.rec.opened = true;
+    const s = await session(x, { open: true, read });
+    if (!s) return;
+    const { rng } = x;
+    const opener = rng.pick([remote.domainScreenshot, remote.domainOpenConsole, remote.storageVolUpload,
+      remote.storageVolDownload, remote.domainOpenChannel]);
+    const serial = s.serial++;
+    if (opener === remote.domainScreenshot) s.c.send(validCall(x, opener, serial, { dom: DOM, screen: 0, flags: 0 }));
+    else s.c.send(genCall(x, opener, serial, 'valid'));
+    for (let i = rng.range(1, 20); i > 0; i--) {
+      const hole = rng.chance(0.3);
+      const h: RawHeader = {
+        prog: rng.chance(0.9) ? remote.prog : rng.next(), vers: 1,
+        proc: rng.chance(0.8) ? opener.number : rng.int(450),
+        type: hole ? MessageType.STREAM_HOLE : MessageType.STREAM,
+        serial: rng.chance(0.8) ? serial : rng.next(),
+        status: rng.pick([MessageStatus.CONTINUE, MessageStatus.CONTINUE, MessageStatus.OK, MessageStatus.ERROR, 7]),
+      };
+      const body = hole ? rng.bytes(rng.pick([12, 0, 4, 100])) : rng.bytes(rng.pick([0, 1, 4096, 262120, 262121, 1 << 20]));
+      const bytes = packet(h, body);
+      x.rec.packets.push({ label: `${hole ? 'STREAM_HOLE' : 'STREAM'} status ${h.status} serial ${h.serial === serial ? 'same' : 'other'}`, size: bytes.length });
+      s.c.send(bytes);
+    }
+    if (read) await check(x, s.c, 'stream');
+    else await sleep(x.rng.range(200, 2000));
+  },
+
+  /** CALL_WITH_FDS with FD counts but no descriptors. */
+  async fds(x) {
+    const s = await session(x);
+    if (!s) return;
+    for (let i = x.rng.range(1, 4); i > 0; i--) {
+      const e = x.rng.chance(0.5) ? x.rng.pick([qemu.domainMonitorCommandWithFiles, lxc.domainOpenNamespace]) : pickCall(x.rng);
+      const h = { ...callHeader(e, s.serial++), type: MessageType.CALL_WITH_FDS };
+      const numFds = x.rng.pick([0, 1, 2, 32, 33, 0xffffffff]);
+      const bytes = packet(h, generate(e.args, x.rng, { mode: 'valid' }), { numFds });
+      x.rec.packets.push({ label: `${e.name} CALL_WITH_FDS numFds=${numFds}`, size: bytes.length });
+      s.c.send(bytes);
+    }
+    await check(x, s.c, 'fds');
+  },
+
+  /** Thousands of PINGs in one write, read or never read. */
+  async pingFlood(x) {
+    const read = x.rng.chance(0.5);
+    const s = await session(x, { read });
+    if (!s) return;
+    const n = x.rng.pick([1000, 5000, 20000, 50000]);
+    const ping = packet({ prog: ProgramNumber.KEEPALIVE, vers: 1, proc: 1, type: MessageType.MESSAGE, serial: 0, status: 0 });
+    const all = new Uint8Array(ping.length * n);
+    for (let i = 0; i < n; i++) all.set(ping, i * ping.length);
+    x.rec.packets.push({ label: `${n} PINGs${read ? '' : ' (never read)'}`, size: all.length });
+    s.c.send(all);
+    if (read) await check(x, s.c, 'ping flood');
+    else await sleep(x.rng.range(200, 2000));
+  },
+
+  /** Many calls with big replies from a client that never reads. */
+  async slowReader(x) {
+    const s = await session(x, { read: false });
+    if (!s) return;
+    const n = x.rng.range(20, 200);
+    const parts: Uint8Array[] = [];
+    for (let i = 0; i < n; i++) {
+      const e = x.rng.pick(BIG_REPLIES);
+      let args: unknown;
+      switch (e) {
+        case remote.domainGetXMLDesc: args = { dom: DOM, flags: 0 }; break;
+        case remote.connectListAllDomains: args = { need_results: 1, flags: 0 }; break;
+        case remote.connectGetAllDomainStats: args = { doms: [], stats: 0, flags: 0 }; break;
+        case remote.domainScreenshot: args = { dom: DOM, screen: 0, flags: 0 }; break;
+        default: args = undefined;
+      }
+      parts.push(validCall(x, e, s.serial++, args));
+    }
+    const all = new Uint8Array(parts.reduce((k, p) => k + p.length, 0));
+    parts.reduce((at, p) => (all.set(p, at), at + p.length), 0);
+    s.c.send(all);
+    await sleep(x.rng.range(500, 3000));
+  },
+
+  /** Half a packet, then the connection goes away (sometimes after a 32 MiB length word). */
+  async dropMidPacket(x) {
+    const s = await session(x);
+    if (!s) return;
+    const e = pickCall(x.rng);
+    let bytes = packet(callHeader(e, s.serial++), generate(e.args, x.rng, { mode: 'valid' }));
+    if (x.rng.chance(0.4)) {
+      bytes = packet(callHeader(e, s.serial), x.rng.bytes(x.rng.pick([0, 4096, 1 << 20])), { length: x.rng.pick([FRAME_MAX, 1 << 24, 1 << 20]) });
+    }
+    const cut = x.rng.int(bytes.length);
+    x.rec.packets.push({ label: `${e.name} cut at ${cut} of ${bytes.length} (length word ${new DataView(bytes.buffer).getUint32(0)})`, size: cut });
+    s.c.sent.push(bytes.subarray(0, cut));
+    s.c.sock.write(bytes.subarray(0, cut));
+    await sleep(x.rng.range(0, 500));
+    s.c.destroy();
+  },
+
+  /** Tens of connections at once, each opening and calling, some leaving without CONNECT_CLOSE. */
+  async manyConnections(x) {
+    const k = x.rng.range(10, 40);
+    const rngs = Array.from({ length: k }, () => x.rng.fork());
+    x.rec.packets.push({ label: `${k} connections`, size: 0 });
+    await Promise.all(rngs.map(async (rng) => {
+      const c = await openConn(x, rng.chance(0.3) ? 'ro' : 'rw');
+      if (!c) return;
+      const bytes: Uint8Array[] = [packet(callHeader(remote.connectOpen, 0), encodeArgs(remote.connectOpen, { name: 'test:///default', flags: 0 }))];
+      const e = pickCall(rng);
+      bytes.push(packet(callHeader(e, 1), generate(e.args, rng, { mode: 'valid', budget: 64 << 10 })));
+      if (rng.chance(0.5)) bytes.push(packet(callHeader(remote.connectClose, 2)));
+      for (const b of bytes) c.send(b);
+      if (rng.chance(0.3)) c.destroy();
+      else await check(x, c, 'many connections');
+    }));
+  },
+
+  /** Noise: random bytes with or without a plausible length word. */
+  async garbage(x) {
+    const s = await session(x);
+    if (!s) return;
+    const b = x.rng.bytes(x.rng.range(1, 4096));
+    if (x.rng.chance(0.5) && b.length >= 4) new DataView(b.buffer).setUint32(0, Math.max(FRAME_MIN, b.length));
+    x.rec.packets.push({ label: 'random bytes', size: b.length });
+    s.c.send(b);
+    await check(x, s.c, 'garbage');
+  },
+};
+
+const KIND_WEIGHTS: [number, string][] = [
+  [30, 'calls'], [18, 'mutated'], [7, 'preopen'], [4, 'openUri'], [7, 'stream'], [4, 'fds'], [5, 'pingFlood'],
+  [5, 'slowReader'], [6, 'dropMidPacket'], [4, 'manyConnections'], [4, 'garbage'],
+];
+
+// -------------------------------------------------------------------- runner
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
+}
+
+/** One line per input: what to pass to `--index` to replay it. */
+export function formatInput(r: InputRecord): string {
+  const pk = r.packets.slice(0, 6).map((p) => `${p.label} [${p.size} B]`).join(', ');
+  const more = r.packets.length > 6 ? ` … +${r.packets.length - 6}` : '';
+  return `#${r.index} (input seed ${r.inputSeed}) ${r.kind} on ${r.socket}${r.opened ? ', opened' : ''}: ${pk}${more}`
+    + `${r.outcome ? ` → ${r.outcome}` : r.endedMs === undefined ? ' (in flight)' : ''}`;
+}
+
+/** A human-readable summary of a run. */
+export function formatResult(r: FuzzResult): string {
+  const mib = (k: number) => (k / 1024).toFixed(1);
+  const lines = [
+    `tsvirtd fuzz: seed ${r.seed}, ${r.inputs} inputs in ${(r.durationMs / 1000).toFixed(1)} s: ${r.ok ? 'OK' : 'FAILED'}`,
+    `witness: ${r.witness.calls} rounds, ${r.witness.errors} errors, latency p50 ${r.witness.p50Ms.toFixed(1)} ms, `
+      + `p99 ${r.witness.p99Ms.toFixed(1)} ms, max ${r.witness.maxLatencyMs.toFixed(1)} ms`,
+    `daemon RSS: baseline ${mib(r.rss.baselineKiB)} MiB, peak ${mib(r.rss.peakKiB)} MiB, after settle ${mib(r.rss.finalKiB)} MiB `
+      + `(growth ${mib(r.rss.growthKiB)} MiB, limit ${mib(r.rss.limitKiB)} MiB)`,
+    `fuzzer event-loop delay max ${r.fuzzerLoopDelayMaxMs.toFixed(0)} ms`,
+  ];
+  for (const f of r.failures) {
+    lines.push(`FAILURE ${f.kind}: ${f.message}`);
+    for (const i of f.inputs.slice(0, 12)) lines.push(`  ${formatInput(i)}`);
+  }
+  const byKind = new Map<string, Finding[]>();
+  for (const a of r.anomalies) byKind.set(`${a.kind}: ${a.message.replace(/#\d+/g, '#N')}`, [...(byKind.get(`${a.kind}: ${a.message.replace(/#\d+/g, '#N')}`) ?? []), a]);
+  if (byKind.size) lines.push(`anomalies (${r.anomalies.length}, not failures):`);
+  for (const [k, list] of [...byKind].slice(0, 30)) {
+    lines.push(`  ${list.length}× ${k}`);
+    for (const i of list.slice(0, 2).flatMap((a) => a.inputs)) lines.push(`    ${formatInput(i)}`);
+  }
+  if (!r.ok) {
+    lines.push('last inputs:');
+    for (const i of r.lastInputs) lines.push(`  ${formatInput(i)}`);
+    lines.push(`replay one: node dist/test/fuzz/cli.js --seed ${r.seed}${r.kinds ? ` --kinds ${r.kinds.join(',')}` : ''} --index N`);
+    if (r.daemonLogTail) lines.push('daemon log (tail):', r.daemonLogTail);
+  }
+  return lines.join('\n');
+}
+
+/**
+ * Runs the fuzzer against a fresh tsvirtd and returns what it saw. Never
+ * hangs: every wait has a timeout, and the daemon is stopped (SIGKILL after
+ * a grace period) at the end.
+ */
+export async function fuzzDaemon(o: FuzzOptions): Promise<FuzzResult> {
+  const seed = o.seed >>> 0;
+  const seconds = o.seconds ?? (o.count === undefined && o.indices === undefined ? 30 : Infinity);
+  const parallel = o.indices ? 1 : (o.parallel ?? 6);
+  const maxConns = Math.min(o.maxConnections ?? 49, 49);
+  const limitKiB = (o.rssLimitMiB ?? 64) * 1024;
+  const settleMs = o.settleMs ?? 15_000;
+  const maxLatency = o.witnessMaxLatencyMs ?? 1000;
+  const stopOnFailure = o.stopOnFailure ?? true;
+  const log = o.log ?? (() => {});
+  const t0 = performance.now();
+  const failures: Finding[] = [];
+  const anomalies: Finding[] = [];
+  const inFlight = new Set<InputRecord>();
+  const finished: InputRecord[] = [];
+  const latencies: number[] = [];
+  let witnessErrors = 0;
+  let started = 0;
+  const loopDelay = monitorEventLoopDelay({ resolution: 20 });
+  loopDelay.enable();
+
+  const fail = (kind: FindingKind, message: string, inputs?: InputRecord[]): void => {
+    if (failures.some((f) => f.kind === kind) && kind !== 'daemon-exit') return; // one of each is enough
+    failures.push({ kind, fatal: true, message, inputs: inputs ?? [...inFlight, ...finished.slice(-5)] });
+    log(`FAILURE ${kind}: ${message}`);
+  };
+
+  const daemon = await startTsvirtd({ tcp: false, conf: { keepalive_interval: 5, keepalive_count: 5, ...o.daemonConf } });
+  const pid = daemon.pid;
+  const witnessHost = join(daemon.dir, 'witness-host.xml');
+  writeFileSync(witnessHost, DEFAULT_HOST_XML);
+
+  let peak = 0;
+  let daemonGone = false;
+  const monitor = setInterval(() => {
+    const st = procStatus(pid);
+    if (!st || st.state === 'Z' || st.state === 'X') {
+      if (!daemonGone) {
+        daemonGone = true;
+        fail('daemon-exit', `tsvirtd (pid ${pid}) exited`);
+      }
+      return;
+    }
+    peak = Math.max(peak, st.rss);
+  }, 100);
+
+  const witness = new Worker(new URL(import.meta.url), {
+    workerData: { role: 'tsvirt-fuzz-witness', socket: daemon.rwSocket, uri: `test://${witnessHost}`,
+      intervalMs: o.witnessIntervalMs ?? 50 } satisfies WitnessData,
+  });
+  let witnessDone: () => void = () => {};
+  const witnessEnded = new Promise<void>((r) => { witnessDone = r; });
+  witness.on('message', (m: WitnessMessage) => {
+    if (m.t === 'done') return witnessDone();
+    latencies.push(m.ms);
+    if (m.t === 'error') {
+      witnessErrors++;
+      if (!daemonGone) fail('witness-error', `witness call failed after ${m.ms.toFixed(0)} ms: ${m.message}`);
+    } else if (m.ms > maxLatency) {
+      fail('witness-latency', `witness round trip took ${m.ms.toFixed(0)} ms (limit ${maxLatency} ms)`);
+    }
+  });
+  witness.on('error', (e) => fail('harness-error', `witness thread died: ${String(e)}`));
+  witness.on('exit', () => witnessDone());
+
+  let daemonLogTail = '';
+  let baseline = 0;
+  let final = 0;
+  try {
+    // Warm-up: the witness runs, and one client goes through the common calls once.
+    const warm: Ctx = { rng: new Rng(seed), rec: newRecord(-1, seed, 'warm-up', 'rw', true), opts: { replyTimeoutMs: 5000 },
+      daemon, sem: new Semaphore(maxConns), conns: [], problems: [], findings: [] };
+    const s = await session(warm);
+    if (s) {
+      s.c.send(validCall(warm, remote.domainGetXMLDesc, s.serial++, { dom: DOM, flags: 0 }));
+      s.c.send(validCall(warm, remote.connectGetCapabilities, s.serial++, undefined));
+      s.c.send(validCall(warm, remote.connectListAllDomains, s.serial++, { need_results: 1, flags: 0 }));
+      await check(warm, s.c, 'warm-up');
+      s.c.destroy();
+    }
+    await sleep(1500);
+    baseline = procStatus(pid)?.rss ?? 0;
+    log(`tsvirtd pid ${pid}, baseline RSS ${(baseline / 1024).toFixed(1)} MiB; seed ${seed}`);
+
+    const weights = o.kinds ? KIND_WEIGHTS.filter(([, k]) => o.kinds!.includes(k)) : KIND_WEIGHTS;
+    if (weights.length === 0) throw new Error(`no input kinds among ${o.kinds?.join(', ')}; known: ${Object.keys(SCENARIOS).join(', ')}`);
+    const sem = new Semaphore(maxConns);
+    let next = 0;
+    const stopping = (): boolean => daemonGone || (stopOnFailure && failures.length > 0)
+      || performance.now() - t0 > seconds * 1000;
+    const runOne = async (index: number): Promise<void> => {
+      const inputSeed = subSeed(seed, index);
+      const rng = new Rng(inputSeed);
+      const kind = rng.weighted(weights);
+      const rec = newRecord(index, inputSeed, kind, rng.chance(0.3) ? 'ro' : 'rw', rng.chance(0.9));
+      const x: Ctx = { rng, rec, opts: { replyTimeoutMs: o.replyTimeoutMs ?? 5000 }, daemon, sem, conns: [], problems: [], findings: [] };
+      started++;
+      inFlight.add(rec);
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const outcome = await Promise.race([
+          SCENARIOS[kind]!(x).then(() => 'done'),
+          new Promise<string>((r) => { timer = setTimeout(() => r('input timed out'), 30_000); }),
+        ]);
+        rec.outcome = outcome === 'done' ? undefined : outcome;
+      } catch (e) {
+        rec.outcome = `harness error: ${String(e)}`;
+        anomalies.push({ kind: 'harness-error', fatal: false, message: String((e as Error).stack ?? e), inputs: [rec] });
+      } finally {
+        clearTimeout(timer);
+        for (const c of x.conns) c.destroy();
+      }
+      rec.endedMs = performance.now() - t0;
+      for (const p of x.problems) anomalies.push({ kind: 'bad-reply', fatal: false, message: p, inputs: [rec] });
+      anomalies.push(...x.findings.filter((f, i) => x.findings.findIndex((g) => g.message === f.message) === i));
+      inFlight.delete(rec);
+      finished.push(rec);
+      if (finished.length > 40) finished.shift();
+    };
+    const lanes = Array.from({ length: parallel }, async () => {
+      while (!stopping()) {
+        const index = o.indices ? o.indices[next++] : next++;
+        if (index === undefined || (o.count !== undefined && !o.indices && index >= o.count)) return;
+        await runOne(index);
+      }
+    });
+    const progress = setInterval(() => log(`${started} inputs, ${failures.length} failures, ${anomalies.length} anomalies, `
+      + `RSS ${((procStatus(pid)?.rss ?? 0) / 1024).toFixed(1)} MiB`), 5000);
+    await Promise.all(lanes);
+    clearInterval(progress);
+
+    // Settle: every hostile client is gone; the witness still runs.
+    // The daemon may collect only some seconds after the last client left: poll
+    // until RSS is back within the limit (held for a second) or settleMs pass.
+    if (!daemonGone) {
+      const end = performance.now() + settleMs;
+      const window: number[] = [];
+      for (;;) {
+        window.push(procStatus(pid)?.rss ?? 0);
+        if (window.length > 5) window.shift();
+        final = Math.max(...window);
+        if ((window.length === 5 && final - baseline <= limitKiB) || performance.now() >= end) break;
+        await sleep(200);
+      }
+      log(`RSS after settle ${(final / 1024).toFixed(1)} MiB (baseline ${(baseline / 1024).toFixed(1)}, peak ${(peak / 1024).toFixed(1)})`);
+      if (final - baseline > limitKiB) {
+        fail('rss-growth', `daemon RSS grew by ${((final - baseline) / 1024).toFixed(1)} MiB `
+          + `(baseline ${(baseline / 1024).toFixed(1)} MiB, after settle ${(final / 1024).toFixed(1)} MiB, `
+          + `peak ${(peak / 1024).toFixed(1)} MiB), more than ${(limitKiB / 1024).toFixed(0)} MiB`, []);
+      }
+    }
+  } finally {
+    witness.postMessage('stop');
+    await Promise.race([witnessEnded, sleep(3000)]);
+    await witness.terminate();
+    clearInterval(monitor);
+    loopDelay.disable();
+    daemonLogTail = tail(daemon.logFile, 40);
+    await daemon.stop();
+  }
+  const sorted = latencies.slice().sort((a, b) => a - b);
+  return {
+    seed,
+    kinds: o.kinds ?? null,
+    inputs: started,
+    durationMs: performance.now() - t0,
+    ok: failures.length === 0,
+    failures,
+    anomalies,
+    witness: {
+      calls: latencies.length, errors: witnessErrors, maxLatencyMs: sorted[sorted.length - 1] ?? 0,
+      p50Ms: percentile(sorted, 0.5), p99Ms: percentile(sorted, 0.99),
+    },
+    rss: { baselineKiB: baseline, peakKiB: peak, finalKiB: final, growthKiB: final - baseline, limitKiB },
+    fuzzerLoopDelayMaxMs: loopDelay.max / 1e6,
+    lastInputs: [...inFlight, ...finished.slice(-15)],
+    daemonLogTail,
+  };
+}
+
+function newRecord(index: number, inputSeed: number, kind: string, socket: 'rw' | 'ro', opened: boolean): InputRecord {
+  return { index, inputSeed, kind, socket, opened, packets: [], startedMs: performance.now() };
+}
