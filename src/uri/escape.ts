@@ -10,7 +10,7 @@
  */
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** A predicate over one byte (0–255). */
 export type ByteClass = (c: number) => boolean;

@@ -121,7 +121,7 @@ export function fixedChars(n: number): Codec<Uint8Array> {
 }
 
 const utf8Enc = new TextEncoder();
-const utf8Dec = new TextDecoder('utf-8');
+const utf8Dec = new TextDecoder('utf-8', { ignoreBOM: true });
 
 function cText(bytes: Uint8Array): string {
   const nul = bytes.indexOf(0);

@@ -1,7 +1,8 @@
 import { XdrError } from './xdr-error.js';
 
 const TWO_32 = 2 ** 32;
-const utf8 = new TextDecoder('utf-8');
+// ignoreBOM: a leading U+FEFF is content (libvirt passes those bytes on), not a marker to drop.
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /**
  * A cursor over XDR bytes (RFC 4506, big-endian, 4-byte units).
