@@ -43,6 +43,7 @@ export class PacketChannel {
   /** Reading stopped by the owner (flow control), or because our writes back up. */
   #paused = false;
   #writeBacklog = false;
+  #drain: Promise<void> | null = null;
   #corked = false;
   // keepalive
   #kaTimer: NodeJS.Timeout | null = null;
@@ -99,10 +100,13 @@ export class PacketChannel {
   /** Resolves when the write buffer has room again (at once if it has). */
   drained(): Promise<void> {
     if (this.#closed || !this.#stream.writableNeedDrain) return Promise.resolve();
-    return new Promise((resolve) => {
+    // One pair of listeners however many writers wait (streams of a client
+    // that does not read): all of them share the promise.
+    return this.#drain ??= new Promise((resolve) => {
       const done = (): void => {
         this.#stream.off('drain', done);
         this.#stream.off('close', done);
+        this.#drain = null;
         resolve();
       };
       this.#stream.on('drain', done);
