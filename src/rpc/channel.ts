@@ -22,6 +22,16 @@ export type CloseReason = (typeof CloseReason)[keyof typeof CloseReason];
 /** Bytes queued toward a peer past which it is no longer read until they drain. */
 export const WRITE_BACKLOG_MAX = 4 * 1024 * 1024;
 
+const PONG = encodePong();
+
+/** `n` PONG packets back to back. */
+function pongs(n: number): Uint8Array {
+  if (n === 1) return PONG;
+  const out = new Uint8Array(PONG.length * n);
+  for (let i = 0; i < n; i++) out.set(PONG, i * PONG.length);
+  return out;
+}
+
 export interface ChannelHandlers {
   /** Every packet except keepalive PING/PONG. */
   onFrame(frame: Frame): void;
@@ -220,11 +230,14 @@ export class PacketChannel {
       this.close(CloseReason.ERROR, e as Error);
       return;
     }
+    // The PONGs for the PINGs of one read leave as one buffer: a flood of
+    // PINGs costs one write per read, not one per PING.
+    let pings = 0;
     for (const f of frames) {
       if (this.#closed) return;
       const ka = keepaliveKind(f.header);
       if (ka === 'ping') {
-        this.sendRaw(encodePong());
+        pings++;
         continue;
       }
       if (ka === 'pong') continue;
@@ -237,6 +250,7 @@ export class PacketChannel {
         return;
       }
     }
+    if (pings > 0 && !this.#closed) this.sendRaw(pongs(pings));
     this.#checkBacklog();
   }
 }
