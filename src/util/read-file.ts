@@ -8,9 +8,10 @@
  *   there instead; nothing else of libvirtd waits on it).
  * - At most `maxBytes` are read. A regular file with more is refused with
  *   EFBIG, as virFileReadLimFD refuses it ("Failed to read file '…': File
- *   too large"); a device or FIFO yields its first `maxBytes` (libxml2
- *   streams /dev/zero or /dev/urandom and stops at the first error, which
- *   lies in that prefix).
+ *   too large"); a device or FIFO yields its first SPECIAL_FILE_MAX bytes
+ *   at most (libxml2 streams /dev/zero or /dev/urandom and stops at the
+ *   first error, which lies in that prefix; reading 10 MiB of
+ *   /dev/urandom alone takes half a second).
  * - A directory reads as empty, as libxml2 sees it (its read fails).
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
@@ -19,6 +20,9 @@ import { strerrorOf } from './strerror.js';
 
 /** libvirt's usual cap for a configuration or XML file (virsh's VSH_MAX_XML_FILE, virconf's MAX_CONFIG_FILE_SIZE). */
 export const MAX_XML_FILE = 10 * 1024 * 1024;
+
+/** What is read of a device, FIFO or socket, whatever the cap for files. */
+export const SPECIAL_FILE_MAX = 1024 * 1024;
 
 /** An errno-style error, as Node's own fs errors are (`code` is the errno name). */
 function errnoError(code: string, message: string): NodeJS.ErrnoException {
@@ -41,7 +45,7 @@ export function readFileLimited(path: string, maxBytes: number = MAX_XML_FILE): 
     const regular = st.isFile();
     if (regular && st.size > maxBytes) throw errnoError('EFBIG', `EFBIG: file too large, read '${path}'`);
     // For a regular file, one byte more than allowed tells "grew past the cap" from "exactly the cap".
-    const buf = Buffer.allocUnsafe(regular ? Math.min(maxBytes, st.size) + 1 : maxBytes);
+    const buf = Buffer.allocUnsafe(regular ? Math.min(maxBytes, st.size) + 1 : Math.min(maxBytes, SPECIAL_FILE_MAX));
     let have = 0;
     while (have < buf.length) {
       let n: number;
