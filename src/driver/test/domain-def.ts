@@ -685,13 +685,32 @@ export function formatDomainDef(def: DomainDef, opts: FormatOptions, depth = 0):
   return out.join('');
 }
 
-/** A deep copy (virDomainDefCopy keeps everything we model). */
+/**
+ * A deep copy (virDomainDefCopy keeps everything we model); the test
+ * namespace data is shared. A plain recursive copy: the definition is
+ * plain data (objects, arrays, strings, numbers), and structuredClone's
+ * serialise-and-rebuild took most of a start with many devices.
+ */
 export function copyDomainDef(def: DomainDef): DomainDef {
-  const ns = def.ns;
-  const copy = structuredClone({ ...def, ns: undefined }) as DomainDef;
-  if (ns) copy.ns = ns;
-  else delete copy.ns;
-  return copy;
+  const copy: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(def)) if (k !== 'ns') copy[k] = copyPlain(v);
+  if (def.ns) copy['ns'] = def.ns;
+  return copy as unknown as DomainDef;
+}
+
+function copyPlain(v: unknown): unknown {
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) return v.map(copyPlain);
+  if (isXNode(v)) return cloneNode(v);
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) out[k] = copyPlain(x);
+  return out;
+}
+
+function isXNode(v: object): v is XNode {
+  const n = v as Partial<XNode>;
+  return typeof n.name === 'string' && typeof n.text === 'string' && Array.isArray(n.attrs) && Array.isArray(n.children)
+    && Object.keys(v).length === 4;
 }
 
 // ---------------------------------------------------------------------------
@@ -734,14 +753,18 @@ export function domainDisks(def: DomainDef): DiskInfo[] {
  */
 export function generateIfnames(def: DomainDef): void {
   const nets = def.devices.list.filter((d) => d.kind === 'interface');
+  const used = new Set<string>();
+  for (const net of nets) {
+    const ifname = netIfname(net.node);
+    if (ifname !== undefined) used.add(ifname);
+  }
+  // Names are only ever added, so the first free "testnetN" only moves up.
+  let i = 0;
   for (const net of nets) {
     if (netIfname(net.node) !== undefined) continue;
-    let i = 0;
-    for (; i < 1024; i++) {
-      const candidate = `testnet${i}`;
-      if (!nets.some((n) => netIfname(n.node) === candidate)) break;
-    }
+    while (i < 1024 && used.has(`testnet${i}`)) i++;
     if (i === 1024) throw VirtError.report(ErrorCode.INTERNAL_ERROR, ErrorDomain.TEST, 'Exceeded max iface limit 1024');
     setNetIfname(net.node, `testnet${i}`);
+    used.add(`testnet${i}`);
   }
 }

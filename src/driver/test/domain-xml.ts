@@ -28,8 +28,13 @@ export function toXNode(el: XmlElement): XNode {
 /** Builds a node; attributes whose value is undefined or null are left out. */
 export function node(name: string, attrs: Array<[string, string | number | undefined | null]> = [],
   children: XNode[] = [], text = ''): XNode {
-  const a: Array<[string, string]> = [];
-  for (const [k, v] of attrs) if (v !== undefined && v !== null) a.push([k, String(v)]);
+  let n = 0;
+  for (const [, v] of attrs) if (v !== undefined && v !== null) n++;
+  // Arrays of their exact size: one grown by push from empty keeps room
+  // for 17 entries, which with thousands of devices is most of the heap.
+  const a = new Array<[string, string]>(n);
+  let i = 0;
+  for (const [k, v] of attrs) if (v !== undefined && v !== null) a[i++] = [k, String(v)];
   return { name, attrs: a, children, text };
 }
 
@@ -53,7 +58,7 @@ export function setAttr(n: XNode, name: string, value: string | number | undefin
     return;
   }
   if (i >= 0) n.attrs[i] = [name, String(value)];
-  else n.attrs.push([name, String(value)]);
+  else n.attrs = [...n.attrs, [name, String(value)]]; // exact size (see node())
 }
 
 /** Whether the attribute is present. */
@@ -143,32 +148,93 @@ export interface Spec {
   kids?: ReadonlyArray<string | readonly [string, Spec]>;
 }
 
-/** Reorders `n` (recursively, as far as `spec` reaches) into libvirt's order. */
-export function canon(n: XNode, spec: Spec | undefined): XNode {
-  if (!spec) return n;
+/** A Spec made ready for canon: the position of each listed name. */
+interface CompiledSpec {
+  attrRank?: Map<string, number>;
+  kidRank?: Map<string, number>;
+  kidSpecs: Array<Spec | undefined>;
+}
+
+const compiledSpecs = new WeakMap<Spec, CompiledSpec>();
+
+function compileSpec(spec: Spec): CompiledSpec {
+  let c = compiledSpecs.get(spec);
+  if (c) return c;
+  c = { kidSpecs: [] };
   if (spec.attrs) {
-    const order = spec.attrs;
-    const known: Array<[string, string]> = [];
-    for (const a of order) {
-      const v = getAttr(n, a);
-      if (v !== undefined) known.push([a, v]);
-    }
-    const rest = n.attrs.filter(([k]) => !order.includes(k));
-    n.attrs = [...known, ...rest];
+    c.attrRank = new Map();
+    for (const a of spec.attrs) if (!c.attrRank.has(a)) c.attrRank.set(a, c.attrRank.size);
   }
   if (spec.kids) {
-    const names: string[] = [];
-    const specs = new Map<string, Spec>();
+    c.kidRank = new Map();
     for (const k of spec.kids) {
-      if (typeof k === 'string') names.push(k);
-      else { names.push(k[0]); specs.set(k[0], k[1]); }
+      const name = typeof k === 'string' ? k : k[0];
+      let r = c.kidRank.get(name);
+      if (r === undefined) {
+        r = c.kidRank.size;
+        c.kidRank.set(name, r);
+      }
+      // A later entry for the same name wins, as it did in a name → spec map.
+      if (typeof k !== 'string') c.kidSpecs[r] = k[1];
     }
-    const sorted: XNode[] = [];
-    for (const name of names) {
-      for (const c of n.children) if (c.name === name) sorted.push(canon(c, specs.get(name)));
+  }
+  compiledSpecs.set(spec, c);
+  return c;
+}
+
+/**
+ * Reorders `n` (recursively, as far as `spec` reaches) into libvirt's
+ * order, in time linear in its attributes and children (one bucket per
+ * listed name; a name listed twice counts once).
+ */
+export function canon(n: XNode, spec: Spec | undefined): XNode {
+  if (!spec) return n;
+  const c = compileSpec(spec);
+  // The results are arrays of their exact size (see node()).
+  const attrs = n.attrs;
+  if (c.attrRank && attrs.length > 0) {
+    const rank = c.attrRank;
+    const known: Array<[string, string] | undefined> = new Array(rank.size);
+    let nKnown = 0;
+    let nRest = 0;
+    for (const a of attrs) {
+      const r = rank.get(a[0]);
+      if (r === undefined) nRest++;
+      else if (known[r] === undefined) { known[r] = a; nKnown++; } // the first, as getAttr reads it
     }
-    for (const c of n.children) if (!names.includes(c.name)) sorted.push(c);
-    n.children = sorted;
+    const out = new Array<[string, string]>(nKnown + nRest);
+    let i = 0;
+    for (const a of known) if (a !== undefined) out[i++] = a;
+    if (nRest > 0) for (const a of attrs) if (!rank.has(a[0])) out[i++] = a;
+    n.attrs = out;
+  }
+  const children = n.children;
+  if (c.kidRank && children.length > 0) {
+    const rank = c.kidRank;
+    const ranks = new Array<number>(children.length);
+    let sorted = true;
+    let last = -1;
+    for (let j = 0; j < children.length; j++) {
+      const r = rank.get(children[j]!.name) ?? rank.size; // unlisted ones go last, in order
+      ranks[j] = r;
+      if (r < last) sorted = false;
+      last = r;
+    }
+    const out = new Array<XNode>(children.length);
+    if (sorted) {
+      for (let j = 0; j < children.length; j++) out[j] = children[j]!;
+    } else {
+      // A counting sort by rank: stable, linear.
+      const start = new Array<number>(rank.size + 2).fill(0);
+      for (const r of ranks) start[r + 1]!++;
+      for (let r = 1; r < start.length; r++) start[r]! += start[r - 1]!;
+      for (let j = 0; j < children.length; j++) out[start[ranks[j]!]!++] = children[j]!;
+    }
+    for (let j = 0; j < out.length; j++) {
+      const ks = c.kidSpecs[rank.get(out[j]!.name) ?? -1];
+      if (ks) canon(out[j]!, ks);
+    }
+    n.children = out;
   }
   return n;
 }
