@@ -7,24 +7,30 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-let gc: (() => void) | null | undefined;
+type Gc = (opts?: { type: 'major'; execution: 'sync'; flavor: 'last-resort' }) => void;
 
-function find(): (() => void) | null {
-  const g = (globalThis as { gc?: () => void }).gc;
+let gc: Gc | null | undefined;
+
+function find(): Gc | null {
+  const g = (globalThis as { gc?: Gc }).gc;
   if (typeof g === 'function') return g;
   try {
     setFlagsFromString('--expose-gc');
     const fn: unknown = runInNewContext('gc');
-    return typeof fn === 'function' ? (fn as () => void) : null;
+    return typeof fn === 'function' ? (fn as Gc) : null;
   } catch {
     return null;
   }
 }
 
-/** Runs a full, compacting collection; false when this V8 offers none. */
+/**
+ * Runs V8's most thorough collection (the "last resort" one, as under
+ * memory pressure: repeated full GCs, then unused pages handed back);
+ * false when this V8 offers none.
+ */
 export function fullGc(): boolean {
   if (gc === undefined) gc = find();
   if (!gc) return false;
-  gc();
+  gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
   return true;
 }

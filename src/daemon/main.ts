@@ -21,6 +21,7 @@ import { Listeners, parseMode, resolveGroup, resolvePort, socketPaths, type TcpL
 import { createLogger, setupLogging, strerror, type DaemonLogger } from './log.js';
 import { ensureDirectory, PidFile, pidFilePath, userRuntimeDirectory } from './pidfile.js';
 import type { DaemonServer } from './server.js';
+import { DAEMON_NODE_FLAGS, daemonEnv } from '../util/daemon-launch.js';
 
 /** VIR_DAEMON_ERR_*: the status a daemon exits with and reports to its -d parent. */
 export const DaemonErr = {
@@ -322,10 +323,11 @@ async function daemonize(args: DaemonArgs, ctx: RunContext): Promise<number> {
   if (args.verbose) childArgs.push('-v');
   if (args.timeout > 0) childArgs.push('-t', String(args.timeout));
 
-  const child = spawn(process.execPath, [...process.execArgv, launcher, ...childArgs], {
+  const flags = [...process.execArgv, ...DAEMON_NODE_FLAGS.filter((f) => !process.execArgv.includes(f))];
+  const child = spawn(process.execPath, [...flags, launcher, ...childArgs], {
     detached: true,
     stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
-    env: { ...ctx.env, [CHILD_ENV]: '1' },
+    env: daemonEnv({ ...ctx.env, [CHILD_ENV]: '1' }),
   });
   const pipe = child.stdio[STATUS_FD] as Readable;
   return new Promise<number>((done) => {

@@ -26,7 +26,8 @@ export interface DaemonServerOptions {
   /**
    * Milliseconds after the last client left (with no other leaving since)
    * before a full garbage collection hands the memory of the clients that
-   * went back to the OS; 0 never. Default 1000.
+   * went back to the OS; 0 never. Default 3000 (past the 2 s a closing
+   * socket may take to flush).
    */
   reclaimDelayMs?: number;
 }
@@ -104,7 +105,7 @@ export class DaemonServer {
    * libvirtd's does when it frees a client.
    */
   #scheduleReclaim(): void {
-    const delay = this.#opts.reclaimDelayMs ?? 1000;
+    const delay = this.#opts.reclaimDelayMs ?? 3000;
     if (delay <= 0) return;
     if (this.#reclaimTimer) clearTimeout(this.#reclaimTimer);
     const wait = Math.max(delay, this.#lastReclaim + RECLAIM_MIN_INTERVAL_MS - Date.now());
@@ -112,7 +113,10 @@ export class DaemonServer {
       this.#reclaimTimer = null;
       this.#lastReclaim = Date.now();
       const before = process.memoryUsage.rss();
-      if (fullGc()) this.#opts.log.debug(`reclaimed memory: RSS ${before >> 20} → ${process.memoryUsage.rss() >> 20} MiB`);
+      if (!fullGc()) return;
+      const m = process.memoryUsage();
+      this.#opts.log.debug(`reclaimed memory: RSS ${before >> 20} → ${m.rss >> 20} MiB (JS heap ${m.heapUsed >> 20}`
+        + ` of ${m.heapTotal >> 20} MiB, external ${m.external >> 20} MiB, ${this.#sessions.size} clients)`);
     }, wait);
     this.#reclaimTimer.unref();
   }

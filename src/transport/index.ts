@@ -39,6 +39,7 @@ import { connectLibssh } from './libssh.js';
 import { connectTCPSocket, socketTransport } from './tcp.js';
 import type { ConnectOptions, Transport } from './types.js';
 import { connectUnix } from './unix.js';
+import { DAEMON_NODE_FLAGS } from '../util/daemon-launch.js';
 
 export type { ConnectOptions, Transport, TransportKind } from './types.js';
 export { endOfFileError } from './errors.js';
@@ -56,7 +57,7 @@ function thisFile(): string | null {
 }
 
 /**
- * `[node, <repo>/bin/tsvirtd.cjs]`, the repository being the nearest
+ * `[node, <daemon flags>, <repo>/bin/tsvirtd.cjs]`, the repository being the nearest
  * directory above this module with a package.json (dist/src/transport/ for
  * the compiled modules, dist/ for the one-file bundle).
  */
@@ -64,7 +65,7 @@ export function defaultDaemonCommand(): string[] {
   const file = thisFile();
   let dir = file !== null ? dirname(file) : process.cwd();
   while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return [process.execPath, join(dir, 'bin', 'tsvirtd.cjs')];
+  return [process.execPath, ...DAEMON_NODE_FLAGS, join(dir, 'bin', 'tsvirtd.cjs')];
 }
 
 /**

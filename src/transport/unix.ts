@@ -14,6 +14,7 @@ import { userRuntimeDirectory } from '../driver/remote/plan.js';
 import { commandEnv } from './command.js';
 import { abortError, errno, errnoCode, rpcSystemError } from './errors.js';
 import { connectSocket } from './tcp.js';
+import { daemonEnv } from '../util/daemon-launch.js';
 
 /** sizeof(sun_path) on Linux. */
 const SUN_PATH_MAX = 108;
@@ -38,7 +39,7 @@ function forkDaemon(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<Er
   for (const [k, v] of Object.entries(env)) if (k.startsWith('TSVIRT')) childEnv[k] = v;
   return new Promise((resolve) => {
     const child = spawn(argv[0]!, [...argv.slice(1), '--timeout=120'], {
-      detached: true, stdio: 'ignore', env: childEnv,
+      detached: true, stdio: 'ignore', env: daemonEnv(childEnv),
     });
     child.once('error', (err) => resolve(err));
     child.once('spawn', () => {

@@ -19,7 +19,6 @@ describe('tsvirtd under fuzzing', () => {
   for (const [what, seed] of [['fixed', FIXED_SEED], ['random', RANDOM_SEED]] as const) {
     it(`survives ${SECONDS} s of hostile clients (${what} seed ${seed})`, {
       timeout: (SECONDS + 90) * 1000,
-      todo: 'tsvirtd keeps RSS after hostile clients left (PING floods); see the fuzz commit',
     }, async (t) => {
       const r = await fuzzDaemon({ seed, seconds: SECONDS });
       for (const line of formatResult(r).split('\n')) t.diagnostic(line);

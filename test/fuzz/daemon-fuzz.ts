@@ -21,7 +21,7 @@
  * well-framed CALL the daemon never answered, a daemon packet the client
  * cannot decode, the daemon closing a connection whose framing was intact.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -898,6 +898,8 @@ export async function fuzzDaemon(o: FuzzOptions): Promise<FuzzResult> {
     clearInterval(monitor);
     loopDelay.disable();
     daemonLogTail = tail(daemon.logFile, 40);
+    // TSVIRT_FUZZ_KEEP_LOG=FILE keeps the whole daemon log (e.g. with daemonConf { log_level: 1 }).
+    if (process.env.TSVIRT_FUZZ_KEEP_LOG) copyFileSync(daemon.logFile, process.env.TSVIRT_FUZZ_KEEP_LOG);
     await daemon.stop();
   }
   const sorted = latencies.slice().sort((a, b) => a - b);

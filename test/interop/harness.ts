@@ -36,6 +36,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DAEMON_NODE_FLAGS, daemonEnv } from '../../src/util/daemon-launch.js';
 import { SSHD } from './oracle.js';
 
 /** The repository root (this file runs from dist/test/interop). */
@@ -327,7 +328,7 @@ function baseConf(dir: string, port: number, tcp: boolean): Record<string, ConfV
   };
 }
 
-type Launch = (conf: string, pidFile: string, listen: boolean) => { cmd: string; args: string[] };
+type Launch = (conf: string, pidFile: string, listen: boolean) => { cmd: string; args: string[]; env?: NodeJS.ProcessEnv };
 
 async function startDaemon(name: string, prefix: string, launch: Launch, opts: DaemonOptions): Promise<Daemon> {
   const tcp = opts.tcp ?? true;
@@ -341,8 +342,8 @@ async function startDaemon(name: string, prefix: string, launch: Launch, opts: D
     const logFile = join(dir, 'daemon.log');
     const pidFile = join(dir, 'daemon.pid');
     writeFileSync(confFile, confText({ ...baseConf(dir, port, tcp), ...opts.conf }));
-    const { cmd, args } = launch(confFile, pidFile, tcp);
-    const t = spawnDaemon(cmd, [...args, ...(opts.args ?? [])], logFile, [dir]);
+    const { cmd, args, env } = launch(confFile, pidFile, tcp);
+    const t = spawnDaemon(cmd, [...args, ...(opts.args ?? [])], logFile, [dir], env);
     const rwSocket = join(sockDir, 'libvirt-sock');
     const roSocket = join(sockDir, 'libvirt-sock-ro');
     try {
@@ -421,9 +422,11 @@ export async function startLibvirtd(opts: DaemonOptions = {}): Promise<Daemon> {
  */
 export async function startTsvirtd(opts: DaemonOptions = {}): Promise<Daemon> {
   if (!existsSync(TSVIRTD)) throw new Error(`${TSVIRTD} does not exist`);
+  // Started as its #! line starts it (src/util/daemon-launch.ts).
   return startDaemon('tsvirtd', 'tsvirt-tsvirtd-', (conf, pidFile, listen) => ({
     cmd: process.execPath,
-    args: [TSVIRTD, '-f', conf, '-p', pidFile, ...(listen ? ['--listen'] : [])],
+    args: [...DAEMON_NODE_FLAGS, TSVIRTD, '-f', conf, '-p', pidFile, ...(listen ? ['--listen'] : [])],
+    env: daemonEnv(process.env),
   }), opts);
 }
 
