@@ -101,13 +101,15 @@ interface Doc {
 const NO_ATTRS: Readonly<Record<string, string>> = Object.freeze({});
 const NO_CHILDREN: readonly XmlElement[] = Object.freeze([]);
 
+/**
+ * An open element: the tree's own object, filled in while it is open (no
+ * separate frame to allocate). Its start line and its text pieces after the
+ * first (joined once, when it closes) are kept beside the stack.
+ */
 interface Frame {
   name: string;
-  line: number;
-  /** Text pieces after the first (joined once, when the element closes). */
-  more?: string[];
   attrs: Readonly<Record<string, string>>;
-  children: XmlElement[] | null;
+  children: readonly XmlElement[];
   text: string;
 }
 
@@ -123,6 +125,10 @@ class Ctx {
   /** All character data (entity contexts: the expansion's text content). */
   allText = '';
   readonly n: number;
+  /** Start lines of the open elements. */
+  #lines: number[] = [];
+  /** Text pieces of the open elements after their first. */
+  #more: Array<string[] | undefined> = [];
   #linePos = 0;
   #lineNo = 1;
   #bytePos = 0;
@@ -602,10 +608,12 @@ class Ctx {
     if (this.i < this.n) {
       this.fail(this.s.startsWith('</', this.i) ? 'chunk is not well balanced' : 'extra content at the end of well balanced chunk');
     }
-    if (stack.length > 0) {
-      const top = stack[stack.length - 1]!;
-      this.fail(`Premature end of data in tag ${Ctx.splitQName(top.name).local} line ${top.line}`);
-    }
+    if (stack.length > 0) this.prematureEnd(stack);
+  }
+
+  prematureEnd(stack: Frame[]): never {
+    const top = stack[stack.length - 1]!;
+    return this.fail(`Premature end of data in tag ${Ctx.splitQName(top.name).local} line ${this.#lines[stack.length - 1]!}`);
   }
 
   /** Adds character data to the innermost element (and, in an entity, to its text). */
@@ -616,9 +624,14 @@ class Ctx {
       return;
     }
     const top = stack[stack.length - 1]!;
-    if (top.text === '') top.text = t;
-    else if (top.more === undefined) top.more = [t];
-    else top.more.push(t);
+    if (top.text === '') {
+      top.text = t;
+      return;
+    }
+    const d = stack.length - 1;
+    const more = this.#more[d];
+    if (more === undefined) this.#more[d] = [t];
+    else more.push(t);
   }
 
   /**
@@ -668,10 +681,11 @@ class Ctx {
     const name = this.parseName();
     if (name === null) this.fail('StartTag: invalid element name');
     this.skipBlanks();
-    // A null-prototype object is both the record and the duplicate check
-    // (one hash lookup per name, linear in their number).
-    let attrs: Record<string, string> | null = null;
-    let count = 0;
+    // Names and values in turn while there are few (compared one by one),
+    // then a null-prototype object that is both the record and the duplicate
+    // check: linear in the number of attributes either way.
+    let pairs: string[] | null = null;
+    let dict: Record<string, string> | null = null;
     // xmlParseStartTag2 reports the first repeated name once the tag is read.
     let redefined: string | null = null;
     for (;;) {
@@ -685,29 +699,39 @@ class Ctx {
       this.i++;
       this.skipBlanks();
       const value = this.parseAttValue();
-      attrs ??= Object.create(null) as Record<string, string>;
-      if (attrs[attr!] !== undefined) {
+      if (dict !== null ? dict[attr!] !== undefined : pairs !== null && Ctx.hasName(pairs, attr!)) {
         // A repeated namespace declaration is caught as it is read.
         if (attr === 'xmlns' || attr!.startsWith('xmlns:')) this.fail(`Attribute ${attr!} redefined`);
         redefined ??= attr!;
+      } else if (dict !== null) {
+        dict[attr!] = value;
+      } else if (pairs === null) {
+        pairs = [attr!, value];
       } else {
-        attrs[attr!] = value;
-        count++;
+        pairs.push(attr!, value);
+        if (pairs.length > 32) {
+          dict = Object.create(null) as Record<string, string>;
+          for (let k = 0; k < pairs.length; k += 2) dict[pairs[k]!] = pairs[k + 1]!;
+        }
       }
       const d = s.charCodeAt(this.i);
       if (d === 0x3e || (d === 0x2f && s.charCodeAt(this.i + 1) === 0x3e)) break;
       if (this.skipBlanks() === 0) this.fail('attributes construct error');
     }
     if (redefined !== null) this.fail(`Attribute ${redefined} redefined`);
-    const record = Ctx.record(attrs, count);
+    const record = dict !== null ? Object.setPrototypeOf(dict, Object.prototype) as Record<string, string> : Ctx.record(pairs);
     if (s.charCodeAt(this.i) === 0x2f && s.charCodeAt(this.i + 1) === 0x3e) {
       this.i += 2;
-      this.#close(stack, { name: name!, attrs: record, children: NO_CHILDREN, text: '' });
+      this.#attach(stack, { name: name!, attrs: record, children: NO_CHILDREN, text: '' });
       return;
     }
     if (s.charCodeAt(this.i) !== 0x3e) this.fail(`Couldn't find end of Start Tag ${Ctx.splitQName(name!).local} line ${line}`);
     this.i++;
-    stack.push({ name: name!, line, attrs: record, children: null, text: '', more: undefined });
+    const el: Frame = { name: name!, attrs: record, children: NO_CHILDREN, text: '' };
+    this.#attach(stack, el);
+    this.#lines[stack.length] = line;
+    this.#more[stack.length] = undefined;
+    stack.push(el);
   }
 
   root: XmlElement | null = null;
@@ -716,24 +740,31 @@ class Ctx {
    * An attribute record. Many names go into a null-prototype object first
    * (V8 fills those faster), which then gets the usual prototype.
    */
-  /**
-   * The attribute record of an element: the usual prototype, and a copy in
-   * V8's fast object layout when there are few names (later reads are faster).
-   */
-  static record(attrs: Record<string, string> | null, count: number): Readonly<Record<string, string>> {
-    if (attrs === null) return NO_ATTRS;
-    if (count > 16 || Object.hasOwn(attrs, '__proto__')) return Object.setPrototypeOf(attrs, Object.prototype) as Record<string, string>;
+  static hasName(pairs: string[], name: string): boolean {
+    for (let k = 0; k < pairs.length; k += 2) if (pairs[k] === name) return true;
+    return false;
+  }
+
+  /** The attribute record of an element with a few attributes (names, values in turn). */
+  static record(pairs: string[] | null): Readonly<Record<string, string>> {
+    if (pairs === null) return NO_ATTRS;
     const r: Record<string, string> = {};
-    for (const name in attrs) r[name] = attrs[name]!;
+    for (let k = 0; k < pairs.length; k += 2) {
+      const name = pairs[k]!;
+      // An own property, not the prototype setter.
+      if (name === '__proto__') Object.defineProperty(r, name, { value: pairs[k + 1], enumerable: true, writable: true, configurable: true });
+      else r[name] = pairs[k + 1]!;
+    }
     return r;
   }
 
-  #close(stack: Frame[], el: XmlElement): void {
+  /** Adds an element to its parent when it opens: children come in document order. */
+  #attach(stack: Frame[], el: XmlElement): void {
     if (this.isEntity) return;
     const parent = stack[stack.length - 1];
     if (parent === undefined) this.root = el;
-    else if (parent.children === null) parent.children = [el];
-    else parent.children.push(el);
+    else if (parent.children === NO_CHILDREN) parent.children = [el];
+    else (parent.children as XmlElement[]).push(el);
   }
 
   /** xmlParseEndTag2 at '</' for the innermost open element. */
@@ -763,11 +794,15 @@ class Ctx {
     if (s.charCodeAt(this.i) !== 0x3e) this.fail("expected '>'");
     this.i++;
     if (!matched) {
-      this.fail(`Opening and ending tag mismatch: ${Ctx.splitQName(top.name).local} line ${top.line} and ${got ?? 'unparsable'}`);
+      const line = this.#lines[stack.length - 1]!;
+      this.fail(`Opening and ending tag mismatch: ${Ctx.splitQName(top.name).local} line ${line} and ${got ?? 'unparsable'}`);
     }
     stack.pop();
-    const text = top.more === undefined ? top.text : top.text + top.more.join('');
-    this.#close(stack, { name: top.name, attrs: top.attrs, children: top.children ?? NO_CHILDREN, text });
+    const more = this.#more[stack.length];
+    if (more !== undefined) {
+      top.text += more.join('');
+      this.#more[stack.length] = undefined;
+    }
   }
 
   /** xmlParseXMLDecl at '<?xml' and a blank. */
@@ -1027,10 +1062,7 @@ function parseDocument(text: string): XmlElement {
   cx.parseStartTag(stack);
   if (stack.length > 0) {
     cx.parseContent(stack);
-    if (stack.length > 0) {
-      const top = stack[stack.length - 1]!;
-      cx.fail(`Premature end of data in tag ${Ctx.splitQName(top.name).local} line ${top.line}`);
-    }
+    if (stack.length > 0) cx.prematureEnd(stack);
   }
   cx.parseMisc();
   if (cx.i < cx.n) cx.fail('Extra content at the end of the document');
