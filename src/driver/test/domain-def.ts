@@ -703,14 +703,18 @@ function copyPlain(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(copyPlain);
   if (isXNode(v)) return cloneNode(v);
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) out[k] = copyPlain(x);
+  for (const k of Object.keys(v)) out[k] = copyPlain((v as Record<string, unknown>)[k]);
   return out;
 }
 
 function isXNode(v: object): v is XNode {
   const n = v as Partial<XNode>;
-  return typeof n.name === 'string' && typeof n.text === 'string' && Array.isArray(n.attrs) && Array.isArray(n.children)
-    && Object.keys(v).length === 4;
+  if (typeof n.name !== 'string' || typeof n.text !== 'string' || !Array.isArray(n.attrs) || !Array.isArray(n.children)) {
+    return false;
+  }
+  let keys = 0;
+  for (const k in v) if (Object.hasOwn(v, k)) keys++;
+  return keys === 4;
 }
 
 // ---------------------------------------------------------------------------

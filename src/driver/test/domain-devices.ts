@@ -160,10 +160,12 @@ const INFO_KIDS = ['boot', 'alias', 'master', 'rom', 'acpi', 'address'] as const
  * inactive parse, and addresses are normalised.
  */
 function normInfo(n: XNode): void {
-  n.children = n.children.filter((c) => c.name !== 'alias' || (getAttr(c, 'name') ?? '').startsWith('ua-'));
+  const isDropped = (c: XNode) => c.name === 'alias' && !(getAttr(c, 'name') ?? '').startsWith('ua-');
+  if (n.children.some(isDropped)) n.children = n.children.filter((c) => !isDropped(c));
   const a = kid(n, 'address');
   if (a) normAddress(a);
-  for (const sa of kids(kid(n, 'source'), 'address')) if (hasAttr(sa, 'type')) normAddress(sa);
+  const src = kid(n, 'source');
+  if (src) for (const sa of src.children) if (sa.name === 'address' && hasAttr(sa, 'type')) normAddress(sa);
   const boot = kid(n, 'boot');
   if (boot) canon(boot, BOOT_SPEC);
 }
@@ -251,6 +253,14 @@ const CHR_SPEC: Spec = {
 /** libvirt reads only the first of these children; later copies are dropped. */
 function firstOnly(n: XNode, names: readonly string[]): void {
   const seen = new Set<string>();
+  let dup = false;
+  for (const c of n.children) {
+    if (!names.includes(c.name)) continue;
+    if (seen.has(c.name)) { dup = true; break; }
+    seen.add(c.name);
+  }
+  if (!dup) return; // the usual case: nothing to drop, nothing to allocate
+  seen.clear();
   n.children = n.children.filter((c) => {
     if (!names.includes(c.name)) return true;
     if (seen.has(c.name)) return false;

@@ -87,8 +87,11 @@ export function kidText(n: XNode | undefined, name: string): string | undefined 
   return c ? c.text.trim() : undefined;
 }
 
+const NEEDS_ESCAPE = /[<>&'"]/;
+
 /** virBufferEscapeString: all five XML specials become entities. */
 export function escapeLibvirt(s: string): string {
+  if (!NEEDS_ESCAPE.test(s)) return s;
   return s.replace(/[<>&'"]/g, (c) =>
     c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '&' ? '&amp;' : c === "'" ? '&apos;' : '&quot;');
 }
@@ -98,8 +101,9 @@ export function escapeLibvirt(s: string): string {
  * single-quoted attributes, `<x/>` when empty, `<x>text</x>` for leaves.
  */
 export function formatNode(n: XNode, depth: number, out: string[] = []): string[] {
-  const pad = '  '.repeat(depth);
-  const attrs = n.attrs.map(([k, v]) => ` ${k}='${escapeLibvirt(v)}'`).join('');
+  const pad = indent(depth);
+  let attrs = '';
+  for (const [k, v] of n.attrs) attrs += ` ${k}='${escapeLibvirt(v)}'`;
   if (n.children.length === 0) {
     if (n.text.trim() === '') out.push(`${pad}<${n.name}${attrs}/>\n`);
     else out.push(`${pad}<${n.name}${attrs}>${escapeLibvirt(n.text)}</${n.name}>\n`);
@@ -109,6 +113,13 @@ export function formatNode(n: XNode, depth: number, out: string[] = []): string[
   for (const c of n.children) formatNode(c, depth + 1, out);
   out.push(`${pad}</${n.name}>\n`);
   return out;
+}
+
+const PADS: string[] = [];
+
+/** Two spaces per level, made once per depth. */
+function indent(depth: number): string {
+  return PADS[depth] ??= '  '.repeat(depth);
 }
 
 function escapeLibxmlAttr(s: string): string {
