@@ -11,6 +11,13 @@ import {
   canon, cloneNode, escapeLibvirt, formatNode, getAttr, hasAttr, kid, kids, node, removeKids, setAttr, type Spec, type XNode,
 } from './domain-xml.js';
 
+/**
+ * The most disk controllers a drive address may imply (controller='N' adds
+ * 0..N): as many as fit in one reply's XML, about; beyond it tsvirt refuses
+ * the definition rather than building millions of controllers.
+ */
+const MAX_IMPLIED_CONTROLLERS = 65536;
+
 /** One device: its element name (the device kind) and its tree. */
 export interface Device {
   kind: string;
@@ -904,6 +911,13 @@ export function parseDevices(devs: XNode | undefined, ctx: DeviceContext): Devic
         const a = kid(h, 'address');
         if (getAttr(a, 'type') === 'drive') max = Math.max(max, parseInt(getAttr(a, 'controller') ?? '0', 10));
       }
+    }
+    if (max >= MAX_IMPLIED_CONTROLLERS) {
+      // libvirt adds every controller up to the index (4 billion for
+      // controller='4294967295', in a worker thread it then never leaves);
+      // on the daemon's one event loop that is refused instead.
+      throw VirtError.report(ErrorCode.CONFIG_UNSUPPORTED, ErrorDomain.DOMAIN,
+        `${ctype} controller index ${max} would add ${max + 1} controllers, more than the ${MAX_IMPLIED_CONTROLLERS} tsvirt adds`);
     }
     for (let i = 0; i <= max; i++) maybeAddController(ctype, i);
   }

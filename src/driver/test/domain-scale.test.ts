@@ -272,3 +272,16 @@ test('controllers are ordered and numbered as libvirt inserts them one at a time
     assert.deepEqual(show(list.ordered()), want, JSON.stringify(theirs.map((c) => c.attrs)));
   }
 });
+
+test('a drive address implying millions of controllers is refused, not built', () => {
+  const xml = (controller: number) => "<domain type='test'><name>cc</name><memory>1024</memory><os><type>hvm</type></os>"
+    + "<devices><disk type='file' device='disk'><source file='/a'/><target dev='sda' bus='scsi'/>"
+    + `<address type='drive' controller='${controller}' bus='0' target='0' unit='0'/></disk></devices></domain>`;
+  const def = parseDomainXml(xml(3));
+  assert.equal(formatDomainDef(def, { inactive: true, secure: false }).match(/<controller type='scsi'/g)?.length, 4);
+  const t0 = Date.now();
+  assert.throws(() => parseDomainXml(xml(4294967295)), (e: Error & { code?: number }) => e.code === 67
+    && e.message === 'unsupported configuration: scsi controller index 4294967295 would add 4294967296 controllers, '
+      + 'more than the 65536 tsvirt adds');
+  assert.ok(Date.now() - t0 < 1000);
+});
