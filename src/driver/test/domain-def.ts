@@ -255,7 +255,7 @@ export function parseDomainElement(el: XmlElement, opts: ParseOptions = {}): Dom
     throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.XML, `expecting root element of 'domain', not '${el.name}'`);
   }
   const prefix = nsPrefixFor(el, opts.inheritedNs ?? {});
-  const root = toXNode(el);
+  const root = domainXNode(el);
   const virtType = getAttr(root, 'type');
   if (virtType === undefined) throw VirtError.report(ErrorCode.INTERNAL_ERROR, DOM, 'missing domain type attribute');
   if (!VIRT_TYPES.includes(virtType)) {
@@ -285,7 +285,7 @@ export function parseDomainElement(el: XmlElement, opts: ParseOptions = {}): Dom
   }
   const description = first('description')?.text;
   const metaEl = first('metadata');
-  const metadata = metaEl ? sanitizeMetadata(stripBlankText(metaEl), root, opts.inheritedNs ?? {}) : undefined;
+  const metadata = metaEl ? sanitizeMetadata(metaEl, root, opts.inheritedNs ?? {}) : undefined;
 
   // Memory.
   let maxMemory: DomainDef['maxMemory'];
@@ -454,8 +454,12 @@ function sanitizeMetadata(meta: XNode, root: XNode, inherited: Record<string, st
   const needed = new Map<string, string>();
   const prefixOf = (name: string) => (name.includes(':') ? name.slice(0, name.indexOf(':')) : '');
   // `inner`: prefixes declared inside the kept subtree, on the way down.
-  const collect = (n: XNode, inner: Set<string>) => {
-    const here = new Set([...inner, ...Object.keys(nsDecls(n))]);
+  // One set per element that declares namespaces, not per element.
+  const collect = (n: XNode, inner: ReadonlySet<string>) => {
+    let here = inner;
+    if (n.attrs.some(([k]) => k === 'xmlns' || k.startsWith('xmlns:'))) {
+      here = new Set([...inner, ...Object.keys(nsDecls(n))]);
+    }
     const p = prefixOf(n.name);
     if (!here.has(p) && p in outer && !needed.has(p)) needed.set(p, outer[p]!);
     for (const c of n.children) collect(c, here);
@@ -477,13 +481,38 @@ function sanitizeMetadata(meta: XNode, root: XNode, inherited: Record<string, st
   return { name: 'metadata', attrs, children: kept, text: '' };
 }
 
-function stripBlankText(n: XNode): XNode {
-  return {
-    name: n.name,
-    attrs: n.attrs,
-    children: n.children.map(stripBlankText),
-    text: n.children.length > 0 ? '' : n.text,
-  };
+const formattedMetadata = new WeakMap<XNode, Map<number, string>>();
+
+/** formatLibxml of a (never changed) `<metadata>`, made once per depth. */
+function formatMetadata(meta: XNode, depth: number): string {
+  let byDepth = formattedMetadata.get(meta);
+  if (!byDepth) formattedMetadata.set(meta, byDepth = new Map());
+  let text = byDepth.get(depth);
+  if (text === undefined) byDepth.set(depth, text = formatLibxml(meta, depth));
+  return text;
+}
+
+/**
+ * The `<domain>` element as mutable nodes, converting only what
+ * virDomainDefParseNode reads: elements it does not know (unprefixed names
+ * outside TOP_ORDER) are dropped unconverted, whatever they hold, and
+ * `<metadata>` becomes an opaque copy with blank text between elements
+ * dropped (as libvirt's copy of the node keeps it).
+ */
+function domainXNode(el: XmlElement): XNode {
+  const children: XNode[] = [];
+  for (const c of el.children) {
+    if (c.name === 'metadata') children.push(opaqueXNode(c));
+    else if (TOP_KNOWN.has(c.name) || c.name.includes(':')) children.push(toXNode(c));
+  }
+  return { name: el.name, attrs: Object.entries(el.attrs), children, text: el.text };
+}
+
+const TOP_KNOWN: ReadonlySet<string> = new Set(TOP_ORDER);
+
+function opaqueXNode(el: XmlElement): XNode {
+  const children = el.children.map(opaqueXNode);
+  return { name: el.name, attrs: Object.entries(el.attrs), children, text: children.length > 0 ? '' : el.text };
 }
 
 function normalizeOs(osEl: XNode, osType: string, arch: string, machine: string | undefined,
@@ -635,7 +664,7 @@ export function formatDomainDef(def: DomainDef, opts: FormatOptions, depth = 0):
         }
         break;
       case 'metadata':
-        if (def.metadata) out.push(`${p1}${formatLibxml(def.metadata, depth + 1)}\n`);
+        if (def.metadata) out.push(`${p1}${formatMetadata(def.metadata, depth + 1)}\n`);
         break;
       case 'maxMemory':
         if (def.maxMemory) {
@@ -693,7 +722,8 @@ export function formatDomainDef(def: DomainDef, opts: FormatOptions, depth = 0):
  */
 export function copyDomainDef(def: DomainDef): DomainDef {
   const copy: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(def)) if (k !== 'ns') copy[k] = copyPlain(v);
+  // <metadata> is never changed once parsed: copies share it (a million elements cost nothing to start).
+  for (const [k, v] of Object.entries(def)) if (k !== 'ns') copy[k] = k === 'metadata' ? v : copyPlain(v);
   if (def.ns) copy['ns'] = def.ns;
   return copy as unknown as DomainDef;
 }
