@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, it, test } from 'node:test';
 import { ErrorDomain, isVirtError } from '../errors.js';
-import { formatParseError, parseXml, wellFormednessError } from './xml.js';
+import { formatParseError, parseXml, parseXmlAsync, wellFormednessError } from './xml.js';
 
 /**
  * What libvirt 9.0 (over libxml2 2.9.14) said for each document given to
@@ -339,4 +339,27 @@ test('text, elements and entity references parse in linear time', () => {
   assertLinear((n) => `<a>${"<e a='1'>t</e>\n".repeat(n)}</a>`, 25_000);
   assertLinear((n) => `<!DOCTYPE a [<!ENTITY e "xy">]><a>${'&e;'.repeat(n)}</a>`, 25_000);
   assertLinear((n) => `<a>${'x'.repeat(n)}<1/></a>`, 1 << 20);
+});
+
+describe('parseXmlAsync', () => {
+  const big = `<domain><metadata><m:x xmlns:m="urn:x">${'<e a="1">t</e>'.repeat(100000)}</m:x></metadata></domain>`;
+  it('gives the same tree and the same errors as parseXml', async () => {
+    assert.deepEqual(await parseXmlAsync(big), parseXml(big));
+    for (const bad of [big.slice(0, -3), `${big.slice(0, 500000)}<</domain>`, big.replace('<e a="1">', '<e a="1" a="2">')]) {
+      let want: unknown;
+      try { parseXml(bad, 'x', 10); } catch (e) { want = e; }
+      await assert.rejects(parseXmlAsync(bad, 'x', 10), (e: Error) => e.message === (want as Error).message);
+    }
+  });
+
+  it('lets the event loop run while it parses a big document', async () => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    try {
+      await parseXmlAsync(big.replace('</m:x>', `${'<f/>'.repeat(400000)}</m:x>`));
+    } finally {
+      clearInterval(timer);
+    }
+    assert.ok(ticks > 1, `the loop ran ${ticks} times`);
+  });
 });

@@ -5,7 +5,7 @@
  * single-quoted attributes, empty elements as `<x/>`.
  */
 import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
-import { parseXmlDocument, type XmlParseError } from './xml-parse.js';
+import { parseXmlDocument, parseXmlDocumentSliced, type XmlParseError } from './xml-parse.js';
 
 export type { XmlParseError } from './xml-parse.js';
 
@@ -31,6 +31,21 @@ export interface XmlElement {
  */
 export function parseXml(text: string, what = '(string)', domain: number = ErrorDomain.XML): XmlElement {
   const r = parseXmlDocument(text);
+  if ('error' in r) throw VirtError.report(ErrorCode.XML_DETAIL, domain, formatParseError(what, text, r.error));
+  return r.root;
+}
+
+/** Documents at least this long are parsed in slices by parseXmlAsync. */
+const SLICED_FROM = 256 * 1024;
+
+/**
+ * parseXml for a daemon's request handlers: the same result and errors,
+ * but a big document is parsed in slices with the event loop running
+ * between them, so other clients are not kept waiting for it.
+ */
+export async function parseXmlAsync(text: string, what = '(string)', domain: number = ErrorDomain.XML): Promise<XmlElement> {
+  if (text.length < SLICED_FROM) return parseXml(text, what, domain);
+  const r = await parseXmlDocumentSliced(text);
   if ('error' in r) throw VirtError.report(ErrorCode.XML_DETAIL, domain, formatParseError(what, text, r.error));
   return r.root;
 }

@@ -9,13 +9,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
-import { parseXml, type XmlElement } from '../../util/xml.js';
+import { parseXml, parseXmlAsync, type XmlElement } from '../../util/xml.js';
 import {
   formatDevices, netIfname, parseDevices, setNetIfname, type Devices,
 } from './domain-devices.js';
 import {
   canon, cloneNode, escapeLibvirt, formatLibxml, formatNode, getAttr, hasAttr, kid, kids, node,
-  setAttr, toXNode, type Spec, type XNode,
+  formatLibxmlSteps, setAttr, toXNode, type Spec, type XNode,
 } from './domain-xml.js';
 
 const DOM = ErrorDomain.DOMAIN;
@@ -240,6 +240,12 @@ export interface ParseOptions {
 /** virDomainDefParseString with VIR_DOMAIN_DEF_PARSE_INACTIVE. */
 export function parseDomainXml(xml: string, opts: ParseOptions = {}): DomainDef {
   const root = parseXml(xml, opts.docName ?? '(domain_definition)', ErrorDomain.DOMAIN);
+  return parseDomainElement(root, opts);
+}
+
+/** parseDomainXml with the XML parsed in slices (define and create calls: up to 4 MiB from a client). */
+export async function parseDomainXmlAsync(xml: string, opts: ParseOptions = {}): Promise<DomainDef> {
+  const root = await parseXmlAsync(xml, opts.docName ?? '(domain_definition)', ErrorDomain.DOMAIN);
   return parseDomainElement(root, opts);
 }
 
@@ -490,6 +496,22 @@ function formatMetadata(meta: XNode, depth: number): string {
   let text = byDepth.get(depth);
   if (text === undefined) byDepth.set(depth, text = formatLibxml(meta, depth));
   return text;
+}
+
+/**
+ * Formats a definition's `<metadata>` ahead of its first dumpxml, a slice
+ * at a time (define and create of a client's document: a million elements
+ * take most of a second to format).
+ */
+export async function formatMetadataAhead(def: DomainDef, sliceMs = 20): Promise<void> {
+  const meta = def.metadata;
+  if (!meta || formattedMetadata.get(meta)?.has(1)) return;
+  const out: string[] = [];
+  const steps = formatLibxmlSteps(meta, 1, out, sliceMs);
+  while (!steps.next().done) await new Promise<void>((resolve) => setImmediate(resolve));
+  let byDepth = formattedMetadata.get(meta);
+  if (!byDepth) formattedMetadata.set(meta, byDepth = new Map());
+  byDepth.set(1, out.join(''));
 }
 
 /**

@@ -138,15 +138,55 @@ function escapeLibxmlText(s: string): string {
  * `depth`, and no leading indentation on the first line (libvirt supplies it).
  */
 export function formatLibxml(n: XNode, depth: number): string {
-  const pad = '  '.repeat(depth);
-  const attrs = n.attrs.map(([k, v]) => ` ${k}="${escapeLibxmlAttr(v)}"`).join('');
-  if (n.children.length === 0) {
-    if (n.text === '') return `<${n.name}${attrs}/>`;
-    return `<${n.name}${attrs}>${escapeLibxmlText(n.text)}</${n.name}>`;
+  const out: string[] = [];
+  const steps = formatLibxmlSteps(n, depth, out, Infinity);
+  while (!steps.next().done) { /* no slices */ }
+  return out.join('');
+}
+
+/**
+ * formatLibxml into `out`, pausing (yield) once `sliceMs` of work is done,
+ * so a caller can format a million-element `<metadata>` a slice at a time.
+ * Iterative: nesting depth costs no stack.
+ */
+export function* formatLibxmlSteps(root: XNode, depth: number, out: string[], sliceMs: number): Generator<void, void, void> {
+  const leaf = (n: XNode, attrs: string): string => (n.text === ''
+    ? `<${n.name}${attrs}/>` : `<${n.name}${attrs}>${escapeLibxmlText(n.text)}</${n.name}>`);
+  const attrsOf = (n: XNode): string => {
+    let a = '';
+    for (const [k, v] of n.attrs) a += ` ${k}="${escapeLibxmlAttr(v)}"`;
+    return a;
+  };
+  let deadline = performance.now() + sliceMs;
+  let tick = 0;
+  const stack: Array<{ n: XNode; depth: number; next: number }> = [];
+  const enter = (n: XNode, d: number): void => {
+    const attrs = attrsOf(n);
+    if (n.children.length === 0) {
+      out.push(leaf(n, attrs));
+      return;
+    }
+    out.push(`<${n.name}${attrs}>\n`);
+    stack.push({ n, depth: d, next: 0 });
+  };
+  enter(root, depth);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const pad = indent(top.depth);
+    if (top.next < top.n.children.length) {
+      if (top.next > 0) out.push('\n');
+      out.push(`${pad}  `);
+      enter(top.n.children[top.next++]!, top.depth + 1);
+    } else {
+      if (top.next > 0) out.push('\n');
+      out.push(`${pad}</${top.n.name}>`);
+      stack.pop();
+    }
+    if (sliceMs !== Infinity && (++tick & 1023) === 0 && performance.now() > deadline) {
+      yield;
+      deadline = performance.now() + sliceMs;
+    }
   }
-  let s = `<${n.name}${attrs}>\n`;
-  for (const c of n.children) s += `${pad}  ${formatLibxml(c, depth + 1)}\n`;
-  return s + `${pad}</${n.name}>`;
 }
 
 /**

@@ -19,7 +19,7 @@ import {
 } from './domain-constants.js';
 import {
   CPUMASK_LEN,
-  copyDomainDef, formatDomainDef, generateIfnames, parseDomainElement, parseDomainXml,
+  copyDomainDef, formatDomainDef, formatMetadataAhead, generateIfnames, parseDomainElement, parseDomainXmlAsync,
   type DomainDef,
 } from './domain-def.js';
 import { getAttr, kid, kids, type XNode } from './domain-xml.js';
@@ -422,7 +422,8 @@ export class DomainStore {
       },
       async domainDefineXMLFlags({ xml, flags }) {
         checkFlags(flags, DefineFlags.VALIDATE, 'testDomainDefineXMLFlags', TEST);
-        const def = parseDomainXml(xml);
+        const def = await parseDomainXmlAsync(xml);
+        await formatMetadataAhead(def);
         if (def.name.includes('\n')) {
           throw new VirtError(ErrorCode.XML_DETAIL, 'invalid char in name: \n', ErrorDomain.XML,
             { str1: '%s', str2: 'invalid char in name: \n' });
@@ -435,7 +436,8 @@ export class DomainStore {
       },
       async domainCreateXML({ xml_desc, flags }) {
         checkFlags(flags, StartFlags.VALIDATE, 'testDomainCreateXML', TEST);
-        const def = parseDomainXml(xml_desc);
+        const def = await parseDomainXmlAsync(xml_desc);
+        await formatMetadataAhead(def);
         generateIfnames(def);
         const { obj } = self.#add(def, { live: true, checkLive: true });
         self.#startState(obj, RunningReason.BOOTED);
