@@ -118,6 +118,21 @@ interface Frame {
  * replacement text (xmlParseBalancedChunkMemoryInternal), which has its own
  * positions, line numbers, entity count and depth.
  */
+/** Names and values in turn, kept on an element with many attributes (Ctx.manyAttrs). */
+const ATTR_PAIRS = Symbol('attribute pairs');
+
+/**
+ * An element's attributes as [name, value] pairs in document order, without
+ * building the record of an element that has many.
+ */
+export function attrEntries(el: XmlElement): Array<[string, string]> {
+  const flat = (el as { [ATTR_PAIRS]?: readonly string[] })[ATTR_PAIRS];
+  if (flat === undefined) return Object.entries(el.attrs);
+  const out = new Array<[string, string]>(flat.length / 2);
+  for (let k = 0; k < flat.length; k += 2) out[k / 2] = [flat[k]!, flat[k + 1]!];
+  return out;
+}
+
 class Ctx {
   i = 0;
   /**
@@ -689,11 +704,11 @@ class Ctx {
     const name = this.parseName();
     if (name === null) this.fail('StartTag: invalid element name');
     this.skipBlanks();
-    // Names and values in turn while there are few (compared one by one),
-    // then a null-prototype object that is both the record and the duplicate
-    // check: linear in the number of attributes either way.
+    // Names and values in turn; while there are few, a repeat is found by
+    // comparing one by one, past that with a Set: linear either way. The
+    // record of many attributes is built only if someone reads it.
     let pairs: string[] | null = null;
-    let dict: Record<string, string> | null = null;
+    let seen: Set<string> | null = null;
     // xmlParseStartTag2 reports the first repeated name once the tag is read.
     let redefined: string | null = null;
     for (;;) {
@@ -707,19 +722,19 @@ class Ctx {
       this.i++;
       this.skipBlanks();
       const value = this.parseAttValue();
-      if (dict !== null ? dict[attr!] !== undefined : pairs !== null && Ctx.hasName(pairs, attr!)) {
+      if (seen !== null ? seen.has(attr!) : pairs !== null && Ctx.hasName(pairs, attr!)) {
         // A repeated namespace declaration is caught as it is read.
         if (attr === 'xmlns' || attr!.startsWith('xmlns:')) this.fail(`Attribute ${attr!} redefined`);
         redefined ??= attr!;
-      } else if (dict !== null) {
-        dict[attr!] = value;
       } else if (pairs === null) {
         pairs = [attr!, value];
       } else {
         pairs.push(attr!, value);
-        if (pairs.length > 32) {
-          dict = Object.create(null) as Record<string, string>;
-          for (let k = 0; k < pairs.length; k += 2) dict[pairs[k]!] = pairs[k + 1]!;
+        if (seen !== null) {
+          seen.add(attr!);
+        } else if (pairs.length > 32) {
+          seen = new Set();
+          for (let k = 0; k < pairs.length; k += 2) seen.add(pairs[k]!);
         }
       }
       const d = s.charCodeAt(this.i);
@@ -727,15 +742,15 @@ class Ctx {
       if (this.skipBlanks() === 0) this.fail('attributes construct error');
     }
     if (redefined !== null) this.fail(`Attribute ${redefined} redefined`);
-    const record = dict !== null ? Object.setPrototypeOf(dict, Object.prototype) as Record<string, string> : Ctx.record(pairs);
+    const el: Frame = seen !== null ? Ctx.manyAttrs(name!, pairs!)
+      : { name: name!, attrs: Ctx.record(pairs), children: NO_CHILDREN, text: '' };
     if (s.charCodeAt(this.i) === 0x2f && s.charCodeAt(this.i + 1) === 0x3e) {
       this.i += 2;
-      this.#attach(stack, { name: name!, attrs: record, children: NO_CHILDREN, text: '' });
+      this.#attach(stack, el);
       return;
     }
     if (s.charCodeAt(this.i) !== 0x3e) this.fail(`Couldn't find end of Start Tag ${Ctx.splitQName(name!).local} line ${line}`);
     this.i++;
-    const el: Frame = { name: name!, attrs: record, children: NO_CHILDREN, text: '' };
     this.#attach(stack, el);
     this.#lines[stack.length] = line;
     this.#more[stack.length] = undefined;
@@ -753,7 +768,20 @@ class Ctx {
     return false;
   }
 
-  /** The attribute record of an element with a few attributes (names, values in turn). */
+  /**
+   * An element with many attributes: `attrs` is made on first read (a
+   * record of 350,000 names costs V8 most of a second), and the names and
+   * values in turn stay under ATTR_PAIRS for attrEntries.
+   */
+  static manyAttrs(name: string, pairs: string[]): Frame {
+    let record: Readonly<Record<string, string>> | null = null;
+    const el = { name, children: NO_CHILDREN, text: '' } as Frame & { [ATTR_PAIRS]?: readonly string[] };
+    Object.defineProperty(el, 'attrs', { enumerable: true, get: () => (record ??= Ctx.record(pairs)) });
+    Object.defineProperty(el, ATTR_PAIRS, { value: pairs });
+    return el;
+  }
+
+  /** The attribute record of an element (names, values in turn). */
   static record(pairs: string[] | null): Readonly<Record<string, string>> {
     if (pairs === null) return NO_ATTRS;
     const r: Record<string, string> = {};

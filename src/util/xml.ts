@@ -8,6 +8,7 @@ import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
 import { parseXmlDocument, parseXmlDocumentSliced, type XmlParseError } from './xml-parse.js';
 
 export type { XmlParseError } from './xml-parse.js';
+export { attrEntries } from './xml-parse.js';
 
 export interface XmlElement {
   readonly name: string;
