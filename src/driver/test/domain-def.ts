@@ -11,11 +11,11 @@ import { randomUUID } from 'node:crypto';
 import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import { parseXml, parseXmlAsync, type XmlElement } from '../../util/xml.js';
 import {
-  formatDevices, netIfname, parseDevices, setNetIfname, type Devices,
+  formatDevicesSteps, netIfname, parseDevicesSteps, setNetIfname, type Device, type Devices,
 } from './domain-devices.js';
 import {
   canon, cloneNode, escapeLibvirt, formatLibxml, formatNode, getAttr, hasAttr, kid, kids, node,
-  formatLibxmlSteps, setAttr, toXNode, type Spec, type XNode,
+  formatLibxmlSteps, runSteps, runStepsAsync, setAttr, Slicer, toXNodeSteps, type Spec, type XNode,
 } from './domain-xml.js';
 
 const DOM = ErrorDomain.DOMAIN;
@@ -243,10 +243,18 @@ export function parseDomainXml(xml: string, opts: ParseOptions = {}): DomainDef 
   return parseDomainElement(root, opts);
 }
 
-/** parseDomainXml with the XML parsed in slices (define and create calls: up to 4 MiB from a client). */
+/**
+ * parseDomainXml with the XML and then the definition parsed in slices
+ * (define and create calls: up to 4 MiB from a client).
+ */
 export async function parseDomainXmlAsync(xml: string, opts: ParseOptions = {}): Promise<DomainDef> {
   const root = await parseXmlAsync(xml, opts.docName ?? '(domain_definition)', ErrorDomain.DOMAIN);
-  return parseDomainElement(root, opts);
+  return parseDomainElementAsync(root, opts);
+}
+
+/** parseDomainElement in slices of ~20 ms of work, the event loop turning between them. */
+export function parseDomainElementAsync(el: XmlElement, opts: ParseOptions = {}): Promise<DomainDef> {
+  return runStepsAsync((s) => parseDomainElementSteps(el, opts, s));
 }
 
 function nsPrefixFor(el: XmlElement, inherited: Record<string, string>): string | undefined {
@@ -257,11 +265,20 @@ function nsPrefixFor(el: XmlElement, inherited: Record<string, string>): string 
 
 /** Parses a `<domain>` element (virDomainDefParseNode). */
 export function parseDomainElement(el: XmlElement, opts: ParseOptions = {}): DomainDef {
+  return runSteps(parseDomainElementSteps(el, opts, new Slicer()));
+}
+
+/**
+ * parseDomainElement pausing (yield) when `s` is due: while converting the
+ * document's elements and between devices. Same result, same errors in
+ * the same order.
+ */
+export function* parseDomainElementSteps(el: XmlElement, opts: ParseOptions, s: Slicer): Generator<void, DomainDef, void> {
   if (el.name !== 'domain') {
     throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.XML, `expecting root element of 'domain', not '${el.name}'`);
   }
   const prefix = nsPrefixFor(el, opts.inheritedNs ?? {});
-  const root = domainXNode(el);
+  const root = yield* domainXNodeSteps(el, s);
   const virtType = getAttr(root, 'type');
   if (virtType === undefined) throw VirtError.report(ErrorCode.INTERNAL_ERROR, DOM, 'missing domain type attribute');
   if (!VIRT_TYPES.includes(virtType)) {
@@ -356,7 +373,14 @@ export function parseDomainElement(el: XmlElement, opts: ParseOptions = {}): Dom
   const arch = getAttr(typeEl, 'arch') ?? 'i686';
   const machine = getAttr(typeEl, 'machine');
   const devEl = first('devices');
-  const deviceBoot = !!devEl && devEl.children.some((d) => kid(d, 'boot') !== undefined);
+  let deviceBoot = false;
+  for (const d of devEl?.children ?? []) {
+    if (kid(d, 'boot') !== undefined) {
+      deviceBoot = true;
+      break;
+    }
+    if (s.due()) yield;
+  }
   if (deviceBoot && kids(osEl, 'boot').length > 0) {
     throw VirtError.report(ErrorCode.CONFIG_UNSUPPORTED, DOM,
       'per-device boot elements cannot be used together with os/boot elements');
@@ -415,7 +439,7 @@ export function parseDomainElement(el: XmlElement, opts: ParseOptions = {}): Dom
     throw VirtError.report(ErrorCode.XML_ERROR, DOM, 'init binary must be specified');
   }
 
-  const devices = parseDevices(first('devices'), { osType, arch, virtType });
+  const devices = yield* parseDevicesSteps(first('devices'), { osType, arch, virtType }, s);
 
   // Post-parse memory checks (virDomainDefPostParseMemory).
   if (memory === 0) {
@@ -521,21 +545,16 @@ export async function formatMetadataAhead(def: DomainDef, sliceMs = 20): Promise
  * `<metadata>` becomes an opaque copy with blank text between elements
  * dropped (as libvirt's copy of the node keeps it).
  */
-function domainXNode(el: XmlElement): XNode {
+function* domainXNodeSteps(el: XmlElement, s: Slicer): Generator<void, XNode, void> {
   const children: XNode[] = [];
   for (const c of el.children) {
-    if (c.name === 'metadata') children.push(opaqueXNode(c));
-    else if (TOP_KNOWN.has(c.name) || c.name.includes(':')) children.push(toXNode(c));
+    if (c.name === 'metadata') children.push(yield* toXNodeSteps(c, s, true));
+    else if (TOP_KNOWN.has(c.name) || c.name.includes(':')) children.push(yield* toXNodeSteps(c, s));
   }
   return { name: el.name, attrs: Object.entries(el.attrs), children, text: el.text };
 }
 
 const TOP_KNOWN: ReadonlySet<string> = new Set(TOP_ORDER);
-
-function opaqueXNode(el: XmlElement): XNode {
-  const children = el.children.map(opaqueXNode);
-  return { name: el.name, attrs: Object.entries(el.attrs), children, text: children.length > 0 ? '' : el.text };
-}
 
 function normalizeOs(osEl: XNode, osType: string, arch: string, machine: string | undefined,
   deviceBoot: boolean): XNode {
@@ -664,6 +683,28 @@ export interface FormatOptions {
 
 /** virDomainDefFormatInternal, starting at indentation `depth`. */
 export function formatDomainDef(def: DomainDef, opts: FormatOptions, depth = 0): string {
+  return runSteps(formatDomainDefSteps(def, opts, depth, new Slicer()));
+}
+
+/**
+ * formatDomainDef in slices of ~20 ms of work, the event loop turning
+ * between them (dumpxml of a definition with thousands of devices). The
+ * `<metadata>` is formatted ahead in slices too.
+ */
+export async function formatDomainDefAsync(def: DomainDef, opts: FormatOptions, depth = 0): Promise<string> {
+  if (def.metadata && depth === 0) await formatMetadataAhead(def);
+  return runStepsAsync((s) => formatDomainDefSteps(def, opts, depth, s));
+}
+
+/**
+ * formatDomainDef pausing (yield) between devices when `s` is due. The
+ * devices are written first and everything else after the last pause, so
+ * a sliced format reads the definition's other fields at one moment.
+ */
+export function* formatDomainDefSteps(def: DomainDef, opts: FormatOptions, depth: number,
+  s: Slicer): Generator<void, string, void> {
+  const devOut: string[] = [];
+  yield* formatDevicesSteps(def.devices, depth + 1, { secure: opts.secure }, devOut, s);
   const out: string[] = [];
   const pad = '  '.repeat(depth);
   const p1 = pad + '  ';
@@ -727,7 +768,7 @@ export function formatDomainDef(def: DomainDef, opts: FormatOptions, depth = 0):
         if (def.misc.some((m) => m.name === 'clock')) misc('clock');
         else out.push(`${p1}<clock offset='utc'/>\n`);
         break;
-      case 'devices': formatDevices(def.devices, depth + 1, { secure: opts.secure }, out); break;
+      case 'devices': for (const piece of devOut) out.push(piece); break;
       default:
         misc(el);
     }
@@ -742,12 +783,37 @@ export function formatDomainDef(def: DomainDef, opts: FormatOptions, depth = 0):
  * plain data (objects, arrays, strings, numbers), and structuredClone's
  * serialise-and-rebuild took most of a start with many devices.
  */
-export function copyDomainDef(def: DomainDef): DomainDef {
+export function copyDomainDef(def: DomainDef, devices?: Devices): DomainDef {
   const copy: Record<string, unknown> = {};
   // <metadata> is never changed once parsed: copies share it (a million elements cost nothing to start).
-  for (const [k, v] of Object.entries(def)) if (k !== 'ns') copy[k] = k === 'metadata' ? v : copyPlain(v);
+  for (const [k, v] of Object.entries(def)) {
+    if (k === 'ns') continue;
+    copy[k] = k === 'metadata' ? v : k === 'devices' && devices ? devices : copyPlain(v);
+  }
   if (def.ns) copy['ns'] = def.ns;
   return copy as unknown as DomainDef;
+}
+
+/**
+ * A copy of a definition's devices as copyDomainDef makes it, pausing
+ * (yield) between devices when `s` is due; pass it to copyDomainDef to
+ * copy the rest (start of a domain with thousands of devices: the devices
+ * in slices, the rest at once, after the last pause).
+ */
+export function* copyDevicesSteps(devs: Devices, s: Slicer): Generator<void, Devices, void> {
+  const list: Device[] = new Array<Device>(devs.list.length);
+  for (let i = 0; i < list.length; i++) {
+    list[i] = copyPlain(devs.list[i]) as Device;
+    if (s.due()) yield;
+  }
+  const copy: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(devs)) copy[k] = k === 'list' ? list : copyPlain(v);
+  return copy as unknown as Devices;
+}
+
+/** copyDevicesSteps in slices of ~20 ms of work, the event loop turning between them. */
+export function copyDevicesAsync(devs: Devices): Promise<Devices> {
+  return runStepsAsync((s) => copyDevicesSteps(devs, s));
 }
 
 function copyPlain(v: unknown): unknown {

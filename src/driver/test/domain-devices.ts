@@ -8,7 +8,8 @@
 import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
-  canon, cloneNode, escapeLibvirt, formatNode, getAttr, hasAttr, kid, kids, node, removeKids, setAttr, type Spec, type XNode,
+  canon, cloneNode, escapeLibvirt, formatNode, getAttr, hasAttr, kid, kids, node, removeKids, runSteps, setAttr, Slicer,
+  type Spec, type XNode,
 } from './domain-xml.js';
 
 /**
@@ -828,10 +829,19 @@ export interface Devices {
 
 /** Parses the children of `<devices>` (in document order) with libvirt's defaults. */
 export function parseDevices(devs: XNode | undefined, ctx: DeviceContext): Devices {
+  return runSteps(parseDevicesSteps(devs, ctx, new Slicer()));
+}
+
+/**
+ * parseDevices pausing (yield) between devices when `s` is due, so a
+ * daemon can parse a client's hundreds of thousands of devices in slices.
+ */
+export function* parseDevicesSteps(devs: XNode | undefined, ctx: DeviceContext, s: Slicer): Generator<void, Devices, void> {
   const out: Devices = { list: [] };
   if (!devs) return out;
   const byKind = new Map<string, XNode[]>();
   for (const c of devs.children) {
+    if (s.due()) yield;
     if (c.name === 'emulator') {
       if (out.emulator === undefined) out.emulator = c.text;
       continue;
@@ -863,6 +873,7 @@ export function parseDevices(devs: XNode | undefined, ctx: DeviceContext): Devic
       throw xmlError(`target '${dst}' duplicated for disk sources '${path(prev)}' and '${path(d)}'`);
     }
     seenDst.set(dst, d);
+    if (s.due()) yield;
   }
   const disks = diskInsertOrder(diskKeys).map((i) => diskList[i]!);
   for (const d of disks) {
@@ -879,6 +890,7 @@ export function parseDevices(devs: XNode | undefined, ctx: DeviceContext): Devic
     diskAssignAddress(d, bus, dst);
     canon(d, SPECS['disk']);
     out.list.push({ kind: 'disk', node: d });
+    if (s.due()) yield;
   }
 
   const controllers = new ControllerList();
@@ -888,10 +900,14 @@ export function parseDevices(devs: XNode | undefined, ctx: DeviceContext): Devic
     const idx = parseIntBase0(getAttr(c, 'index'));
     setAttr(c, 'index', idx ?? undefined);
     controllers.add(c);
+    if (s.due()) yield;
   }
   // Controllers without an index get the lowest free one of their type.
   controllers.assignIndexes();
-  for (const c of get('controller')) canon(c, SPECS['controller']);
+  for (const c of get('controller')) {
+    canon(c, SPECS['controller']);
+    if (s.due()) yield;
+  }
   const maybeAddController = (type: string, idx: number) => {
     if (controllers.has(type, idx)) return;
     controllers.add(node('controller', [['type', type], ['index', idx]]));
@@ -900,6 +916,7 @@ export function parseDevices(devs: XNode | undefined, ctx: DeviceContext): Devic
   for (const [ctype, bus] of [['scsi', 'scsi'], ['fdc', 'fdc'], ['ide', 'ide'], ['sata', 'sata']] as const) {
     let max = -1;
     for (const d of disks) {
+      if (s.due()) yield;
       if (getAttr(kid(d, 'target'), 'bus') !== bus) continue;
       const a = kid(d, 'address');
       if (getAttr(a, 'type') !== 'drive') continue;
@@ -907,6 +924,7 @@ export function parseDevices(devs: XNode | undefined, ctx: DeviceContext): Devic
     }
     if (ctype === 'scsi') {
       for (const h of get('hostdev')) {
+        if (s.due()) yield;
         if (getAttr(h, 'type') !== 'scsi') continue;
         const a = kid(h, 'address');
         if (getAttr(a, 'type') === 'drive') max = Math.max(max, parseInt(getAttr(a, 'controller') ?? '0', 10));
@@ -919,7 +937,10 @@ export function parseDevices(devs: XNode | undefined, ctx: DeviceContext): Devic
       throw VirtError.report(ErrorCode.CONFIG_UNSUPPORTED, ErrorDomain.DOMAIN,
         `${ctype} controller index ${max} would add ${max + 1} controllers, more than the ${MAX_IMPLIED_CONTROLLERS} tsvirt adds`);
     }
-    for (let i = 0; i <= max; i++) maybeAddController(ctype, i);
+    for (let i = 0; i <= max; i++) {
+      maybeAddController(ctype, i);
+      if (s.due()) yield;
+    }
   }
   // virDomainDefMaybeAddVirtioSerialController.
   for (const c of [...get('channel'), ...get('console')]) {
@@ -928,18 +949,21 @@ export function parseDevices(devs: XNode | undefined, ctx: DeviceContext): Devic
     const a = kid(c, 'address');
     const idx = getAttr(a, 'type') === 'virtio-serial' ? (parseIntBase0(getAttr(a, 'controller')) ?? 0) : 0;
     maybeAddController('virtio-serial', idx);
+    if (s.due()) yield;
   }
   // virDomainDefMaybeAddSmartcardController.
   const smartcards = get('smartcard');
-  smartcards.forEach((s, i) => {
-    let a = kid(s, 'address');
+  for (let i = 0; i < smartcards.length; i++) {
+    const sc = smartcards[i]!;
+    let a = kid(sc, 'address');
     if (!a) {
       a = node('address', [['type', 'ccid'], ['controller', 0], ['slot', i]]);
-      s.children.push(a);
+      sc.children.push(a);
     }
     const idx = parseIntBase0(getAttr(a, 'controller')) ?? 0;
     maybeAddController('ccid', idx);
-  });
+    if (s.due()) yield;
+  }
 
   for (const c of controllers.ordered()) out.list.push({ kind: 'controller', node: c });
 
@@ -948,17 +972,20 @@ export function parseDevices(devs: XNode | undefined, ctx: DeviceContext): Devic
       if (kind === 'filesystem') normFilesystem(n);
       canon(n, SPECS[kind]);
       out.list.push({ kind, node: n });
+      if (s.due()) yield;
     }
   }
   for (const n of get('interface')) {
     normInterface(n);
     canon(n, SPECS['interface']);
     out.list.push({ kind: 'interface', node: n });
+    if (s.due()) yield;
   }
   for (const n of smartcards) {
     normGeneric(n);
     canon(n, SPECS['smartcard']);
     out.list.push({ kind: 'smartcard', node: n });
+    if (s.due()) yield;
   }
 
   // Character devices.
@@ -976,18 +1003,22 @@ export function parseDevices(devs: XNode | undefined, ctx: DeviceContext): Devic
       if (!hasAttr(t, 'port')) setAttr(t, 'port', max + 1);
       max = Math.max(max, parseInt(getAttr(t, 'port') ?? '-1', 10));
       canon(t, SERIAL_TARGET_SPEC);
+      if (s.due()) yield;
     }
   }
-  consoles.forEach((c, i) => {
+  for (let i = 0; i < consoles.length; i++) {
+    const c = consoles[i]!;
     normChr(c);
     setAttr(chrTarget(c), 'port', i);
-  });
-  consoles.forEach((c, i) => {
-    const t = chrTarget(c);
+    if (s.due()) yield;
+  }
+  for (let i = 0; i < consoles.length; i++) {
+    const t = chrTarget(consoles[i]!);
     if (i > 0 && getAttr(t, 'type') === 'serial') {
       throw VirtError.report(ErrorCode.CONFIG_UNSUPPORTED, DOM, 'Only the first console can be a serial port');
     }
-  });
+    if (s.due()) yield;
+  }
   // virDomainDefAddConsoleCompat.
   const aliases = new Set<XNode>();
   const consoleIsSerial = (c: XNode) => {
@@ -1017,22 +1048,25 @@ export function parseDevices(devs: XNode | undefined, ctx: DeviceContext): Devic
       consoles = [stub, ...consoles];
     }
   }
-  consoles.forEach((c) => {
+  for (const c of consoles) {
     const t = chrTarget(c);
     // The test driver has no console default of its own: 'serial' for every OS type.
     if (!hasAttr(t, 'type')) setAttr(t, 'type', 'serial');
     canon(t, CONSOLE_TARGET_SPEC);
-  });
+    if (s.due()) yield;
+  }
   for (const c of channels) {
     normChr(c);
     const t = kid(c, 'target');
     if (t) canon(t, CHANNEL_TARGET_SPEC);
+    if (s.due()) yield;
   }
   for (const [kind, list] of [['serial', serials], ['parallel', parallels], ['console', consoles],
     ['channel', channels]] as const) {
     for (const n of list) {
       canon(n, CHR_SPEC);
       out.list.push(aliases.has(n) ? { kind, node: n, aliasSerial: true } : { kind, node: n });
+      if (s.due()) yield;
     }
   }
 
@@ -1040,34 +1074,41 @@ export function parseDevices(devs: XNode | undefined, ctx: DeviceContext): Devic
     normInput(n, ctx);
     canon(n, SPECS['input']);
     out.list.push({ kind: 'input', node: n });
+    if (s.due()) yield;
   }
   for (const n of get('tpm')) {
     normGeneric(n);
     canon(n, SPECS['tpm']);
     out.list.push({ kind: 'tpm', node: n });
+    if (s.due()) yield;
   }
   const graphics = get('graphics');
   for (const n of graphics) {
     normGraphics(n);
     out.list.push({ kind: 'graphics', node: n });
+    if (s.due()) yield;
   }
   for (const n of get('sound')) {
     normSound(n);
     canon(n, SPECS['sound']);
     out.list.push({ kind: 'sound', node: n });
+    if (s.due()) yield;
   }
   for (const n of get('audio')) {
     canon(n, SPECS['audio']);
     out.list.push({ kind: 'audio', node: n });
+    if (s.due()) yield;
   }
   // virDomainDefAddImplicitVideo: graphics without video get a default one.
   const videos = get('video');
   if (videos.length === 0 && graphics.length > 0) videos.push(node('video'));
-  videos.forEach((n, i) => {
+  for (let i = 0; i < videos.length; i++) {
+    const n = videos[i]!;
     normVideo(n, ctx, i === 0);
     canon(n, SPECS['video']);
     out.list.push({ kind: 'video', node: n });
-  });
+    if (s.due()) yield;
+  }
   for (const kind of ['hostdev', 'redirdev', 'redirfilter', 'hub', 'watchdog', 'memballoon', 'rng', 'nvram',
     'panic', 'shmem', 'memory', 'iommu', 'vsock'] as const) {
     for (const n of get(kind)) {
@@ -1079,6 +1120,7 @@ export function parseDevices(devs: XNode | undefined, ctx: DeviceContext): Devic
       else normGeneric(n);
       canon(n, SPECS[kind]);
       out.list.push({ kind, node: n });
+      if (s.due()) yield;
     }
   }
   return out;
@@ -1091,6 +1133,22 @@ export interface FormatDeviceOptions {
 
 /** Writes the `<devices>` element at `depth`. */
 export function formatDevices(devs: Devices, depth: number, opts: FormatDeviceOptions, out: string[]): void {
+  runSteps(formatDevicesSteps(devs, depth, opts, out, new Slicer()));
+}
+
+/**
+ * formatDevices pausing (yield) between devices when `s` is due. At each
+ * pause the pieces written since the last one are joined into one string,
+ * so the caller's final join is of a few chunks, not of a million pieces.
+ */
+export function* formatDevicesSteps(devs: Devices, depth: number, opts: FormatDeviceOptions, out: string[],
+  s: Slicer): Generator<void, void, void> {
+  let mark = out.length;
+  const pause = (): void => {
+    const chunk = out.splice(mark).join('');
+    out.push(chunk);
+    mark = out.length;
+  };
   const pad = '  '.repeat(depth);
   out.push(`${pad}<devices>\n`);
   if (devs.emulator !== undefined) out.push(`${pad}  <emulator>${escapeText(devs.emulator)}</emulator>\n`);
@@ -1099,6 +1157,7 @@ export function formatDevices(devs: Devices, depth: number, opts: FormatDeviceOp
     const list = byKind.get(d.kind);
     if (list) list.push(d);
     else byKind.set(d.kind, [d]);
+    if (s.due()) yield;
   }
   const serials = byKind.get('serial') ?? [];
   let consoleIdx = 0;
@@ -1124,6 +1183,10 @@ export function formatDevices(devs: Devices, depth: number, opts: FormatDeviceOp
         setAttr(n, 'passwd', undefined);
       }
       formatNode(n, depth + 1, out);
+      if (s.due()) {
+        pause();
+        yield;
+      }
     }
   }
   out.push(`${pad}</devices>\n`);

@@ -25,6 +25,87 @@ export function toXNode(el: XmlElement): XNode {
   };
 }
 
+/**
+ * Time slices for work written as a generator (`function*` that yields
+ * between units of work): `due()`, checked every `every` calls, says
+ * whether the slice's `ms` are spent. A run to completion uses a Slicer
+ * that is never due; a run in slices restarts it before each resumption.
+ */
+export class Slicer {
+  #deadline = Infinity;
+  #count = 0;
+
+  constructor(readonly ms = Infinity, readonly every = 32) {}
+
+  /** Begins a slice. */
+  start(): void {
+    if (this.ms !== Infinity) this.#deadline = performance.now() + this.ms;
+  }
+
+  /** Whether the work should pause (yield) now. */
+  due(): boolean {
+    return this.#deadline !== Infinity && ++this.#count % this.every === 0 && performance.now() > this.#deadline;
+  }
+}
+
+/** The result of work written as a generator, without pausing. */
+export function runSteps<T>(steps: Generator<void, T, void>): T {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** Milliseconds of work between two turns of the event loop (sliced daemon paths). */
+export const SLICE_MS = 20;
+
+/**
+ * The result of work written as a generator, run a slice of `ms` at a
+ * time with the event loop turning between slices (setImmediate), so a
+ * daemon's other clients are served meanwhile.
+ */
+export async function runStepsAsync<T>(make: (s: Slicer) => Generator<void, T, void>, ms = SLICE_MS): Promise<T> {
+  const slicer = new Slicer(ms);
+  slicer.start();
+  const steps = make(slicer);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    slicer.start();
+  }
+}
+
+/**
+ * toXNode a node at a time (iterative, pausing when `s` is due). With
+ * `opaque`, an element with children keeps no text (libvirt's copy of an
+ * opaque subtree drops the blanks between elements).
+ */
+export function* toXNodeSteps(el: XmlElement, s: Slicer, opaque = false): Generator<void, XNode, void> {
+  const make = (e: XmlElement): XNode => ({
+    name: e.name,
+    attrs: Object.entries(e.attrs),
+    children: new Array<XNode>(e.children.length),
+    text: opaque && e.children.length > 0 ? '' : e.text,
+  });
+  const root = make(el);
+  const stack: Array<{ from: XmlElement; to: XNode; next: number }> = [{ from: el, to: root, next: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    if (top.next === top.from.children.length) {
+      stack.pop();
+      continue;
+    }
+    const i = top.next++;
+    const c = top.from.children[i]!;
+    const n = make(c);
+    top.to.children[i] = n;
+    if (c.children.length > 0) stack.push({ from: c, to: n, next: 0 });
+    if (s.due()) yield;
+  }
+  return root;
+}
+
 /** Builds a node; attributes whose value is undefined or null are left out. */
 export function node(name: string, attrs: Array<[string, string | number | undefined | null]> = [],
   children: XNode[] = [], text = ''): XNode {

@@ -19,9 +19,10 @@ import {
 } from './domain-constants.js';
 import {
   CPUMASK_LEN,
-  copyDomainDef, formatDomainDef, formatMetadataAhead, generateIfnames, parseDomainElement, parseDomainXmlAsync,
-  type DomainDef,
+  copyDevicesAsync, copyDomainDef, formatDomainDef, formatDomainDefAsync, formatMetadataAhead, generateIfnames,
+  parseDomainElement, parseDomainXmlAsync, type DomainDef,
 } from './domain-def.js';
+import type { Devices } from './domain-devices.js';
 import { getAttr, kid, kids, type XNode } from './domain-xml.js';
 import { maxCpus, type NodeInfo } from './node.js';
 import { SCREENSHOT_MIME, testScreenshot } from './domain-screenshot.js';
@@ -36,6 +37,13 @@ const SNAP = ErrorDomain.DOMAIN_SNAPSHOT;
 
 /** testConnectGetMaxVcpus. */
 const MAX_VCPUS = 32;
+
+/**
+ * Definitions with more devices than this are formatted (dumpxml) and
+ * copied (start) in slices, with the event loop turning between them;
+ * smaller ones at once, which is cheaper.
+ */
+const SLICED_DEVICES = 2000;
 
 /** testDomainObjPrivateAlloc: the guest clock every domain object starts with (1989-11-17 15:32:00 UTC). */
 const TEST_GUEST_TIME = 627319920;
@@ -239,13 +247,16 @@ export class DomainStore {
     return { obj, oldDef: null };
   }
 
-  /** testDomainStartState. */
-  #startState(obj: DomainObj, reason: number): void {
+  /**
+   * testDomainStartState. `devices`: a copy of obj.def's devices made
+   * ahead (in slices), used for the persistent config's copy.
+   */
+  #startState(obj: DomainObj, reason: number, devices?: Devices): void {
     obj.setState(St.RUNNING, reason);
     obj.def.id = this.#nextId++;
     // virDomainObjSetDefTransient: keep the persistent config aside.
     if (obj.persistent && !obj.newDef) {
-      obj.newDef = copyDomainDef(obj.def);
+      obj.newDef = copyDomainDef(obj.def, devices);
       obj.newDef.id = -1;
     }
     obj.hasManagedSave = false;
@@ -468,11 +479,24 @@ export class DomainStore {
       },
       async domainCreateWithFlags({ dom, flags }) {
         checkFlags(flags, 0, 'testDomainCreateWithFlags', TEST);
-        const obj = self.#resolve(dom);
-        if (obj.state !== St.SHUTOFF) {
-          throw VirtError.report(ErrorCode.INTERNAL_ERROR, TEST, `Domain '${dom.name}' is already running`);
+        const check = () => {
+          const o = self.#resolve(dom);
+          if (o.state !== St.SHUTOFF) {
+            throw VirtError.report(ErrorCode.INTERNAL_ERROR, TEST, `Domain '${dom.name}' is already running`);
+          }
+          return o;
+        };
+        let obj = check();
+        let devices: Devices | undefined;
+        if (obj.persistent && !obj.newDef && obj.def.devices.list.length > SLICED_DEVICES) {
+          // The persistent config's copy of many devices is made in slices;
+          // the domain may change meanwhile, so look again after it.
+          const from = obj.def.devices;
+          const copy = await copyDevicesAsync(from);
+          obj = check();
+          if (obj.def.devices === from) devices = copy;
         }
-        self.#startState(obj, RunningReason.BOOTED);
+        self.#startState(obj, RunningReason.BOOTED, devices);
         self.#emit(obj, Ev.STARTED, EventStartedDetail.BOOTED);
         return { dom: obj.ref() };
       },
@@ -549,7 +573,10 @@ export class DomainStore {
         const obj = self.#resolve(dom);
         const inactive = !!(flags & DomainXMLFlags.INACTIVE);
         const def = inactive && obj.newDef ? obj.newDef : obj.def;
-        return { xml: formatDomainDef(def, { inactive, secure: !!(flags & DomainXMLFlags.SECURE) }) };
+        const opts = { inactive, secure: !!(flags & DomainXMLFlags.SECURE) };
+        // Many devices are formatted in slices (the definition as of the last one).
+        if (def.devices.list.length > SLICED_DEVICES) return { xml: await formatDomainDefAsync(def, opts) };
+        return { xml: formatDomainDef(def, opts) };
       },
       async domainGetOSType() {
         // testDomainGetOSType answers without looking the domain up.
