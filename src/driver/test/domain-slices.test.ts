@@ -17,21 +17,15 @@ import {
 } from './domain-def.js';
 import { runStepsAsync } from './domain-xml.js';
 
-const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
-const mac = (i: number) => `52:54:00:${hex((i >> 16) & 255, 2)}:${hex((i >> 8) & 255, 2)}:${hex(i & 255, 2)}`;
-
-/** virDiskNameToIndex's inverse: 0 → a, 25 → z, 26 → aa. */
-function diskName(i: number): string {
-  let s = '';
-  for (let n = i + 1; n > 0; n = Math.floor((n - 1) / 26)) s = String.fromCharCode(97 + ((n - 1) % 26)) + s;
-  return s;
-}
+/** Distinct MAC addresses and disk names (sdaaa, sdaab, …) from a number. */
+const macOf = (i: number) => `52:54:00:${[16, 8, 0].map((b) => ((i >> b) & 255).toString(16).padStart(2, '0')).join(':')}`;
+const letters = (i: number) => [676, 26, 1].map((d) => String.fromCharCode(97 + (Math.floor(i / d) % 26))).join('');
 
 /** Device generators without random defaults (MACs given, a uuid in the document). */
 const GENS: Array<(i: number) => string> = [
-  (i) => `<disk type='file'><source file='/x${i}'/><target dev='sd${diskName(i)}' bus='${['scsi', 'sata', 'ide', 'virtio'][i % 4]}'/></disk>`,
+  (i) => `<disk type='file'><source file='/x${i}'/><target dev='sd${letters(i)}' bus='${['scsi', 'sata', 'ide', 'virtio'][i % 4]}'/></disk>`,
   (i) => `<controller type='${['scsi', 'usb', 'pci'][i % 3]}'${i % 2 ? ` index='${(i * 7919) % 1000}'` : ''}/>`,
-  (i) => `<interface type='network'><mac address='${mac(i)}'/><source network='default'/><target dev='tap${i}'/></interface>`,
+  (i) => `<interface type='network'><mac address='${macOf(i)}'/><source network='default'/><target dev='tap${i}'/></interface>`,
   () => `<serial type='pty'/>`,
   (i) => `<console type='pty'>${i % 2 ? "<target type='virtio'/>" : ''}</console>`,
   (i) => `<channel type='unix'><target type='virtio' name='c${i}'/><address type='virtio-serial' controller='${i % 5}' bus='0' port='${(i % 30) + 1}'/></channel>`,
@@ -104,7 +98,7 @@ test('the sliced parse, format and copy give byte-identical results', async () =
 test('the sliced parse fails as the sync one does, with the same first error', async () => {
   const late = (bad: string) => domainXml('e', manyDevices(400) + bad);
   const bad = [
-    late(`<disk type='file'><source file='/y'/><target dev='sda' bus='scsi'/></disk>`),
+    late(`<disk type='file'><source file='/y'/><target dev='sdaaa' bus='scsi'/></disk>`),
     late(`<serial type='bogus'/>`),
     late(`<disk type='file'><source file='/y'/><target dev='vdzz' bus='nope'/></disk>`),
     late(`<console type='pty'><target type='serial'/></console><console type='pty'><target type='serial'/></console>`),
