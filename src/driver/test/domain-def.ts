@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
-import { parseXml, parseXmlAsync, type XmlElement } from '../../util/xml.js';
+import { attrEntries, parseXml, parseXmlAsync, type XmlElement } from '../../util/xml.js';
 import {
   formatDevicesSteps, netIfname, parseDevicesSteps, setNetIfname, type Device, type Devices,
 } from './domain-devices.js';
@@ -551,7 +551,7 @@ function* domainXNodeSteps(el: XmlElement, s: Slicer): Generator<void, XNode, vo
     if (c.name === 'metadata') children.push(yield* toXNodeSteps(c, s, true));
     else if (TOP_KNOWN.has(c.name) || c.name.includes(':')) children.push(yield* toXNodeSteps(c, s));
   }
-  return { name: el.name, attrs: Object.entries(el.attrs), children, text: el.text };
+  return { name: el.name, attrs: attrEntries(el), children, text: el.text };
 }
 
 const TOP_KNOWN: ReadonlySet<string> = new Set(TOP_ORDER);

@@ -4,7 +4,7 @@
  * character escaped) and libxml's xmlNodeDump style, which libvirt uses for
  * opaque subtrees such as `<metadata>`.
  */
-import type { XmlElement } from '../../util/xml.js';
+import { attrEntries, type XmlElement } from '../../util/xml.js';
 
 /** An element: ordered attributes, child elements and (for leaves) text. */
 export interface XNode {
@@ -19,7 +19,7 @@ export interface XNode {
 export function toXNode(el: XmlElement): XNode {
   return {
     name: el.name,
-    attrs: Object.entries(el.attrs),
+    attrs: attrEntries(el),
     children: el.children.map(toXNode),
     text: el.text,
   };
@@ -84,7 +84,7 @@ export async function runStepsAsync<T>(make: (s: Slicer) => Generator<void, T, v
 export function* toXNodeSteps(el: XmlElement, s: Slicer, opaque = false): Generator<void, XNode, void> {
   const make = (e: XmlElement): XNode => ({
     name: e.name,
-    attrs: Object.entries(e.attrs),
+    attrs: attrEntries(e),
     children: new Array<XNode>(e.children.length),
     text: opaque && e.children.length > 0 ? '' : e.text,
   });
