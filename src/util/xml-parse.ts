@@ -118,6 +118,15 @@ interface Frame {
  * replacement text (xmlParseBalancedChunkMemoryInternal), which has its own
  * positions, line numbers, entity count and depth.
  */
+/** A start tag being read: its name, line and the attributes so far. */
+interface OpenTag {
+  name: string;
+  line: number;
+  pairs: string[] | null;
+  seen: Set<string> | null;
+  redefined: string | null;
+}
+
 /** Names and values in turn, kept on an element with many attributes (Ctx.manyAttrs). */
 const ATTR_PAIRS = Symbol('attribute pairs');
 
@@ -663,6 +672,7 @@ class Ctx {
   parseContent(stack: Frame[]): void {
     const s = this.s;
     const n = this.n;
+    if (this.#pendingTag !== null && this.resumeStartTag(stack)) return;
     while (this.i < n) {
       if (this.deadline !== Infinity && (++this.#tick & 255) === 0 && performance.now() > this.deadline) return;
       const c = s.charCodeAt(this.i);
@@ -679,7 +689,7 @@ class Ctx {
         } else if (d === 0x21 && s.startsWith('<!--', this.i)) {
           this.parseComment();
         } else {
-          this.parseStartTag(stack);
+          if (this.parseStartTag(stack)) return;
         }
       } else if (c === 0x26) {
         this.#addText(stack, this.parseReference());
@@ -696,8 +706,7 @@ class Ctx {
   }
 
   /** xmlParseElementStart at '<'. */
-  parseStartTag(stack: Frame[]): void {
-    const s = this.s;
+  parseStartTag(stack: Frame[]): boolean {
     if (stack.length > MAX_DEPTH) this.fail(`Excessive depth in document: ${MAX_DEPTH} use XML_PARSE_HUGE option`);
     const line = this.lineAt(this.i);
     this.i++;
@@ -707,10 +716,33 @@ class Ctx {
     // Names and values in turn; while there are few, a repeat is found by
     // comparing one by one, past that with a Set: linear either way. The
     // record of many attributes is built only if someone reads it.
-    let pairs: string[] | null = null;
-    let seen: Set<string> | null = null;
-    // xmlParseStartTag2 reports the first repeated name once the tag is read.
-    let redefined: string | null = null;
+    return this.#startTagRest(stack, { name: name!, line, pairs: null, seen: null, redefined: null });
+  }
+
+  /** A start tag whose attributes were being read when the slice ran out (see deadline). */
+  #pendingTag: OpenTag | null = null;
+
+  /** Whether a start tag is half read, to be finished by resumeStartTag. */
+  get hasPendingTag(): boolean {
+    return this.#pendingTag !== null;
+  }
+
+  /** Goes on with the start tag the last slice stopped in; true if it stops again. */
+  resumeStartTag(stack: Frame[]): boolean {
+    const t = this.#pendingTag!;
+    this.#pendingTag = null;
+    return this.#startTagRest(stack, t);
+  }
+
+  /**
+   * The attributes and the end of a start tag, from the position after the
+   * name (or after the last attribute read). Returns true when it stopped
+   * between two attributes because the slice ran out.
+   */
+  #startTagRest(stack: Frame[], t: OpenTag): boolean {
+    const s = this.s;
+    const { name, line } = t;
+    let { pairs, seen, redefined } = t;
     for (;;) {
       const c = s.charCodeAt(this.i);
       if (c === 0x3e || (c === 0x2f && s.charCodeAt(this.i + 1) === 0x3e)) break;
@@ -740,21 +772,26 @@ class Ctx {
       const d = s.charCodeAt(this.i);
       if (d === 0x3e || (d === 0x2f && s.charCodeAt(this.i + 1) === 0x3e)) break;
       if (this.skipBlanks() === 0) this.fail('attributes construct error');
+      if (this.deadline !== Infinity && (++this.#tick & 255) === 0 && performance.now() > this.deadline) {
+        this.#pendingTag = { name, line, pairs, seen, redefined };
+        return true;
+      }
     }
     if (redefined !== null) this.fail(`Attribute ${redefined} redefined`);
-    const el: Frame = seen !== null ? Ctx.manyAttrs(name!, pairs!)
-      : { name: name!, attrs: Ctx.record(pairs), children: NO_CHILDREN, text: '' };
+    const el: Frame = seen !== null ? Ctx.manyAttrs(name, pairs!)
+      : { name, attrs: Ctx.record(pairs), children: NO_CHILDREN, text: '' };
     if (s.charCodeAt(this.i) === 0x2f && s.charCodeAt(this.i + 1) === 0x3e) {
       this.i += 2;
       this.#attach(stack, el);
-      return;
+      return false;
     }
-    if (s.charCodeAt(this.i) !== 0x3e) this.fail(`Couldn't find end of Start Tag ${Ctx.splitQName(name!).local} line ${line}`);
+    if (s.charCodeAt(this.i) !== 0x3e) this.fail(`Couldn't find end of Start Tag ${Ctx.splitQName(name).local} line ${line}`);
     this.i++;
     this.#attach(stack, el);
     this.#lines[stack.length] = line;
     this.#more[stack.length] = undefined;
     stack.push(el);
+    return false;
   }
 
   root: XmlElement | null = null;
@@ -1095,13 +1132,21 @@ function* parseDocument(text: string, sliceMs: number): Generator<void, XmlEleme
   }
   if (s.charCodeAt(cx.i) !== 0x3c) cx.fail("Start tag expected, '<' not found");
   const stack: Frame[] = [];
-  cx.parseStartTag(stack);
-  while (stack.length > 0) {
+  const slice = (): void => {
     cx.deadline = sliceMs === Infinity ? Infinity : performance.now() + sliceMs;
+  };
+  slice();
+  // The root's own start tag may hold hundreds of thousands of attributes.
+  for (let paused = cx.parseStartTag(stack); paused; paused = cx.resumeStartTag(stack)) {
+    yield;
+    slice();
+  }
+  while (stack.length > 0) {
     cx.parseContent(stack);
-    if (stack.length === 0) break;
-    if (cx.i >= cx.n) cx.prematureEnd(stack);
+    if (stack.length === 0 && !cx.hasPendingTag) break;
+    if (cx.i >= cx.n && !cx.hasPendingTag) cx.prematureEnd(stack);
     yield; // out of time: the caller decides when to go on
+    slice();
   }
   cx.parseMisc();
   if (cx.i < cx.n) cx.fail('Extra content at the end of the document');

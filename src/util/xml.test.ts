@@ -352,6 +352,20 @@ describe('parseXmlAsync', () => {
     }
   });
 
+  it('pauses inside a start tag with many attributes, on the root and below it', async () => {
+    const attrs = (n: number, extra = '') => Array.from({ length: n }, (_, i) => ` a${i}="${i}"`).join('') + extra;
+    for (const doc of [`<domain${attrs(150000)}><x/></domain>`, `<domain><m${attrs(150000)}>t</m><n${attrs(40)}/></domain>`]) {
+      const want = parseXml(doc);
+      const got = await parseXmlAsync(doc);
+      assert.deepEqual(got, want);
+      assert.equal(Object.keys(got.attrs).length + Object.keys(got.children[0]!.attrs).length, 150000);
+    }
+    const dup = `<domain><m${attrs(150000, ' a7="x"')}/></domain>`;
+    let want: unknown;
+    try { parseXml(dup); } catch (e) { want = e; }
+    await assert.rejects(parseXmlAsync(dup), (e: Error) => e.message === (want as Error).message && /a7 redefined/.test(e.message));
+  });
+
   it('lets the event loop run while it parses a big document', async () => {
     let ticks = 0;
     const timer = setInterval(() => ticks++, 1);
