@@ -16,7 +16,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
-  domainRef, encodeArgs, remote, str, type Procedure, type RemoteArgs, type RemoteName,
+  decodeRet, domainRef, encodeArgs, remote, str, type Frame, type Procedure, type RemoteArgs, type RemoteName,
 } from '../../src/protocol/index.js';
 import { array, struct, toXdr, typedParam, uint } from '../../src/xdr/index.js';
 import { startLibvirtd, startTsvirtd, type Daemon } from './harness.js';
@@ -285,6 +285,57 @@ describe('hostile arguments: tsvirtd answers as libvirtd does', () => {
       assert.ok(expected, `libvirtd did not answer with an error: ${describeReply(want)}`);
       assert.deepEqual(errorReply(got), expected,
         `${c.proc}\nlibvirtd: ${describeReply(want)}\ntsvirtd:  ${describeReply(got)}`);
+    });
+  }
+
+  // The inputs that once ended tsvirtd (an error or reply past REMOTE_STRING_MAX,
+  // a device as a host file): each gets libvirtd's answer, which for an error
+  // that cannot be encoded is dropping that client.
+  const BIG = 4194304;
+  const outcome = (f: NextFrame): string => (f === 'closed' ? 'closed' : describeReply(f).slice(0, 300));
+  const fresh = async (target: Target, open = true): Promise<RawRpcClient> => {
+    const c = await RawRpcClient.connect(target.daemon.rwSocket);
+    if (open) {
+      const r = await c.call(remote.connectOpen, { name: 'test:///default', flags: 0 });
+      assert.equal(errorReply(r), null, describeReply(r));
+    }
+    return c;
+  };
+  const ONCE_FATAL: Array<[string, (target: Target) => Promise<string>]> = [
+    ['CONNECT_OPEN of a name near the string limit (the error quoting it does not encode)', async (target) => {
+      const c = await fresh(target, false);
+      try { return outcome(await c.call(remote.connectOpen, { name: 'x'.repeat(BIG - 4), flags: 0 }, 20_000)); } finally { c.close(); }
+    }],
+    ['DOMAIN_DEFINE_XML whose syntax error quotes a 4 MiB line', async (target) => {
+      const c = await fresh(target);
+      const xml = `<domain type='test'><name>q</name><description>${'y'.repeat(BIG - 400)}</description></domain`;
+      try { return outcome(await c.call(remote.domainDefineXML, { xml }, 20_000)); } finally { c.close(); }
+    }],
+    ['DOMAIN_GET_XML_DESC of a domain with a 4 MiB description', async (target) => {
+      const c = await fresh(target);
+      try {
+        const xml = `<domain type='test'><name>huge</name><description>${'d'.repeat(BIG - 300)}</description>`
+          + '<memory>1024</memory><os><type>hvm</type></os></domain>';
+        const d = await c.call(remote.domainDefineXML, { xml }, 20_000);
+        assert.equal(errorReply(d), null, describeReply(d));
+        const l = await c.call(remote.domainLookupByName, { name: 'huge' });
+        assert.ok(typeof l !== 'string' && errorReply(l) === null, describeReply(l));
+        const { dom } = decodeRet(remote.domainLookupByName, (l as Frame).body);
+        const got = outcome(await c.call(remote.domainGetXMLDesc, { dom, flags: 0 }, 20_000));
+        await c.call(remote.domainUndefine, { dom });
+        return got;
+      } finally { c.close(); }
+    }],
+    ['CONNECT_OPEN test:///dev/zero', async (target) => {
+      const c = await fresh(target, false);
+      try { return outcome(await c.call(remote.connectOpen, { name: 'test:///dev/zero', flags: 0 })); } finally { c.close(); }
+    }],
+  ];
+  for (const [name, run] of ONCE_FATAL) {
+    it(name, async (t) => {
+      if (!requireOracles(t, ...ORACLES)) return;
+      if (startError !== undefined || !libvirtd || !tsvirtd) throw startError ?? new Error('a daemon did not start');
+      assert.equal(await run(tsvirtd), await run(libvirtd));
     });
   }
 
