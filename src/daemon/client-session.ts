@@ -213,19 +213,15 @@ export class ClientSession {
     } catch {
       throw rpcError(ErrorCode.RPC, 'Unable to decode message payload');
     }
+    // libvirtd's dispatcher checks come after "connection not open", which
+    // requireOpen (or the handler of a procedure the daemon answers itself) reports.
+    const bad = this.#drv ? checkCallArgs(p.name, args) : null;
+    if (bad) throw bad;
     if (p.prog === remote.prog) {
       const special = ClientSession.#SPECIAL.get(p.name);
-      if (special) {
-        // The dispatcher's checks of what the daemon answers itself (event
-        // IDs) come after "connection not open", which the handler reports.
-        const bad = this.#drv ? checkCallArgs(p.name, args) : null;
-        if (bad) throw bad;
-        return reply(p, await special(this, args));
-      }
+      if (special) return reply(p, await special(this, args));
     }
     const drv = this.#requireOpen();
-    const bad = checkCallArgs(p.name, args);
-    if (bad) throw bad;
     if (this.#readonly) {
       // The table's read-only column also covers procedures no driver implements yet.
       const denial = readOnlyDenial(p.name, args, p.readonly === false);

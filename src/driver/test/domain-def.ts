@@ -511,12 +511,18 @@ function sanitizeMetadata(meta: XNode, root: XNode, inherited: Record<string, st
   return { name: 'metadata', attrs, children: kept, text: '' };
 }
 
+/** formatLibxml of each (never changed) `<metadata>`, by depth. */
 const formattedMetadata = new WeakMap<XNode, Map<number, string>>();
 
-/** formatLibxml of a (never changed) `<metadata>`, made once per depth. */
-function formatMetadata(meta: XNode, depth: number): string {
+function metadataTexts(meta: XNode): Map<number, string> {
   let byDepth = formattedMetadata.get(meta);
   if (!byDepth) formattedMetadata.set(meta, byDepth = new Map());
+  return byDepth;
+}
+
+/** formatLibxml of a `<metadata>`, made once per depth. */
+function formatMetadata(meta: XNode, depth: number): string {
+  const byDepth = metadataTexts(meta);
   let text = byDepth.get(depth);
   if (text === undefined) byDepth.set(depth, text = formatLibxml(meta, depth));
   return text;
@@ -527,15 +533,11 @@ function formatMetadata(meta: XNode, depth: number): string {
  * at a time (define and create of a client's document: a million elements
  * take most of a second to format).
  */
-export async function formatMetadataAhead(def: DomainDef, sliceMs = 20): Promise<void> {
+export async function formatMetadataAhead(def: DomainDef): Promise<void> {
   const meta = def.metadata;
-  if (!meta || formattedMetadata.get(meta)?.has(1)) return;
-  const out: string[] = [];
-  const steps = formatLibxmlSteps(meta, 1, out, sliceMs);
-  while (!steps.next().done) await new Promise<void>((resolve) => setImmediate(resolve));
-  let byDepth = formattedMetadata.get(meta);
-  if (!byDepth) formattedMetadata.set(meta, byDepth = new Map());
-  byDepth.set(1, out.join(''));
+  if (!meta || metadataTexts(meta).has(1)) return;
+  const text = await runStepsAsync((s) => formatLibxmlSteps(meta, 1, s));
+  metadataTexts(meta).set(1, text);
 }
 
 /**

@@ -219,18 +219,16 @@ function escapeLibxmlText(s: string): string {
  * `depth`, and no leading indentation on the first line (libvirt supplies it).
  */
 export function formatLibxml(n: XNode, depth: number): string {
-  const out: string[] = [];
-  const steps = formatLibxmlSteps(n, depth, out, Infinity);
-  while (!steps.next().done) { /* no slices */ }
-  return out.join('');
+  return runSteps(formatLibxmlSteps(n, depth, new Slicer()));
 }
 
 /**
- * formatLibxml into `out`, pausing (yield) once `sliceMs` of work is done,
- * so a caller can format a million-element `<metadata>` a slice at a time.
- * Iterative: nesting depth costs no stack.
+ * formatLibxml a node at a time, pausing when `s` is due, so a caller can
+ * format a million-element `<metadata>` a slice at a time. Iterative:
+ * nesting depth costs no stack.
  */
-export function* formatLibxmlSteps(root: XNode, depth: number, out: string[], sliceMs: number): Generator<void, void, void> {
+export function* formatLibxmlSteps(root: XNode, depth: number, s: Slicer): Generator<void, string, void> {
+  const out: string[] = [];
   const leaf = (n: XNode, attrs: string): string => (n.text === ''
     ? `<${n.name}${attrs}/>` : `<${n.name}${attrs}>${escapeLibxmlText(n.text)}</${n.name}>`);
   const attrsOf = (n: XNode): string => {
@@ -238,8 +236,6 @@ export function* formatLibxmlSteps(root: XNode, depth: number, out: string[], sl
     for (const [k, v] of n.attrs) a += ` ${k}="${escapeLibxmlAttr(v)}"`;
     return a;
   };
-  let deadline = performance.now() + sliceMs;
-  let tick = 0;
   const stack: Array<{ n: XNode; depth: number; next: number }> = [];
   const enter = (n: XNode, d: number): void => {
     const attrs = attrsOf(n);
@@ -263,11 +259,9 @@ export function* formatLibxmlSteps(root: XNode, depth: number, out: string[], sl
       out.push(`${pad}</${top.n.name}>`);
       stack.pop();
     }
-    if (sliceMs !== Infinity && (++tick & 1023) === 0 && performance.now() > deadline) {
-      yield;
-      deadline = performance.now() + sliceMs;
-    }
+    if (s.due()) yield;
   }
+  return out.join('');
 }
 
 /**

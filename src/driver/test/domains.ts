@@ -6,7 +6,6 @@
 import { isAbsolute, join } from 'node:path';
 import type { DomainRef, DomainStatsRecord, DriverConnection, SnapshotRef, TypedParam, VcpuInfo } from '../driver.js';
 import { checkFlags, ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
-import { readXmlFile, tooLargeError } from '../../util/read-file.js';
 import { children, parseXml, type XmlElement } from '../../util/xml.js';
 import type { TestHost } from './host.js';
 import {
@@ -24,6 +23,7 @@ import {
 } from './domain-def.js';
 import type { Devices } from './domain-devices.js';
 import { getAttr, kid, kids, type XNode } from './domain-xml.js';
+import { readReferencedFile } from './node-host-file.js';
 import { maxCpus, type NodeInfo } from './node.js';
 import { SCREENSHOT_MIME, testScreenshot } from './domain-screenshot.js';
 import {
@@ -162,16 +162,7 @@ export class DomainStore {
     const file = el.attrs['file'];
     if (file === undefined) return el;
     const path = isAbsolute(file) ? file : join(baseDir, file);
-    let text: string;
-    try {
-      text = readXmlFile(path);
-    } catch (e) {
-      const big = tooLargeError(path, e);
-      if (big) throw big;
-      throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.XML, `failed to parse xml document '${path}'`,
-        { cause: e });
-    }
-    return parseXml(text, path, ErrorDomain.TEST);
+    return parseXml(readReferencedFile(path, ErrorDomain.XML), path, ErrorDomain.TEST);
   }
 
   #loadSnapshots(obj: DomainObj, nodes: XmlElement[], baseDir: string, ns: Record<string, string>): void {

@@ -9,6 +9,20 @@ import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import { parseXml, type XmlElement } from '../../util/xml.js';
 
 /**
+ * The text of a file a host file refers to (testParseXMLDocFromFile), or
+ * libvirt's error: "File too large" past the cap, else "failed to parse xml
+ * document" from `domain` (the reporting code's error domain).
+ */
+export function readReferencedFile(path: string, domain: number): string {
+  try {
+    return readXmlFile(path);
+  } catch (e) {
+    throw tooLargeError(path, e)
+      ?? VirtError.report(ErrorCode.XML_ERROR, domain, `failed to parse xml document '${path}'`, { cause: e });
+  }
+}
+
+/**
  * testParseXMLDocFromFile: an element with `file='x.xml'` is replaced by the
  * root of that document (relative to the host file's directory), which must
  * be called `rootName`.
@@ -17,15 +31,7 @@ export function loadFamilyElement(el: XmlElement, baseDir: string, rootName: str
   const rel = el.attrs['file'];
   if (rel === undefined) return el;
   const abs = isAbsolute(rel) ? rel : `${baseDir.replace(/\/$/, '')}/${rel}`;
-  let text: string;
-  try {
-    text = readXmlFile(abs);
-  } catch (e) {
-    const big = tooLargeError(abs, e);
-    if (big) throw big;
-    throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.TEST, `failed to parse xml document '${abs}'`, { cause: e });
-  }
-  const root = parseXml(text, abs, ErrorDomain.TEST);
+  const root = parseXml(readReferencedFile(abs, ErrorDomain.TEST), abs, ErrorDomain.TEST);
   if (root.name !== rootName) {
     throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.XML, `expecting root element of '${rootName}', not '${root.name}'`);
   }
