@@ -11,7 +11,9 @@
  * codec turns them into 16 raw bytes. `hyper` fields are JS numbers.
  */
 import type { ParsedURI } from '../uri/index.js';
+import type { Procedure, Remote, RemoteArgs, RemoteName, RemoteRet } from '../protocol/index.js';
 import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
+import { WRITE_METHODS } from './write-methods.js';
 
 export interface DomainRef { name: string; uuid: string; id: number }
 export interface NetworkRef { name: string; uuid: string }
@@ -74,172 +76,26 @@ export interface Driver {
   open(uri: ParsedURI | null, opts: OpenOptions): Promise<DriverConnection>;
 }
 
+/** The calls of the REMOTE program that are procedures, by table name. */
+export type RemoteCallName = { [K in RemoteName]: Remote[K] extends Procedure<any, any, any, any> ? K : never }[RemoteName]; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/**
+ * One optional method per REMOTE procedure, typed from the table: the
+ * contract args and result of `remote.<name>` (after its override, if any).
+ */
+export type TableContract = {
+  [K in RemoteCallName]?: [RemoteArgs<K>] extends [void] ? () => Promise<RemoteRet<K>> : (a: RemoteArgs<K>) => Promise<RemoteRet<K>>;
+};
+
 /* eslint-disable @typescript-eslint/member-ordering */
-export interface DriverConnection {
-  /** The canonical URI of this connection (CONNECT_GET_URI). */
-  connectGetURI?(): Promise<{ uri: string }>;
+export interface DriverConnection extends TableContract {
   connectClose(): Void;
-  connectGetType?(): Promise<{ type: string }>;
-  connectGetVersion?(): Promise<{ hv_ver: number }>;
-  connectGetLibVersion?(): Promise<{ lib_ver: number }>;
-  connectGetHostname?(): Promise<{ hostname: string }>;
-  connectGetCapabilities?(): Promise<{ capabilities: string }>;
-  connectGetSysinfo?(a: { flags: number }): Promise<{ sysinfo: string }>;
-  connectGetMaxVcpus?(a: { type: string | null }): Promise<{ max_vcpus: number }>;
-  connectIsSecure?(): Promise<{ secure: number }>;
+  /** virConnectIsEncrypted (no wire procedure: the remote driver knows its transport). */
   connectIsEncrypted?(): Promise<{ encrypted: number }>;
+  /** virConnectIsAlive (no wire procedure). */
   connectIsAlive?(): Promise<{ alive: number }>;
-  connectSupportsFeature?(a: { feature: number }): Promise<{ supported: number }>;
   /** virConnectSetKeepAlive (no wire procedure: the remote driver's own). ret 1 = the daemon cannot do keepalive. */
   connectSetKeepAlive?(a: { interval: number; count: number }): Promise<{ ret: number }>;
-  connectGetDomainCapabilities?(a: { emulatorbin: string | null; arch: string | null; machine: string | null; virttype: string | null; flags: number }): Promise<{ capabilities: string }>;
-
-  nodeGetInfo?(): Promise<{ model: string; memory: number; cpus: number; mhz: number; nodes: number; sockets: number; cores: number; threads: number }>;
-  nodeGetFreeMemory?(): Promise<{ freeMem: number }>;
-  nodeGetCellsFreeMemory?(a: { startCell: number; maxcells: number }): Promise<{ cells: number[] }>;
-  nodeGetSecurityModel?(): Promise<{ model: string; doi: string }>;
-  /** need_map/need_online ask for the map and the online count; `ret` is the number of host CPUs. */
-  nodeGetCPUMap?(a: { need_map: number; need_online: number; flags: number }): Promise<{ cpumap: Uint8Array; online: number; ret: number }>;
-
-  connectListAllDomains?(a: { need_results: number; flags: number }): Promise<{ domains: DomainRef[]; ret: number }>;
-  connectNumOfDomains?(): Promise<{ num: number }>;
-  connectListDomains?(a: { maxids: number }): Promise<{ ids: number[] }>;
-  connectNumOfDefinedDomains?(): Promise<{ num: number }>;
-  connectListDefinedDomains?(a: { maxnames: number }): Promise<{ names: string[] }>;
-  domainLookupByID?(a: { id: number }): Promise<{ dom: DomainRef }>;
-  domainLookupByName?(a: { name: string }): Promise<{ dom: DomainRef }>;
-  domainLookupByUUID?(a: { uuid: string }): Promise<{ dom: DomainRef }>;
-  domainDefineXML?(a: { xml: string }): Promise<{ dom: DomainRef }>;
-  domainDefineXMLFlags?(a: { xml: string; flags: number }): Promise<{ dom: DomainRef }>;
-  domainCreateXML?(a: { xml_desc: string; flags: number }): Promise<{ dom: DomainRef }>;
-  domainUndefine?(a: { dom: DomainRef }): Void;
-  domainUndefineFlags?(a: { dom: DomainRef; flags: number }): Void;
-  domainCreate?(a: { dom: DomainRef }): Void;
-  domainCreateWithFlags?(a: { dom: DomainRef; flags: number }): Promise<{ dom: DomainRef }>;
-  domainDestroy?(a: { dom: DomainRef }): Void;
-  domainDestroyFlags?(a: { dom: DomainRef; flags: number }): Void;
-  domainShutdown?(a: { dom: DomainRef }): Void;
-  domainShutdownFlags?(a: { dom: DomainRef; flags: number }): Void;
-  domainReboot?(a: { dom: DomainRef; flags: number }): Void;
-  domainReset?(a: { dom: DomainRef; flags: number }): Void;
-  domainSuspend?(a: { dom: DomainRef }): Void;
-  domainResume?(a: { dom: DomainRef }): Void;
-  domainGetInfo?(a: { dom: DomainRef }): Promise<{ state: number; maxMem: number; memory: number; nrVirtCpu: number; cpuTime: number }>;
-  domainGetState?(a: { dom: DomainRef; flags: number }): Promise<{ state: number; reason: number }>;
-  domainGetXMLDesc?(a: { dom: DomainRef; flags: number }): Promise<{ xml: string }>;
-  domainGetOSType?(a: { dom: DomainRef }): Promise<{ type: string }>;
-  domainGetMaxMemory?(a: { dom: DomainRef }): Promise<{ memory: number }>;
-  domainGetMaxVcpus?(a: { dom: DomainRef }): Promise<{ num: number }>;
-  domainGetAutostart?(a: { dom: DomainRef }): Promise<{ autostart: number }>;
-  domainSetAutostart?(a: { dom: DomainRef; autostart: number }): Void;
-  domainIsActive?(a: { dom: DomainRef }): Promise<{ active: number }>;
-  domainIsPersistent?(a: { dom: DomainRef }): Promise<{ persistent: number }>;
-  domainIsUpdated?(a: { dom: DomainRef }): Promise<{ updated: number }>;
-  domainHasManagedSaveImage?(a: { dom: DomainRef; flags: number }): Promise<{ result: number }>;
-  domainSetMemory?(a: { dom: DomainRef; memory: number }): Void;
-  domainSetMemoryFlags?(a: { dom: DomainRef; memory: number; flags: number }): Void;
-  domainSetMaxMemory?(a: { dom: DomainRef; memory: number }): Void;
-  domainSetVcpus?(a: { dom: DomainRef; nvcpus: number }): Void;
-  domainSetVcpusFlags?(a: { dom: DomainRef; nvcpus: number; flags: number }): Void;
-  domainGetVcpusFlags?(a: { dom: DomainRef; flags: number }): Promise<{ num: number }>;
-  /** `cpumaps` holds maxinfo × maplen bytes (the daemon's buffer), one map of maplen bytes per vCPU. */
-  domainGetVcpuPinInfo?(a: { dom: DomainRef; ncpumaps: number; maplen: number; flags: number }): Promise<{ cpumaps: Uint8Array; num: number }>;
-  domainGetVcpus?(a: { dom: DomainRef; maxinfo: number; maplen: number }): Promise<{ info: VcpuInfo[]; cpumaps: Uint8Array }>;
-  domainGetSchedulerType?(a: { dom: DomainRef }): Promise<{ type: string; nparams: number }>;
-  domainGetSchedulerParameters?(a: { dom: DomainRef; nparams: number }): Promise<{ params: TypedParam[] }>;
-  domainGetSchedulerParametersFlags?(a: { dom: DomainRef; nparams: number; flags: number }): Promise<{ params: TypedParam[] }>;
-  domainSetSchedulerParameters?(a: { dom: DomainRef; params: TypedParam[] }): Void;
-  domainSetSchedulerParametersFlags?(a: { dom: DomainRef; params: TypedParam[]; flags: number }): Void;
-  domainGetSecurityLabel?(a: { dom: DomainRef }): Promise<{ label: string; enforcing: number }>;
-  domainMemoryStats?(a: { dom: DomainRef; maxStats: number; flags: number }): Promise<{ stats: Array<{ tag: number; val: number }> }>;
-  domainGetBlockInfo?(a: { dom: DomainRef; path: string; flags: number }): Promise<{ allocation: number; capacity: number; physical: number }>;
-  domainGetTime?(a: { dom: DomainRef; flags: number }): Promise<{ seconds: number; nseconds: number }>;
-  /** An empty `doms` means every domain (virConnectGetAllDomainStats), else those (virDomainListGetStats). */
-  connectGetAllDomainStats?(a: { doms: DomainRef[]; stats: number; flags: number }): Promise<{ retStats: DomainStatsRecord[] }>;
-  domainGetMessages?(a: { dom: DomainRef; flags: number }): Promise<{ msgs: string[] }>;
-  domainScreenshot?(a: { dom: DomainRef; screen: number; flags: number }): Promise<{ mime: string | null; data: Uint8Array }>;
-
-  domainSnapshotCreateXML?(a: { dom: DomainRef; xml_desc: string; flags: number }): Promise<{ snap: SnapshotRef }>;
-  domainListAllSnapshots?(a: { dom: DomainRef; need_results: number; flags: number }): Promise<{ snapshots: SnapshotRef[]; ret: number }>;
-  domainSnapshotNum?(a: { dom: DomainRef; flags: number }): Promise<{ num: number }>;
-  domainSnapshotListNames?(a: { dom: DomainRef; maxnames: number; flags: number }): Promise<{ names: string[] }>;
-  domainSnapshotLookupByName?(a: { dom: DomainRef; name: string; flags: number }): Promise<{ snap: SnapshotRef }>;
-  domainSnapshotGetXMLDesc?(a: { snap: SnapshotRef; flags: number }): Promise<{ xml: string }>;
-  domainSnapshotGetParent?(a: { snap: SnapshotRef; flags: number }): Promise<{ snap: SnapshotRef }>;
-  domainSnapshotCurrent?(a: { dom: DomainRef; flags: number }): Promise<{ snap: SnapshotRef }>;
-  domainHasCurrentSnapshot?(a: { dom: DomainRef; flags: number }): Promise<{ result: number }>;
-  domainSnapshotIsCurrent?(a: { snap: SnapshotRef; flags: number }): Promise<{ current: number }>;
-  domainSnapshotHasMetadata?(a: { snap: SnapshotRef; flags: number }): Promise<{ metadata: number }>;
-  domainSnapshotListAllChildren?(a: { snapshot: SnapshotRef; need_results: number; flags: number }): Promise<{ snapshots: SnapshotRef[]; ret: number }>;
-  domainSnapshotDelete?(a: { snap: SnapshotRef; flags: number }): Void;
-  domainRevertToSnapshot?(a: { snap: SnapshotRef; flags: number }): Void;
-
-  connectListAllNetworks?(a: { need_results: number; flags: number }): Promise<{ nets: NetworkRef[]; ret: number }>;
-  connectNumOfNetworks?(): Promise<{ num: number }>;
-  connectListNetworks?(a: { maxnames: number }): Promise<{ names: string[] }>;
-  connectNumOfDefinedNetworks?(): Promise<{ num: number }>;
-  connectListDefinedNetworks?(a: { maxnames: number }): Promise<{ names: string[] }>;
-  networkLookupByName?(a: { name: string }): Promise<{ net: NetworkRef }>;
-  networkLookupByUUID?(a: { uuid: string }): Promise<{ net: NetworkRef }>;
-  networkDefineXML?(a: { xml: string }): Promise<{ net: NetworkRef }>;
-  networkCreateXML?(a: { xml: string }): Promise<{ net: NetworkRef }>;
-  networkUndefine?(a: { net: NetworkRef }): Void;
-  networkCreate?(a: { net: NetworkRef }): Void;
-  networkDestroy?(a: { net: NetworkRef }): Void;
-  networkGetXMLDesc?(a: { net: NetworkRef; flags: number }): Promise<{ xml: string }>;
-  networkGetBridgeName?(a: { net: NetworkRef }): Promise<{ name: string }>;
-  networkGetAutostart?(a: { net: NetworkRef }): Promise<{ autostart: number }>;
-  networkSetAutostart?(a: { net: NetworkRef; autostart: number }): Void;
-  networkIsActive?(a: { net: NetworkRef }): Promise<{ active: number }>;
-  networkIsPersistent?(a: { net: NetworkRef }): Promise<{ persistent: number }>;
-
-  connectListAllStoragePools?(a: { need_results: number; flags: number }): Promise<{ pools: StoragePoolRef[]; ret: number }>;
-  connectNumOfStoragePools?(): Promise<{ num: number }>;
-  connectListStoragePools?(a: { maxnames: number }): Promise<{ names: string[] }>;
-  connectNumOfDefinedStoragePools?(): Promise<{ num: number }>;
-  connectListDefinedStoragePools?(a: { maxnames: number }): Promise<{ names: string[] }>;
-  storagePoolLookupByName?(a: { name: string }): Promise<{ pool: StoragePoolRef }>;
-  storagePoolLookupByUUID?(a: { uuid: string }): Promise<{ pool: StoragePoolRef }>;
-  storagePoolLookupByVolume?(a: { vol: StorageVolRef }): Promise<{ pool: StoragePoolRef }>;
-  storagePoolDefineXML?(a: { xml: string; flags: number }): Promise<{ pool: StoragePoolRef }>;
-  storagePoolCreateXML?(a: { xml: string; flags: number }): Promise<{ pool: StoragePoolRef }>;
-  storagePoolBuild?(a: { pool: StoragePoolRef; flags: number }): Void;
-  storagePoolUndefine?(a: { pool: StoragePoolRef }): Void;
-  storagePoolCreate?(a: { pool: StoragePoolRef; flags: number }): Void;
-  storagePoolDestroy?(a: { pool: StoragePoolRef }): Void;
-  storagePoolDelete?(a: { pool: StoragePoolRef; flags: number }): Void;
-  storagePoolRefresh?(a: { pool: StoragePoolRef; flags: number }): Void;
-  storagePoolGetInfo?(a: { pool: StoragePoolRef }): Promise<{ state: number; capacity: number; allocation: number; available: number }>;
-  storagePoolGetXMLDesc?(a: { pool: StoragePoolRef; flags: number }): Promise<{ xml: string }>;
-  storagePoolGetAutostart?(a: { pool: StoragePoolRef }): Promise<{ autostart: number }>;
-  storagePoolSetAutostart?(a: { pool: StoragePoolRef; autostart: number }): Void;
-  storagePoolIsActive?(a: { pool: StoragePoolRef }): Promise<{ active: number }>;
-  storagePoolIsPersistent?(a: { pool: StoragePoolRef }): Promise<{ persistent: number }>;
-  storagePoolNumOfVolumes?(a: { pool: StoragePoolRef }): Promise<{ num: number }>;
-  storagePoolListVolumes?(a: { pool: StoragePoolRef; maxnames: number }): Promise<{ names: string[] }>;
-  storagePoolListAllVolumes?(a: { pool: StoragePoolRef; need_results: number; flags: number }): Promise<{ vols: StorageVolRef[]; ret: number }>;
-  storageVolLookupByName?(a: { pool: StoragePoolRef; name: string }): Promise<{ vol: StorageVolRef }>;
-  storageVolLookupByKey?(a: { key: string }): Promise<{ vol: StorageVolRef }>;
-  storageVolLookupByPath?(a: { path: string }): Promise<{ vol: StorageVolRef }>;
-  storageVolCreateXML?(a: { pool: StoragePoolRef; xml: string; flags: number }): Promise<{ vol: StorageVolRef }>;
-  storageVolDelete?(a: { vol: StorageVolRef; flags: number }): Void;
-  storageVolGetInfo?(a: { vol: StorageVolRef }): Promise<{ type: number; capacity: number; allocation: number }>;
-  storageVolGetXMLDesc?(a: { vol: StorageVolRef; flags: number }): Promise<{ xml: string }>;
-  storageVolGetPath?(a: { vol: StorageVolRef }): Promise<{ name: string }>;
-
-  connectListAllInterfaces?(a: { need_results: number; flags: number }): Promise<{ ifaces: InterfaceRef[]; ret: number }>;
-  interfaceLookupByName?(a: { name: string }): Promise<{ iface: InterfaceRef }>;
-  interfaceLookupByMACString?(a: { mac: string }): Promise<{ iface: InterfaceRef }>;
-  interfaceGetXMLDesc?(a: { iface: InterfaceRef; flags: number }): Promise<{ xml: string }>;
-  interfaceIsActive?(a: { iface: InterfaceRef }): Promise<{ active: number }>;
-
-  connectListAllNodeDevices?(a: { need_results: number; flags: number }): Promise<{ devices: NodeDeviceRef[]; ret: number }>;
-  nodeNumOfDevices?(a: { cap: string | null; flags: number }): Promise<{ num: number }>;
-  nodeListDevices?(a: { cap: string | null; maxnames: number; flags: number }): Promise<{ names: string[] }>;
-  nodeDeviceLookupByName?(a: { name: string }): Promise<{ dev: NodeDeviceRef }>;
-  nodeDeviceGetXMLDesc?(a: { name: string; flags: number }): Promise<{ xml: string }>;
-  nodeDeviceGetParent?(a: { name: string }): Promise<{ parentName: string | null }>;
-
   /** Subscribe to this connection's events; returns the unsubscribe function. */
   subscribeEvents?(listener: (ev: DriverEvent) => void): () => void;
   /** Resolves once the events subscribed so far reach this connection (a daemon has registered them). */
@@ -251,22 +107,11 @@ export type DriverMethod = Exclude<keyof DriverConnection, 'connectClose' | 'sub
 
 /**
  * The contract methods a read-only connection refuses (virCheckReadOnlyGoto
- * in libvirt's API files): the ones whose REMOTE table entry is not
- * read-only (remote.test.ts checks the two agree). Besides the read-only
- * check, drivers use it to know which calls may change state.
+ * in libvirt's API files): the REMOTE table's read-only column, generated
+ * into write-methods.ts. Besides the read-only check, drivers use it to know
+ * which calls may change state.
  */
-export const WRITE_METHODS: ReadonlySet<string> = new Set([
-  'domainDefineXML', 'domainDefineXMLFlags', 'domainCreateXML', 'domainUndefine', 'domainUndefineFlags',
-  'domainCreate', 'domainCreateWithFlags', 'domainDestroy', 'domainDestroyFlags', 'domainShutdown',
-  'domainShutdownFlags', 'domainReboot', 'domainReset', 'domainSuspend', 'domainResume', 'domainSetAutostart',
-  'domainSetMemory', 'domainSetMemoryFlags', 'domainSetMaxMemory', 'domainSetVcpus', 'domainSetVcpusFlags',
-  'domainSetSchedulerParameters', 'domainSetSchedulerParametersFlags', 'domainScreenshot', 'domainGetTime',
-  'domainSnapshotCreateXML', 'domainSnapshotDelete', 'domainRevertToSnapshot',
-  'networkDefineXML', 'networkCreateXML', 'networkUndefine', 'networkCreate', 'networkDestroy', 'networkSetAutostart',
-  'storagePoolDefineXML', 'storagePoolCreateXML', 'storagePoolBuild', 'storagePoolUndefine', 'storagePoolCreate',
-  'storagePoolDestroy', 'storagePoolDelete', 'storagePoolRefresh', 'storagePoolSetAutostart',
-  'storageVolCreateXML', 'storageVolDelete', 'connectGetDomainCapabilities',
-]);
+export { WRITE_METHODS };
 
 /**
  * Calls a read-only connection may make except with certain arguments

@@ -37,14 +37,6 @@ void shot;
 
 const CLIENT_SIDE = ['subscribeEvents', 'eventsReady', 'connectIsAlive', 'connectIsEncrypted', 'connectSetKeepAlive'];
 
-/** Method names declared in `interface DriverConnection` in src/driver/driver.ts. */
-function contractMethods(): string[] {
-  const src = readFileSync(`${repoRoot()}/src/driver/driver.ts`, 'utf8');
-  const body = src.slice(src.indexOf('export interface DriverConnection {'));
-  const block = body.slice(0, body.indexOf('\n}'));
-  return [...block.matchAll(/^ {2}(\w+)\??\(/gm)].map((m) => m[1]!);
-}
-
 // -------------------------------------------------------------- the tests
 
 const dom = { name: 'test', uuid: '6695eb01-f6a4-8304-79aa-97f2502e193f', id: 1 };
@@ -65,18 +57,12 @@ describe('REMOTE program table', () => {
     assert.equal(Object.keys(remote).length, 443, 'only entries are enumerable');
   });
 
-  test('every driver-contract method has a procedure of the same name', () => {
-    const methods = contractMethods();
-    assert.ok(methods.length > 100, `parsed ${methods.length} contract methods`);
-    const missing = methods.filter((m) => !CLIENT_SIDE.includes(m) && !(m in remote));
-    assert.deepEqual(missing, []);
-    // The ones without a wire procedure really have none in libvirt either.
+  test('the contract methods without a wire procedure have none in libvirt either', () => {
     for (const m of CLIENT_SIDE) assert.ok(!(m in remote), m);
   });
 
   test('WRITE_METHODS (read-only denials of the API and driver layers) is the table\'s read-only column', () => {
-    const table = remote as unknown as Record<string, { readonly?: unknown }>;
-    const denied = contractMethods().filter((m) => !CLIENT_SIDE.includes(m) && table[m]?.readonly === false);
+    const denied = remote.entries().filter((e) => e.kind === 'call' && e.readonly === false).map((e) => e.name);
     assert.deepEqual([...WRITE_METHODS].sort(), denied.sort());
   });
 
