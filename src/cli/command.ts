@@ -37,6 +37,8 @@ export interface CmdDef {
   readonly noConnect?: boolean;
   /** VSH_CMD_FLAG_HIDDEN: left out of help listings. */
   readonly hidden?: boolean;
+  /** VSH_CMD_FLAG_ALIAS: the command this hidden name stands for. */
+  readonly alias?: string;
   run(ctl: Shell, cmd: ParsedCommand): Promise<boolean>;
 }
 

@@ -8,7 +8,7 @@ import {
   DomainMemoryModFlags, DomainModificationImpact, DomainUndefineFlags, DomainVcpuFlags, DomainXMLFlags,
 } from '../../api/constants.js';
 import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
-import { AFFECT_OPTS, DOMAIN_OPT, type CmdDef, type CmdGroup, type ParsedCommand } from '../command.js';
+import { AFFECT_OPTS, DOMAIN_OPT, type CmdDef, type ParsedCommand } from '../command.js';
 import { BY_ID, BY_NAME, BY_UUID, optDomain } from '../lookup.js';
 import { FAIL, type Shell } from '../shell.js';
 import { dumpXML, readFileAll, typedParamFromString, typedParamValue } from '../util.js';
@@ -1160,4 +1160,3 @@ export const domainCommands: CmdDef[] = [
   },
 ];
 
-export const domainGroup: CmdGroup = { name: 'Domain Management', keyword: 'domain', commands: domainCommands };

@@ -3,7 +3,7 @@
  * event types, or waits for domain events and prints them.
  */
 import type { Domain } from '../../api/index.js';
-import type { CmdDef, CmdGroup, ParsedCommand } from '../command.js';
+import type { CmdDef, ParsedCommand } from '../command.js';
 import { optDomain } from '../lookup.js';
 import type { Shell } from '../shell.js';
 
@@ -192,4 +192,4 @@ export const eventCommand: CmdDef = {
 };
 
 /** virsh's "Domain Events" group (help keyword 'events'). */
-export const eventsGroup: CmdGroup = { name: 'Domain Events', keyword: 'events', commands: [eventCommand] };
+export const eventCommands: CmdDef[] = [eventCommand];

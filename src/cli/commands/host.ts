@@ -2,7 +2,7 @@
  * The "Host and Hypervisor" group (tools/virsh-host.c).
  */
 import { parseXml, type XmlElement } from '../../util/xml.js';
-import type { CmdDef, CmdGroup, ParsedCommand } from '../command.js';
+import type { CmdDef, ParsedCommand } from '../command.js';
 import { padEnd, padStart } from '../format.js';
 import { FAIL, type Shell } from '../shell.js';
 import { VERSION } from '../version.js';
@@ -252,4 +252,3 @@ export const hostCommands: CmdDef[] = [
   },
 ];
 
-export const hostGroup: CmdGroup = { name: 'Host and Hypervisor', keyword: 'host', commands: hostCommands };

@@ -3,7 +3,7 @@
  */
 import type { Interface } from '../../api/index.js';
 import { ConnectListAllInterfacesFlags } from '../../api/constants.js';
-import type { CmdDef, CmdGroup, ParsedCommand } from '../command.js';
+import type { CmdDef, ParsedCommand } from '../command.js';
 import { strcasecmp, Table } from '../format.js';
 import { freeAll } from '../lookup.js';
 import { FAIL, type Shell } from '../shell.js';
@@ -137,4 +137,3 @@ export const interfaceCommands: CmdDef[] = [
   },
 ];
 
-export const interfaceGroup: CmdGroup = { name: 'Interface', keyword: 'interface', commands: interfaceCommands };

@@ -6,7 +6,7 @@ import type { Domain } from '../../api/index.js';
 import { ConnectListAllDomainsFlags as L, DomainState } from '../../api/constants.js';
 import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import { parseXml, type XmlElement } from '../../util/xml.js';
-import { AFFECT_OPTS, DOMAIN_OPT, type CmdDef, type CmdGroup, type ParsedCommand } from '../command.js';
+import { AFFECT_OPTS, DOMAIN_OPT, type CmdDef, type ParsedCommand } from '../command.js';
 import { formatFixed, padEnd, prettyCapacity, strcasecmp, Table } from '../format.js';
 import { filterList, yesNoFilter, type ListFilter } from '../list-filter.js';
 import { BY_ID, BY_NAME, BY_UUID, freeAll, lookupDomain, optDomain } from '../lookup.js';
@@ -591,4 +591,3 @@ export const monitorCommands: CmdDef[] = [
   },
 ];
 
-export const monitorGroup: CmdGroup = { name: 'Domain Monitoring', keyword: 'monitor', commands: monitorCommands };

@@ -4,7 +4,7 @@
 import type { Network } from '../../api/index.js';
 import { ConnectListAllNetworksFlags as L } from '../../api/constants.js';
 import { ErrorCode, ErrorDomain } from '../../errors.js';
-import type { CmdDef, CmdGroup, ParsedCommand } from '../command.js';
+import type { CmdDef, ParsedCommand } from '../command.js';
 import { padEnd, strcasecmp, Table } from '../format.js';
 import { BY_NAME, BY_UUID, freeAll, optNetwork } from '../lookup.js';
 import { FAIL, type Shell } from '../shell.js';
@@ -340,4 +340,3 @@ export const networkCommands: CmdDef[] = [
   },
 ];
 
-export const networkGroup: CmdGroup = { name: 'Networking', keyword: 'network', commands: networkCommands };

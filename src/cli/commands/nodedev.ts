@@ -3,7 +3,7 @@
  */
 import type { NodeDevice } from '../../api/index.js';
 import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
-import type { CmdDef, CmdGroup, ParsedCommand } from '../command.js';
+import type { CmdDef, ParsedCommand } from '../command.js';
 import { strcasecmp, treeLines } from '../format.js';
 import { freeAll } from '../lookup.js';
 import { FAIL, type Shell } from '../shell.js';
@@ -147,4 +147,3 @@ export const nodedevCommands: CmdDef[] = [
   },
 ];
 
-export const nodedevGroup: CmdGroup = { name: 'Node Device', keyword: 'nodedev', commands: nodedevCommands };

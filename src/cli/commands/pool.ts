@@ -4,7 +4,7 @@
 import type { StoragePool } from '../../api/index.js';
 import { ConnectListAllStoragePoolsFlags as L, StoragePoolState } from '../../api/constants.js';
 import { ErrorCode } from '../../errors.js';
-import type { CmdDef, CmdGroup, OptDef, ParsedCommand } from '../command.js';
+import type { CmdDef, OptDef, ParsedCommand } from '../command.js';
 import { formatFixed, padEnd, prettyCapacity, prettySize, strcasecmp, Table, XmlBuffer } from '../format.js';
 import { filterList, yesNoFilter, type ListFilter } from '../list-filter.js';
 import { BY_NAME, BY_UUID, freeAll, optPool } from '../lookup.js';
@@ -627,4 +627,3 @@ export const poolCommands: CmdDef[] = [
   },
 ];
 
-export const poolGroup: CmdGroup = { name: 'Storage Pool', keyword: 'pool', commands: poolCommands };

@@ -4,7 +4,7 @@
 import type { Domain, DomainSnapshot } from '../../api/index.js';
 import { ErrorCode } from '../../errors.js';
 import { parseXml, type XmlElement } from '../../util/xml.js';
-import { DOMAIN_OPT, type CmdDef, type CmdGroup, type ParsedCommand } from '../command.js';
+import { DOMAIN_OPT, type CmdDef, type ParsedCommand } from '../command.js';
 import { escapeXml, strcasecmp, Table, treeLines, XmlBuffer } from '../format.js';
 import { freeAll, optDomain } from '../lookup.js';
 import { FAIL, type Shell } from '../shell.js';
@@ -513,4 +513,3 @@ export const snapshotCommands: CmdDef[] = [
   },
 ];
 
-export const snapshotGroup: CmdGroup = { name: 'Snapshot', keyword: 'snapshot', commands: snapshotCommands };

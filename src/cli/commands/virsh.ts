@@ -3,7 +3,7 @@
  * cmdConnect in tools/virsh.c).
  */
 import { homedir } from 'node:os';
-import type { CmdDef, CmdGroup, ParsedCommand } from '../command.js';
+import type { CmdDef, ParsedCommand } from '../command.js';
 import { escapeXml } from '../format.js';
 import { allGroupsHelp, commandHelp, groupHelp } from '../help.js';
 import type { Shell } from '../shell.js';
@@ -172,4 +172,3 @@ export const virshCommands: CmdDef[] = [
   },
 ];
 
-export const virshGroup: CmdGroup = { name: 'Virsh itself', keyword: 'virsh', commands: virshCommands };

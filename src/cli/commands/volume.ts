@@ -3,7 +3,7 @@
  */
 import type { StorageVol } from '../../api/index.js';
 import { ErrorDomain, VirtError } from '../../errors.js';
-import { scanNumber, scaleInteger, type CmdDef, type CmdGroup, type ParsedCommand } from '../command.js';
+import { scanNumber, scaleInteger, type CmdDef, type ParsedCommand } from '../command.js';
 import { formatFixed, padEnd, prettyCapacity, prettySize, strcasecmp, Table, XmlBuffer } from '../format.js';
 import { BY_UUID, freeAll, optPool, optVol } from '../lookup.js';
 import { FAIL, type Shell } from '../shell.js';
@@ -336,4 +336,3 @@ export const volumeCommands: CmdDef[] = [
   },
 ];
 
-export const volumeGroup: CmdGroup = { name: 'Storage Volume', keyword: 'volume', commands: volumeCommands };
