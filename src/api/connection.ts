@@ -13,6 +13,7 @@ import {
 import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
 import { formatURI, type ParsedURI } from '../uri/index.js';
 import { ConnectFlags, DomainXMLFlags } from './constants.js';
+import { ConnectionMethods } from './generated.js';
 import {
   Domain, DomainSnapshot, Interface, Network, NodeDevice, StoragePool, StorageVol, Stream,
 } from './objects.js';
@@ -25,7 +26,7 @@ export type DomainEventCallback = (conn: Connection, dom: Domain, event: number,
 
 interface DomainCallback { id: number; dom: DomainRef | null; eventID: number; cb: DomainEventCallback }
 
-export class Connection implements AsyncDisposable {
+export class Connection extends ConnectionMethods implements AsyncDisposable {
   readonly #drv: DriverConnection;
   readonly #uri: ParsedURI | null;
   readonly #flags: number;
@@ -39,6 +40,7 @@ export class Connection implements AsyncDisposable {
 
   /** @internal Use open(), openReadOnly() or openAuth(). */
   constructor(drv: DriverConnection, uri: ParsedURI | null, flags: number) {
+    super();
     this.#drv = drv;
     this.#uri = uri;
     this.#flags = flags;

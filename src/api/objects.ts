@@ -9,32 +9,19 @@ import {
   type SnapshotRef, type StoragePoolRef, type StorageVolRef, type TypedParam, type VcpuInfo,
 } from '../driver/driver.js';
 import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
+import type { CheckpointRef, NetworkPortRef, NWFilterBindingRef, NWFilterRef, SecretRef } from '../protocol/index.js';
 import type { Connection } from './connection.js';
-
-/** Common reference handling. */
-abstract class ConnObject implements Disposable {
-  #freed = false;
-
-  constructor(readonly conn: Connection) {
-    conn.ref();
-  }
-
-  /** Releases this object's reference on the connection (virDomainFree & co). */
-  free(): void {
-    if (this.#freed) return;
-    this.#freed = true;
-    this.conn.unref();
-  }
-
-  [Symbol.dispose](): void {
-    this.free();
-  }
-}
+import { ConnObject } from './conn-object.js';
+import {
+  DomainCheckpointMethods, DomainMethods, DomainSnapshotMethods, InterfaceMethods, NetworkMethods, NetworkPortMethods,
+  NodeDeviceMethods, NWFilterBindingMethods, NWFilterMethods, SecretMethods, StoragePoolMethods, StorageVolMethods,
+} from './generated.js';
+import { registerObjects } from './object-registry.js';
 
 const hex = (u: string) => u;
 
 
-export class Domain extends ConnObject {
+export class Domain extends DomainMethods {
   constructor(conn: Connection, public ref: DomainRef) {
     super(conn);
   }
@@ -194,7 +181,7 @@ export class Domain extends ConnObject {
   }
 }
 
-export class DomainSnapshot extends ConnObject {
+export class DomainSnapshot extends DomainSnapshotMethods {
   constructor(conn: Connection, readonly ref: SnapshotRef) {
     super(conn);
   }
@@ -221,7 +208,7 @@ export class DomainSnapshot extends ConnObject {
   async revert(flags = 0): Promise<void> { await this.conn.call('domainRevertToSnapshot', { snap: this.ref, flags }); }
 }
 
-export class Network extends ConnObject {
+export class Network extends NetworkMethods {
   constructor(conn: Connection, readonly ref: NetworkRef) {
     super(conn);
   }
@@ -240,7 +227,7 @@ export class Network extends ConnObject {
   async undefine(): Promise<void> { await this.conn.call('networkUndefine', { net: this.ref }); }
 }
 
-export class StoragePool extends ConnObject {
+export class StoragePool extends StoragePoolMethods {
   constructor(conn: Connection, readonly ref: StoragePoolRef) {
     super(conn);
   }
@@ -276,7 +263,7 @@ export class StoragePool extends ConnObject {
   }
 }
 
-export class StorageVol extends ConnObject {
+export class StorageVol extends StorageVolMethods {
   constructor(conn: Connection, readonly ref: StorageVolRef) {
     super(conn);
   }
@@ -292,7 +279,7 @@ export class StorageVol extends ConnObject {
   }
 }
 
-export class Interface extends ConnObject {
+export class Interface extends InterfaceMethods {
   constructor(conn: Connection, readonly ref: InterfaceRef) {
     super(conn);
   }
@@ -302,7 +289,7 @@ export class Interface extends ConnObject {
   async isActive(): Promise<boolean> { return (await this.conn.call('interfaceIsActive', { iface: this.ref })).active !== 0; }
 }
 
-export class NodeDevice extends ConnObject {
+export class NodeDevice extends NodeDeviceMethods {
   constructor(conn: Connection, readonly ref: NodeDeviceRef) {
     super(conn);
   }
@@ -365,3 +352,75 @@ export class Stream extends ConnObject implements AsyncIterable<Uint8Array> {
     return this.#finished;
   }
 }
+
+export class DomainCheckpoint extends DomainCheckpointMethods {
+  constructor(conn: Connection, readonly ref: CheckpointRef) {
+    super(conn);
+  }
+
+  /** virDomainCheckpointGetName. */
+  getName(): string { return this.ref.name; }
+  /** virDomainCheckpointGetDomain: a new reference to the checkpoint's domain. */
+  getDomain(): Domain { return new Domain(this.conn, this.ref.dom); }
+}
+
+export class NetworkPort extends NetworkPortMethods {
+  constructor(conn: Connection, readonly ref: NetworkPortRef) {
+    super(conn);
+  }
+
+  /** virNetworkPortGetUUIDString. */
+  getUUIDString(): string { return this.ref.uuid; }
+  /** virNetworkPortGetNetwork: a new reference to the port's network. */
+  getNetwork(): Network { return new Network(this.conn, this.ref.net); }
+}
+
+export class Secret extends SecretMethods {
+  constructor(conn: Connection, readonly ref: SecretRef) {
+    super(conn);
+  }
+
+  /** virSecretGetUUIDString. */
+  getUUIDString(): string { return this.ref.uuid; }
+  /** virSecretGetUsageType (VIR_SECRET_USAGE_TYPE_*). */
+  getUsageType(): number { return this.ref.usageType; }
+  /** virSecretGetUsageID. */
+  getUsageID(): string { return this.ref.usageID; }
+}
+
+export class NWFilter extends NWFilterMethods {
+  constructor(conn: Connection, readonly ref: NWFilterRef) {
+    super(conn);
+  }
+
+  /** virNWFilterGetName. */
+  getName(): string { return this.ref.name; }
+  /** virNWFilterGetUUIDString. */
+  getUUIDString(): string { return this.ref.uuid; }
+}
+
+export class NWFilterBinding extends NWFilterBindingMethods {
+  constructor(conn: Connection, readonly ref: NWFilterBindingRef) {
+    super(conn);
+  }
+
+  /** virNWFilterBindingGetPortDev. */
+  getPortDev(): string { return this.ref.portdev; }
+  /** virNWFilterBindingGetFilterName. */
+  getFilterName(): string { return this.ref.filtername; }
+}
+
+registerObjects({
+  Domain: (c, r) => new Domain(c, r),
+  DomainSnapshot: (c, r) => new DomainSnapshot(c, r),
+  DomainCheckpoint: (c, r) => new DomainCheckpoint(c, r),
+  Network: (c, r) => new Network(c, r),
+  NetworkPort: (c, r) => new NetworkPort(c, r),
+  StoragePool: (c, r) => new StoragePool(c, r),
+  StorageVol: (c, r) => new StorageVol(c, r),
+  Interface: (c, r) => new Interface(c, r),
+  NodeDevice: (c, r) => new NodeDevice(c, r),
+  Secret: (c, r) => new Secret(c, r),
+  NWFilter: (c, r) => new NWFilter(c, r),
+  NWFilterBinding: (c, r) => new NWFilterBinding(c, r),
+});

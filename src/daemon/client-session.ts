@@ -19,7 +19,7 @@ import {
 import type { DriverRegistry } from '../driver/registry.js';
 import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
 import {
-  decodeArgs, encodeFrameOf, fromVirtError, retToWire, lxc, MessageStatus, MessageType, qemu, remote, remoteError,
+  contractName, decodeArgs, encodeFrameOf, fromVirtError, retToWire, lxc, MessageStatus, MessageType, qemu, remote, remoteError,
   type Entry, type EventMessage, type Frame, type Header, type Procedure, type ProgramInfo,
 } from '../protocol/index.js';
 import { CloseReason, PacketChannel, STREAM_CHUNK } from '../rpc/index.js';
@@ -224,13 +224,10 @@ export class ClientSession {
     const drv = this.#requireOpen();
     if (this.#readonly) {
       // The table's read-only column also covers procedures no driver implements yet.
-      const denial = readOnlyDenial(p.name, args, p.readonly === false);
+      const denial = readOnlyDenial(contractName(p), args, p.readonly === false);
       if (denial) throw denial;
     }
-    if (p.prog !== remote.prog) {
-      throw VirtError.report(ErrorCode.NO_SUPPORT, ErrorDomain.NONE, apiNameFor(p.name));
-    }
-    const r = await callDriver(drv, p.name as DriverMethod, args as never);
+    const r = await callDriver(drv, contractName(p) as DriverMethod, args as never);
     return reply(p, r);
   }
 

@@ -11,7 +11,7 @@
  * codec turns them into 16 raw bytes. `hyper` fields are JS numbers.
  */
 import type { ParsedURI } from '../uri/index.js';
-import type { Procedure, Remote, RemoteArgs, RemoteName, RemoteRet } from '../protocol/index.js';
+import type { ArgsOf, Lxc, Procedure, Qemu, Remote, RetOf } from '../protocol/index.js';
 import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
 import { WRITE_METHODS } from './write-methods.js';
 
@@ -76,16 +76,25 @@ export interface Driver {
   open(uri: ParsedURI | null, opts: OpenOptions): Promise<DriverConnection>;
 }
 
+/** The names of a program table's entries that are procedures (not events). */
+type CallNames<P> = { [K in keyof P & string]: P[K] extends Procedure<any, any, any, any> ? K : never }[keyof P & string]; // eslint-disable-line @typescript-eslint/no-explicit-any
+/** One contract method for a procedure: its contract args (none if void) and result. */
+type ContractFn<P> = [ArgsOf<P>] extends [void] ? () => Promise<RetOf<P>> : (a: ArgsOf<P>) => Promise<RetOf<P>>;
+
 /** The calls of the REMOTE program that are procedures, by table name. */
-export type RemoteCallName = { [K in RemoteName]: Remote[K] extends Procedure<any, any, any, any> ? K : never }[RemoteName]; // eslint-disable-line @typescript-eslint/no-explicit-any
+export type RemoteCallName = CallNames<Remote>;
 
 /**
- * One optional method per REMOTE procedure, typed from the table: the
- * contract args and result of `remote.<name>` (after its override, if any).
+ * One optional method per procedure, typed from the tables: the contract
+ * args and result of `remote.<name>` (after its override, if any), and of
+ * the QEMU and LXC programs' procedures under `qemu…`/`lxc…` names
+ * (QEMU_PROC_DOMAIN_MONITOR_COMMAND → `qemuDomainMonitorCommand`, see
+ * contractName in protocol/).
  */
-export type TableContract = {
-  [K in RemoteCallName]?: [RemoteArgs<K>] extends [void] ? () => Promise<RemoteRet<K>> : (a: RemoteArgs<K>) => Promise<RemoteRet<K>>;
-};
+export type TableContract =
+  & { [K in RemoteCallName]?: ContractFn<Remote[K]> }
+  & { [K in CallNames<Qemu> as `qemu${Capitalize<K>}`]?: ContractFn<Qemu[K]> }
+  & { [K in CallNames<Lxc> as `lxc${Capitalize<K>}`]?: ContractFn<Lxc[K]> };
 
 /* eslint-disable @typescript-eslint/member-ordering */
 export interface DriverConnection extends TableContract {
@@ -176,6 +185,12 @@ export async function callDriver<M extends DriverMethod>(
 
 /** Contract method → the libvirt public function named in its errors (`virDomainDestroy`). */
 export function apiNameFor(method: string): string {
+  // libvirt-qemu.so / libvirt-lxc.so name theirs virDomainQemu…, virConnectDomainQemu…, virDomainLxc….
+  const m = /^(qemu|lxc)(Connect|Domain)(.*)$/.exec(method);
+  if (m) {
+    const lib = m[1] === 'qemu' ? 'Qemu' : 'Lxc';
+    return m[2] === 'Connect' ? `virConnectDomain${lib}${m[3]!.replace(/^Domain/, '')}` : `virDomain${lib}${m[3]}`;
+  }
   return publicName(method);
 }
 

@@ -22,5 +22,5 @@ export type {
 } from './program.js';
 export * from './remote-types.js';
 export { remote, type Remote, type RemoteArgs, type RemoteName, type RemoteRet } from './remote.js';
-export { lxc, qemu } from './qemu.js';
+export { contractName, entryOfContractName, lxc, qemu, type Lxc, type Qemu } from './qemu.js';
 export { formatSnapshot, programSnapshot, type EntrySnapshot, type ProgramSnapshot } from './snapshot.js';

@@ -7,7 +7,7 @@
  */
 import { hyper, int, struct, uint } from '../xdr/index.js';
 import { ProgramNumber } from './header.js';
-import { event, proc, program } from './program.js';
+import { event, proc, program, type Entry } from './program.js';
 import { domainRef, optDomainRef, optStr, str } from './remote-types.js';
 
 /** The QEMU program table. */
@@ -51,3 +51,25 @@ export const lxc = program(ProgramNumber.LXC, 1, {
     fds: 'in',
   }),
 });
+
+export type Qemu = typeof qemu;
+export type Lxc = typeof lxc;
+
+/**
+ * The driver-contract name of a procedure: the REMOTE table's own name, and
+ * for the QEMU and LXC programs the name with `qemu`/`lxc` in front
+ * (`qemuDomainMonitorCommand`), so one contract holds all three programs.
+ */
+export function contractName(e: { prog: number; name: string }): string {
+  if (e.prog === ProgramNumber.QEMU) return `qemu${e.name[0]!.toUpperCase()}${e.name.slice(1)}`;
+  if (e.prog === ProgramNumber.LXC) return `lxc${e.name[0]!.toUpperCase()}${e.name.slice(1)}`;
+  return e.name;
+}
+
+/** The entry of a contract name in the REMOTE, QEMU or LXC table, if any. */
+export function entryOfContractName(name: string, remoteTable: object): Entry | undefined {
+  const m = /^(qemu|lxc)([A-Z].*)$/.exec(name);
+  const table = (m ? (m[1] === 'qemu' ? qemu : lxc) : remoteTable) as unknown as Record<string, Entry>;
+  const key = m ? m[2]![0]!.toLowerCase() + m[2]!.slice(1) : name;
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}

@@ -1,32 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-// Type-only: the contract the table must match (erased at runtime, so no upward import).
-import { WRITE_METHODS, type DriverConnection } from '../driver/driver.js';
+import { WRITE_METHODS } from '../driver/driver.js';
 import { fromXdr, toXdr, XdrError, XdrReader } from '../xdr/index.js';
 import { repoRoot, SNAPSHOTS } from './gen-snapshot.js';
 import {
   decodeArgs, decodeMsg, decodeRet, encodeArgs, encodeMsg, encodeRet, formatSnapshot, keepalive, programSnapshot, remote,
   type ArgsOf, type Remote, type RemoteArgs, type RemoteRet, type RetOf,
 } from './index.js';
-
-// ------------------------------------------------ contract conformance (types)
-
-type Contract = Required<DriverConnection>;
-/** Contract methods with no wire procedure: answered by the client library itself (see CLIENT_SIDE below). */
-type ClientSide = 'subscribeEvents' | 'eventsReady' | 'connectIsAlive' | 'connectIsEncrypted' | 'connectSetKeepAlive';
-type Method = Exclude<keyof Contract, ClientSide>;
-type CArgs<K extends Method> = Parameters<Contract[K]> extends [infer A] ? A : void;
-type CRet<K extends Method> = Awaited<ReturnType<Contract[K]>>;
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type Check = {
-  [K in Method]: K extends keyof Remote ? [Same<RemoteArgs<K>, CArgs<K>>, Same<RemoteRet<K>, CRet<K>>] : 'missing';
-};
-type Mismatched = { [K in Method as Check[K] extends [true, true] ? never : K]: Check[K] };
-// Fails to compile, naming the method, if any contract method is missing from the table or
-// its args/ret differ from the procedure's (field names, optionality, value types).
-const contractMatches: Record<keyof Mismatched, never> = {};
-void contractMatches;
 
 // ArgsOf/RetOf are the contract-side types of a table entry.
 const xmlArgs: ArgsOf<typeof remote.domainGetXMLDesc> = {

@@ -29,6 +29,8 @@ export interface Codec<T> {
   readonly parts: readonly AnyCodec[];
   /** The fewest bytes one value can take; bounds array counts before decoding. */
   readonly minSize: number;
+  /** A struct's fields in wire order (name, codec); absent for other codecs. */
+  readonly fields?: ReadonlyArray<readonly [string, AnyCodec]>;
   encode(w: XdrWriter, v: T): void;
   decode(r: XdrReader): T;
 }
@@ -219,7 +221,7 @@ export type StructOf<F extends Record<string, AnyCodec>> = Simplify<{ -readonly 
 export function struct<F extends Record<string, AnyCodec>>(fields: F): Codec<StructOf<F>> {
   const entries = Object.entries(fields);
   const shape = `struct { ${entries.map(([k, c]) => `${c.shape} ${k};`).join(' ')} }`;
-  return codec<StructOf<F>>(shape, entries.reduce((n, [, c]) => n + c.minSize, 0), entries.map(([, c]) => c),
+  return withFields(entries, codec<StructOf<F>>(shape, entries.reduce((n, [, c]) => n + c.minSize, 0), entries.map(([, c]) => c),
     (w, v) => {
       if (v === null || typeof v !== 'object') throw new XdrError('value', `'${v === null ? 'null' : typeof v}' is not a struct`);
       const o = v as Record<string, unknown>;
@@ -243,7 +245,11 @@ export function struct<F extends Record<string, AnyCodec>>(fields: F): Codec<Str
         }
       }
       return o as StructOf<F>;
-    });
+    }));
+}
+
+function withFields<T>(entries: ReadonlyArray<readonly [string, AnyCodec]>, c: Codec<T>): Codec<T> {
+  return Object.freeze({ ...c, fields: Object.freeze(entries.map((e) => Object.freeze([e[0], e[1]] as const))) });
 }
 
 /** XDR optional-data `*T`: a presence word, then T if present. Absent ↔ `null` (`undefined` encodes as absent). */

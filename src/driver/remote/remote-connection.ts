@@ -7,7 +7,7 @@
 import type { ClientConfig } from '../../config/index.js';
 import { loadClientConfig } from '../../config/index.js';
 import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
-import { remote, type EventMessage, type Procedure } from '../../protocol/index.js';
+import { entryOfContractName, remote, type EventMessage, type Procedure } from '../../protocol/index.js';
 import { CloseReason, RpcClient, type CallOptions } from '../../rpc/index.js';
 import { formatURI, type ParsedURI } from '../../uri/index.js';
 import { currentSignal } from '../call-context.js';
@@ -143,16 +143,19 @@ class RemoteConnection {
       subscribeEvents: (listener: (ev: DriverEvent) => void) => this.#subscribe(listener),
       eventsReady: () => this.eventsReady(),
     };
-    const table = remote as unknown as Record<string, AnyProc | undefined>;
+    const procOf = (name: string): AnyProc | undefined => {
+      const e = entryOfContractName(name, remote);
+      return e?.kind === 'call' ? e : undefined;
+    };
     return new Proxy(local, {
       get: (target, name) => {
         if (typeof name !== 'string') return undefined;
         if (name in target) return target[name];
-        const p = table[name];
-        if (!p || p.kind !== 'call' || !Object.hasOwn(table, name)) return undefined;
+        const p = procOf(name);
+        if (!p) return undefined;
         return (args: unknown) => this.call(p, args, { signal: currentSignal() });
       },
-      has: (target, name) => typeof name === 'string' && (name in target || Object.hasOwn(table, name)),
+      has: (target, name) => typeof name === 'string' && (name in target || procOf(name) !== undefined),
     }) as DriverConnection;
   }
 
