@@ -5,7 +5,7 @@
  * virDomainLookupByName → domainLookupByName).
  */
 import {
-  apiNameFor, callDriver, readOnlyDenial,
+  apiNameFor, callDriver, eventObjectKey, normalizeEvent, readOnlyDenial,
   type DomainRef, type DriverConnection, type DriverEvent, type DriverMethod,
   type InterfaceRef, type NetworkRef, type NodeDeviceRef, type SnapshotRef, type StoragePoolRef, type StorageVolRef,
   type TypedParam,
@@ -14,8 +14,10 @@ import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
 import { formatURI, type ParsedURI } from '../uri/index.js';
 import { ConnectFlags, DomainXMLFlags } from './constants.js';
 import { ConnectionMethods } from './generated.js';
+import { wrapObject, type ObjectTypes } from './object-registry.js';
+import { EVENT_KINDS, eventFields, type EventFamily } from '../protocol/index.js';
 import {
-  Domain, DomainSnapshot, Interface, Network, NodeDevice, StoragePool, StorageVol, Stream,
+  Domain, DomainSnapshot, Interface, Network, NodeDevice, Secret, StoragePool, StorageVol, Stream,
 } from './objects.js';
 
 /** What a close callback receives: the connection and virConnectCloseReason (0 error, 1 EOF, 2 keepalive, 3 client). */
@@ -24,7 +26,26 @@ export type CloseCallback = (conn: Connection, reason: number) => void;
 /** What a domain event listener receives. */
 export type DomainEventCallback = (conn: Connection, dom: Domain, event: number, detail: number) => void;
 
-interface DomainCallback { id: number; dom: DomainRef | null; eventID: number; cb: DomainEventCallback }
+/** What any event listener receives: the connection, the object, then the event's fields in message order. */
+export type EventCallback<O> = (conn: Connection, obj: O, ...fields: any[]) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+interface EventRegistration {
+  id: number;
+  family: EventFamily;
+  eventID: number;
+  /** UUID (node device: name) of the one object it is for; null = all. */
+  key: string | null;
+  cb: EventCallback<object>;
+  /** The callback of virConnectDomainEventRegister, which deregisters by callback. */
+  legacy: DomainEventCallback | null;
+  /** QEMU monitor events: the event-name filter. */
+  match: ((name: string) => boolean) | null;
+}
+
+/** The object each event family's handle becomes. */
+const OBJECT_KIND = {
+  domain: 'Domain', network: 'Network', pool: 'StoragePool', nodedev: 'NodeDevice', secret: 'Secret', qemu: 'Domain',
+} as const satisfies Record<EventFamily, keyof ObjectTypes>;
 
 export class Connection extends ConnectionMethods implements AsyncDisposable {
   readonly #drv: DriverConnection;
@@ -32,7 +53,8 @@ export class Connection extends ConnectionMethods implements AsyncDisposable {
   readonly #flags: number;
   #refs = 1;
   #closing: Promise<void> | null = null;
-  #callbacks: DomainCallback[] = [];
+  #eventCallbacks: EventRegistration[] = [];
+  readonly #pendingRegistrations = new Set<Promise<void>>();
   #nextCallbackId = 0;
   #unsubscribe: (() => void) | null = null;
   #closeCb: CloseCallback | null = null;
@@ -312,22 +334,105 @@ export class Connection extends ConnectionMethods implements AsyncDisposable {
   // ---- events ------------------------------------------------------------
 
   /**
-   * virConnectDomainEventRegisterAny. Only VIR_DOMAIN_EVENT_ID_LIFECYCLE (0)
-   * and REBOOT (1) are delivered by the drivers so far; others register but
-   * never fire, as with a hypervisor that never raises them.
+   * virConnectDomainEventRegisterAny: `cb(conn, dom, ...)` gets the event's
+   * fields in libvirt's callback order (lifecycle: event, detail; rtc-change:
+   * offset; …, see protocol/events.ts), for every domain or only `dom`.
    */
-  domainEventRegisterAny(dom: Domain | null, eventID: number, cb: DomainEventCallback): number {
-    if (this.#refs <= 0) throw VirtError.report(ErrorCode.INVALID_CONN, ErrorDomain.NONE, 'virConnectDomainEventRegisterAny');
-    if (!Number.isInteger(eventID) || eventID < 0 || eventID > 26) {
-      throw VirtError.report(ErrorCode.INVALID_ARG, ErrorDomain.NONE, `eventID in virConnectDomainEventRegisterAny must be less than 27`);
+  domainEventRegisterAny(dom: Domain | null, eventID: number, cb: EventCallback<Domain>): number {
+    return this.#addEventCallback('domain', dom, eventID, cb as EventCallback<object>, 'virConnectDomainEventRegisterAny');
+  }
+
+  /** virConnectDomainEventDeregisterAny. */
+  domainEventDeregisterAny(callbackID: number): void {
+    this.#removeEventCallback('domain', callbackID);
+  }
+
+  /** virConnectDomainEventRegister: the old lifecycle-only registration, keyed by the callback. */
+  domainEventRegister(cb: DomainEventCallback): void {
+    if (this.#eventCallbacks.some((c) => c.legacy === cb)) {
+      throw VirtError.report(ErrorCode.INVALID_ARG, ErrorDomain.NONE, 'event callback already tracked');
     }
-    if (!this.#drv.subscribeEvents) {
-      throw VirtError.report(ErrorCode.NO_SUPPORT, ErrorDomain.NONE, 'virConnectDomainEventRegisterAny');
+    const id = this.#addEventCallback('domain', null, 0, cb as EventCallback<object>, 'virConnectDomainEventRegister');
+    this.#eventCallbacks.find((c) => c.id === id)!.legacy = cb;
+  }
+
+  /** virConnectDomainEventDeregister. */
+  domainEventDeregister(cb: DomainEventCallback): void {
+    const c = this.#eventCallbacks.find((x) => x.legacy === cb);
+    if (!c) throw VirtError.report(ErrorCode.INVALID_ARG, ErrorDomain.NONE, 'event callback function not found');
+    this.#removeEventCallback('domain', c.id);
+  }
+
+  /** virConnectNetworkEventRegisterAny: `cb(conn, net, event, detail)` for lifecycle (0). */
+  networkEventRegisterAny(net: Network | null, eventID: number, cb: EventCallback<Network>): number {
+    return this.#addEventCallback('network', net, eventID, cb as EventCallback<object>, 'virConnectNetworkEventRegisterAny');
+  }
+
+  /** virConnectNetworkEventDeregisterAny. */
+  networkEventDeregisterAny(callbackID: number): void {
+    this.#removeEventCallback('network', callbackID);
+  }
+
+  /** virConnectStoragePoolEventRegisterAny: lifecycle (0: event, detail) and refresh (1). */
+  storagePoolEventRegisterAny(pool: StoragePool | null, eventID: number, cb: EventCallback<StoragePool>): number {
+    return this.#addEventCallback('pool', pool, eventID, cb as EventCallback<object>, 'virConnectStoragePoolEventRegisterAny');
+  }
+
+  /** virConnectStoragePoolEventDeregisterAny. */
+  storagePoolEventDeregisterAny(callbackID: number): void {
+    this.#removeEventCallback('pool', callbackID);
+  }
+
+  /** virConnectNodeDeviceEventRegisterAny: lifecycle (0: event, detail) and update (1). */
+  nodeDeviceEventRegisterAny(dev: NodeDevice | null, eventID: number, cb: EventCallback<NodeDevice>): number {
+    return this.#addEventCallback('nodedev', dev, eventID, cb as EventCallback<object>, 'virConnectNodeDeviceEventRegisterAny');
+  }
+
+  /** virConnectNodeDeviceEventDeregisterAny. */
+  nodeDeviceEventDeregisterAny(callbackID: number): void {
+    this.#removeEventCallback('nodedev', callbackID);
+  }
+
+  /** virConnectSecretEventRegisterAny: lifecycle (0: event, detail) and value-changed (1). */
+  secretEventRegisterAny(secret: Secret | null, eventID: number, cb: EventCallback<Secret>): number {
+    return this.#addEventCallback('secret', secret, eventID, cb as EventCallback<object>, 'virConnectSecretEventRegisterAny');
+  }
+
+  /** virConnectSecretEventDeregisterAny. */
+  secretEventDeregisterAny(callbackID: number): void {
+    this.#removeEventCallback('secret', callbackID);
+  }
+
+  /**
+   * virConnectDomainQemuMonitorEventRegister: `cb(conn, dom, event, seconds,
+   * micros, details)` for QEMU monitor events named `event` (all if null;
+   * a regular expression with flag REGEX = 1, NOCASE = 2 ignores case).
+   */
+  domainQemuMonitorEventRegister(dom: Domain | null, event: string | null, cb: EventCallback<Domain>, flags = 0): number {
+    const api = 'virConnectDomainQemuMonitorEventRegister';
+    if (flags & ~3) throw VirtError.report(ErrorCode.INVALID_ARG, ErrorDomain.NONE, `unsupported flags (0x${(flags & ~3).toString(16)}) in function ${api}`);
+    let match: ((name: string) => boolean) | null = null;
+    if (event !== null) {
+      if (flags & 1) {
+        let re: RegExp;
+        try {
+          re = new RegExp(event, flags & 2 ? 'i' : '');
+        } catch {
+          throw VirtError.report(ErrorCode.INVALID_ARG, ErrorDomain.NONE, `failed to compile regex '${event}'`);
+        }
+        match = (n) => re.test(n);
+      } else {
+        match = flags & 2 ? (n) => n.toLowerCase() === event.toLowerCase() : (n) => n === event;
+      }
     }
-    this.#unsubscribe ??= this.#drv.subscribeEvents((ev) => this.#dispatch(ev));
-    const id = this.#nextCallbackId++;
-    this.#callbacks.push({ id, dom: dom ? dom.ref : null, eventID, cb });
+    const id = this.#addEventCallback('qemu', dom, 0, cb as EventCallback<object>, api);
+    if (match) this.#eventCallbacks.find((c) => c.id === id)!.match = match;
     return id;
+  }
+
+  /** virConnectDomainQemuMonitorEventDeregister. */
+  domainQemuMonitorEventDeregister(callbackID: number): void {
+    this.#removeEventCallback('qemu', callbackID);
   }
 
   /**
@@ -335,18 +440,39 @@ export class Connection extends ConnectionMethods implements AsyncDisposable {
    * registration is asynchronous (libvirt's is a synchronous RPC).
    */
   async eventsReady(): Promise<void> {
+    await Promise.all(this.#pendingRegistrations);
     await this.#drv.eventsReady?.();
   }
 
-  /** virConnectDomainEventDeregisterAny. */
-  domainEventDeregisterAny(callbackID: number): void {
-    const i = this.#callbacks.findIndex((c) => c.id === callbackID);
+  #addEventCallback(family: EventFamily, obj: { ref: unknown } | null, eventID: number, cb: EventCallback<object>,
+    api: string): number {
+    if (this.#refs <= 0) throw VirtError.report(ErrorCode.INVALID_CONN, ErrorDomain.NONE, api);
+    const last = EVENT_KINDS[family].length;
+    if (family !== 'qemu' && (!Number.isInteger(eventID) || eventID < 0 || eventID >= last)) {
+      throw VirtError.report(ErrorCode.INVALID_ARG, ErrorDomain.NONE, `eventID in ${api} must be less than ${last}`);
+    }
+    if (!this.#drv.subscribeEvents) throw VirtError.report(ErrorCode.NO_SUPPORT, ErrorDomain.NONE, api);
+    this.#unsubscribe ??= this.#drv.subscribeEvents((ev) => this.#dispatch(ev));
+    const id = this.#nextCallbackId++;
+    this.#eventCallbacks.push({ id, family, eventID, key: obj ? eventObjectKey(obj.ref) : null, cb, legacy: null, match: null });
+    if (this.#drv.eventRegister) {
+      const p = this.#drv.eventRegister(family, eventID);
+      this.#pendingRegistrations.add(p);
+      const done = (): void => { this.#pendingRegistrations.delete(p); };
+      p.then(done, done);
+    }
+    return id;
+  }
+
+  #removeEventCallback(family: EventFamily, callbackID: number): void {
+    const i = this.#eventCallbacks.findIndex((c) => c.id === callbackID && c.family === family);
     if (i < 0) {
       throw VirtError.report(ErrorCode.INVALID_ARG, ErrorDomain.NONE,
         `could not find event callback ${callbackID} for deletion`);
     }
-    this.#callbacks.splice(i, 1);
-    if (this.#callbacks.length === 0) {
+    const [c] = this.#eventCallbacks.splice(i, 1);
+    this.#drv.eventDeregister?.(family, c!.eventID).catch(() => undefined);
+    if (this.#eventCallbacks.length === 0) {
       this.#unsubscribe?.();
       this.#unsubscribe = null;
     }
@@ -384,17 +510,19 @@ export class Connection extends ConnectionMethods implements AsyncDisposable {
   }
 
   #dispatch(ev: DriverEvent): void {
-    if (ev.kind !== 'domain-lifecycle' && ev.kind !== 'domain-reboot') return;
-    const eventID = ev.kind === 'domain-lifecycle' ? 0 : 1;
-    for (const c of [...this.#callbacks]) {
-      if (c.eventID !== eventID) continue;
-      if (c.dom && c.dom.uuid !== ev.dom.uuid) continue;
-      const dom = this.wrapDomain(ev.dom);
+    const n = normalizeEvent(ev);
+    if (!n) return;
+    const key = eventObjectKey(n.obj);
+    const fields = eventFields(n.family, n.eventID);
+    const args = fields.map((f) => n.data[f]);
+    for (const c of [...this.#eventCallbacks]) {
+      if (c.family !== n.family || c.eventID !== n.eventID || (c.key !== null && c.key !== key)) continue;
+      if (c.match && !c.match(String(n.data['event']))) continue;
+      const obj = wrapObject(OBJECT_KIND[n.family], this, n.obj as never);
       try {
-        if (ev.kind === 'domain-lifecycle') c.cb(this, dom, ev.event, ev.detail);
-        else c.cb(this, dom, 0, 0);
+        c.cb(this, obj, ...args);
       } finally {
-        dom.free();
+        obj.free();
       }
     }
   }

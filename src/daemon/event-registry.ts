@@ -9,8 +9,8 @@
  * callback-style one for the same event and no filter, as in libvirt.
  */
 import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
-import type { DriverEvent } from '../driver/driver.js';
-import { remote, type EventMessage } from '../protocol/index.js';
+import { eventObjectKey, normalizeEvent, type DriverEvent } from '../driver/driver.js';
+import { messageOfEvent, type EventMessage } from '../protocol/index.js';
 
 export type Family = 'domain' | 'network' | 'pool' | 'nodedev' | 'secret';
 /** callback: `*_CALLBACK_*` messages with a callbackID; any: legacy REGISTER_ANY (167); lifecycle: legacy REGISTER (105). */
@@ -79,50 +79,16 @@ export class EventRegistry {
     this.#regs.splice(i, 1);
   }
 
-  /** The messages one driver event produces for this client. */
+  /** The messages one driver event produces for this client (routed by protocol/events.ts). */
   messagesFor(ev: DriverEvent): OutgoingEvent[] {
+    const n = normalizeEvent(ev);
+    if (!n || n.family === 'qemu') return []; // connection-closed is the session's (close callback)
+    const key = eventObjectKey(n.obj);
     const out: OutgoingEvent[] = [];
-    const match = (family: Family, eventID: number, key: string): Registration[] =>
-      this.#regs.filter((r) => r.family === family && r.eventID === eventID && (r.filter === null || r.filter === key));
-    switch (ev.kind) {
-      case 'domain-lifecycle':
-        for (const r of match('domain', 0, ev.dom.uuid)) {
-          const body = { dom: ev.dom, event: ev.event, detail: ev.detail };
-          out.push(r.style === 'callback'
-            ? { entry: remote.domainEventCallbackLifecycle, msg: { callbackID: r.id, msg: body } }
-            : { entry: remote.domainEventLifecycle, msg: body });
-        }
-        break;
-      case 'domain-reboot':
-        for (const r of match('domain', 1, ev.dom.uuid)) {
-          out.push(r.style === 'callback'
-            ? { entry: remote.domainEventCallbackReboot, msg: { callbackID: r.id, msg: { dom: ev.dom } } }
-            : { entry: remote.domainEventReboot, msg: { dom: ev.dom } });
-        }
-        break;
-      case 'network-lifecycle':
-        for (const r of match('network', 0, ev.net.uuid)) {
-          out.push({
-            entry: remote.networkEventLifecycle,
-            msg: { callbackID: r.id, net: ev.net, event: ev.event, detail: ev.detail },
-          });
-        }
-        break;
-      case 'storage-pool-lifecycle':
-        for (const r of match('pool', 0, ev.pool.uuid)) {
-          out.push({
-            entry: remote.storagePoolEventLifecycle,
-            msg: { callbackID: r.id, pool: ev.pool, event: ev.event, detail: ev.detail },
-          });
-        }
-        break;
-      case 'storage-pool-refresh':
-        for (const r of match('pool', 1, ev.pool.uuid)) {
-          out.push({ entry: remote.storagePoolEventRefresh, msg: { callbackID: r.id, pool: ev.pool } });
-        }
-        break;
-      case 'connection-closed':
-        break; // handled by the session (close callback), not a registration
+    for (const r of this.#regs) {
+      if (r.family !== n.family || r.eventID !== n.eventID || (r.filter !== null && r.filter !== key)) continue;
+      const m = messageOfEvent(n.family, n.eventID, r.style === 'callback' ? r.id : null, n.obj, n.data);
+      if (m) out.push(m);
     }
     return out;
   }

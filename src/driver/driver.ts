@@ -11,7 +11,7 @@
  * codec turns them into 16 raw bytes. `hyper` fields are JS numbers.
  */
 import type { ParsedURI } from '../uri/index.js';
-import type { ArgsOf, Lxc, Procedure, Qemu, Remote, RetOf } from '../protocol/index.js';
+import type { ArgsOf, EventFamily, Lxc, Procedure, Qemu, Remote, RetOf } from '../protocol/index.js';
 import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
 import { WRITE_METHODS } from './write-methods.js';
 
@@ -41,7 +41,30 @@ export type DriverEvent =
   | { kind: 'network-lifecycle'; net: NetworkRef; event: number; detail: number }
   | { kind: 'storage-pool-lifecycle'; pool: StoragePoolRef; event: number; detail: number }
   | { kind: 'storage-pool-refresh'; pool: StoragePoolRef }
-  | { kind: 'connection-closed'; reason: number };
+  | { kind: 'connection-closed'; reason: number }
+  /** Any event of the table (protocol/events.ts): the object handle and the message's other fields. */
+  | { kind: 'event'; family: EventFamily; eventID: number; obj: unknown; data: Record<string, unknown> };
+
+/** A driver event in the table's terms, or null for connection-closed (not an event registration's). */
+export function normalizeEvent(ev: DriverEvent):
+  { family: EventFamily; eventID: number; obj: unknown; data: Record<string, unknown> } | null {
+  switch (ev.kind) {
+    case 'event': return ev;
+    case 'domain-lifecycle': return { family: 'domain', eventID: 0, obj: ev.dom, data: { event: ev.event, detail: ev.detail } };
+    case 'domain-reboot': return { family: 'domain', eventID: 1, obj: ev.dom, data: {} };
+    case 'network-lifecycle': return { family: 'network', eventID: 0, obj: ev.net, data: { event: ev.event, detail: ev.detail } };
+    case 'storage-pool-lifecycle':
+      return { family: 'pool', eventID: 0, obj: ev.pool, data: { event: ev.event, detail: ev.detail } };
+    case 'storage-pool-refresh': return { family: 'pool', eventID: 1, obj: ev.pool, data: {} };
+    case 'connection-closed': return null;
+  }
+}
+
+/** The key an event registration's object filter matches: the UUID, or a node device's name. */
+export function eventObjectKey(obj: unknown): string {
+  const o = obj as { uuid?: string; name?: string };
+  return o.uuid ?? o.name ?? '';
+}
 
 export interface OpenOptions {
   /** VIR_CONNECT_* flags (RO = 1, NO_ALIASES = 2). */
@@ -109,10 +132,18 @@ export interface DriverConnection extends TableContract {
   subscribeEvents?(listener: (ev: DriverEvent) => void): () => void;
   /** Resolves once the events subscribed so far reach this connection (a daemon has registered them). */
   eventsReady?(): Promise<void>;
+  /**
+   * Interest in one event kind starts (counted): a driver that must ask for
+   * events (the remote driver asks its daemon) does so on the first. Drivers
+   * without it deliver every event to subscribers anyway.
+   */
+  eventRegister?(family: EventFamily, eventID: number): Promise<void>;
+  /** Interest in one event kind ends (the last one deregisters). */
+  eventDeregister?(family: EventFamily, eventID: number): Promise<void>;
 }
 /* eslint-enable @typescript-eslint/member-ordering */
 
-export type DriverMethod = Exclude<keyof DriverConnection, 'connectClose' | 'subscribeEvents' | 'eventsReady'>;
+export type DriverMethod = Exclude<keyof DriverConnection, 'connectClose' | 'subscribeEvents' | 'eventsReady' | 'eventRegister' | 'eventDeregister'>;
 
 /**
  * The contract methods a read-only connection refuses (virCheckReadOnlyGoto

@@ -24,3 +24,6 @@ export * from './remote-types.js';
 export { remote, type Remote, type RemoteArgs, type RemoteName, type RemoteRet } from './remote.js';
 export { contractName, entryOfContractName, lxc, qemu, type Lxc, type Qemu } from './qemu.js';
 export { formatSnapshot, programSnapshot, type EntrySnapshot, type ProgramSnapshot } from './snapshot.js';
+export {
+  EVENT_KINDS, eventFields, eventOfMessage, HANDLE_FIELD, messageOfEvent, type EventData, type EventFamily, type EventKind,
+} from './events.js';

@@ -7,7 +7,9 @@
 import type { ClientConfig } from '../../config/index.js';
 import { loadClientConfig } from '../../config/index.js';
 import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
-import { entryOfContractName, remote, type EventMessage, type Procedure } from '../../protocol/index.js';
+import {
+  entryOfContractName, eventOfMessage, qemu, remote, type EventFamily, type EventMessage, type Procedure,
+} from '../../protocol/index.js';
 import { CloseReason, RpcClient, type CallOptions } from '../../rpc/index.js';
 import { formatURI, type ParsedURI } from '../../uri/index.js';
 import { currentSignal } from '../call-context.js';
@@ -48,15 +50,19 @@ export async function openRemote(uri: ParsedURI | null, opts: OpenOptions, o: Op
   return conn.proxy();
 }
 
+interface Registration { count: number; callbackID: number | null; ready: Promise<void> }
+
 class RemoteConnection {
   readonly #transport: Transport;
   readonly #plan: RemotePlan;
   readonly #uri: ParsedURI | null;
   readonly #client: RpcClient;
   readonly #listeners = new Set<(ev: DriverEvent) => void>();
-  /** Callback IDs the daemon gave our registrations, per family. */
+  /** Callback IDs the daemon gave our registrations. */
   readonly #callbackIDs = new Set<number>();
-  #registered: Promise<void> | null = null;
+  /** Registrations with the daemon by `family/eventID`, with the number of local interests. */
+  readonly #registrations = new Map<string, Registration>();
+  #closeRegistered: Promise<void> | null = null;
   #eventCallbacks = false;
   #keepalive = false;
   #probedURI: string | null = null;
@@ -142,6 +148,8 @@ class RemoteConnection {
       },
       subscribeEvents: (listener: (ev: DriverEvent) => void) => this.#subscribe(listener),
       eventsReady: () => this.eventsReady(),
+      eventRegister: (family: EventFamily, eventID: number) => this.eventRegister(family, eventID),
+      eventDeregister: (family: EventFamily, eventID: number) => this.eventDeregister(family, eventID),
     };
     const procOf = (name: string): AnyProc | undefined => {
       const e = entryOfContractName(name, remote);
@@ -163,70 +171,95 @@ class RemoteConnection {
 
   #subscribe(listener: (ev: DriverEvent) => void): () => void {
     this.#listeners.add(listener);
-    this.#registered ??= this.#registerAll().catch(() => {
-      this.#registered = null;
+    this.#closeRegistered ??= this.#client.call(remote.connectRegisterCloseCallback, undefined).then(() => undefined, () => {
+      this.#closeRegistered = null;
     });
     return () => {
       this.#listeners.delete(listener);
     };
   }
 
-  /** Resolves once the daemon knows about our event registrations. */
-  eventsReady(): Promise<void> {
-    return this.#registered ?? Promise.resolve();
+  /** Resolves once the daemon knows about every event registration asked for so far. */
+  async eventsReady(): Promise<void> {
+    await this.#closeRegistered;
+    await Promise.all([...this.#registrations.values()].map((r) => r.ready));
   }
 
-  async #registerAll(): Promise<void> {
-    const add = (r: { callbackID: number }): void => {
-      this.#callbackIDs.add(r.callbackID);
-    };
-    const calls: Promise<void>[] = [];
-    if (this.#eventCallbacks) {
-      for (const eventID of [0, 1]) {
-        calls.push(this.#client.call(remote.connectDomainEventCallbackRegisterAny, { eventID, dom: null }).then(add));
-      }
-    } else {
-      for (const eventID of [0, 1]) calls.push(this.#client.call(remote.connectDomainEventRegisterAny, { eventID }));
+  /**
+   * First interest in (family, eventID): register with the daemon, once per
+   * connection as libvirt's remote driver does; later ones only count.
+   */
+  eventRegister(family: EventFamily, eventID: number): Promise<void> {
+    const key = `${family}/${eventID}`;
+    const have = this.#registrations.get(key);
+    if (have) {
+      have.count++;
+      return have.ready;
     }
-    calls.push(this.#client.call(remote.connectNetworkEventRegisterAny, { eventID: 0, net: null }).then(add));
-    for (const eventID of [0, 1]) {
-      calls.push(this.#client.call(remote.connectStoragePoolEventRegisterAny, { eventID, pool: null }).then(add));
+    const reg: Registration = { count: 1, callbackID: null, ready: Promise.resolve() };
+    reg.ready = this.#registerWithDaemon(family, eventID).then((id) => {
+      reg.callbackID = id;
+      if (id !== null) this.#callbackIDs.add(id);
+    }, (e: unknown) => {
+      this.#registrations.delete(key);
+      throw e;
+    });
+    this.#registrations.set(key, reg);
+    return reg.ready;
+  }
+
+  /** Last interest in (family, eventID) gone: deregister with the daemon. */
+  async eventDeregister(family: EventFamily, eventID: number): Promise<void> {
+    const key = `${family}/${eventID}`;
+    const reg = this.#registrations.get(key);
+    if (!reg || --reg.count > 0) return;
+    this.#registrations.delete(key);
+    await reg.ready.catch(() => undefined);
+    if (this.#client.closed) return;
+    const id = reg.callbackID;
+    if (id !== null) this.#callbackIDs.delete(id);
+    const c = this.#client;
+    switch (family) {
+      case 'domain':
+        if (id === null) await c.call(remote.connectDomainEventDeregisterAny, { eventID });
+        else await c.call(remote.connectDomainEventCallbackDeregisterAny, { callbackID: id });
+        break;
+      case 'network': await c.call(remote.connectNetworkEventDeregisterAny, { callbackID: id! }); break;
+      case 'pool': await c.call(remote.connectStoragePoolEventDeregisterAny, { callbackID: id! }); break;
+      case 'nodedev': await c.call(remote.connectNodeDeviceEventDeregisterAny, { callbackID: id! }); break;
+      case 'secret': await c.call(remote.connectSecretEventDeregisterAny, { callbackID: id! }); break;
+      case 'qemu': await c.call(qemu.connectDomainMonitorEventDeregister, { callbackID: id! }); break;
     }
-    calls.push(this.#client.call(remote.connectRegisterCloseCallback, undefined));
-    await Promise.all(calls);
+  }
+
+  /** The daemon's callback ID for a registration (null: a legacy domain registration, which has none). */
+  async #registerWithDaemon(family: EventFamily, eventID: number): Promise<number | null> {
+    const c = this.#client;
+    switch (family) {
+      case 'domain':
+        if (!this.#eventCallbacks) {
+          await c.call(remote.connectDomainEventRegisterAny, { eventID });
+          return null;
+        }
+        return (await c.call(remote.connectDomainEventCallbackRegisterAny, { eventID, dom: null })).callbackID;
+      case 'network': return (await c.call(remote.connectNetworkEventRegisterAny, { eventID, net: null })).callbackID;
+      case 'pool': return (await c.call(remote.connectStoragePoolEventRegisterAny, { eventID, pool: null })).callbackID;
+      case 'nodedev': return (await c.call(remote.connectNodeDeviceEventRegisterAny, { eventID, dev: null })).callbackID;
+      case 'secret': return (await c.call(remote.connectSecretEventRegisterAny, { eventID, secret: null })).callbackID;
+      case 'qemu': return (await c.call(qemu.connectDomainMonitorEventRegister, { dom: null, event: null, flags: 0 })).callbackID;
+    }
   }
 
   #onEvent(entry: EventMessage, msg: unknown): void {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const m = msg as any;
-    const ours = (id: number): boolean => this.#callbackIDs.has(id);
-    switch (entry.name) {
-      case 'domainEventCallbackLifecycle':
-        if (ours(m.callbackID)) this.#emit({ kind: 'domain-lifecycle', dom: m.msg.dom, event: m.msg.event, detail: m.msg.detail });
-        break;
-      case 'domainEventLifecycle':
-        if (!this.#eventCallbacks) this.#emit({ kind: 'domain-lifecycle', dom: m.dom, event: m.event, detail: m.detail });
-        break;
-      case 'domainEventCallbackReboot':
-        if (ours(m.callbackID)) this.#emit({ kind: 'domain-reboot', dom: m.msg.dom });
-        break;
-      case 'domainEventReboot':
-        if (!this.#eventCallbacks) this.#emit({ kind: 'domain-reboot', dom: m.dom });
-        break;
-      case 'networkEventLifecycle':
-        if (ours(m.callbackID)) this.#emit({ kind: 'network-lifecycle', net: m.net, event: m.event, detail: m.detail });
-        break;
-      case 'storagePoolEventLifecycle':
-        if (ours(m.callbackID)) this.#emit({ kind: 'storage-pool-lifecycle', pool: m.pool, event: m.event, detail: m.detail });
-        break;
-      case 'storagePoolEventRefresh':
-        if (ours(m.callbackID)) this.#emit({ kind: 'storage-pool-refresh', pool: m.pool });
-        break;
-      case 'connectEventConnectionClosed':
-        this.#emit({ kind: 'connection-closed', reason: m.reason });
-        break;
-      default:
+    if (entry === remote.connectEventConnectionClosed) {
+      this.#emit({ kind: 'connection-closed', reason: (msg as { reason: number }).reason });
+      return;
     }
+    const ev = eventOfMessage(entry, msg);
+    if (!ev) return;
+    // Callback-style messages must answer one of our registrations; legacy ones only count without callbacks.
+    if (ev.callbackID !== null ? !this.#callbackIDs.has(ev.callbackID) : this.#eventCallbacks) return;
+    this.#emit({ kind: 'event', family: ev.family, eventID: ev.eventID, obj: ev.obj, data: ev.data });
   }
 
   #emit(ev: DriverEvent): void {
