@@ -451,7 +451,9 @@ export class Connection extends ConnectionMethods implements AsyncDisposable {
     if (family !== 'qemu' && (!Number.isInteger(eventID) || eventID < 0 || eventID >= last)) {
       throw VirtError.report(ErrorCode.INVALID_ARG, ErrorDomain.NONE, `eventID in ${api} must be less than ${last}`);
     }
-    if (!this.#drv.subscribeEvents) throw VirtError.report(ErrorCode.NO_SUPPORT, ErrorDomain.NONE, api);
+    if (!this.#drv.subscribeEvents || this.#drv.supportsEvents?.(family) === false) {
+      throw VirtError.report(ErrorCode.NO_SUPPORT, ErrorDomain.NONE, api);
+    }
     this.#unsubscribe ??= this.#drv.subscribeEvents((ev) => this.#dispatch(ev));
     const id = this.#nextCallbackId++;
     this.#eventCallbacks.push({ id, family, eventID, key: obj ? eventObjectKey(obj.ref) : null, cb, legacy: null, match: null });

@@ -31,6 +31,13 @@ import type { Logger } from './log.js';
 
 const PROGRAMS: readonly ProgramInfo[] = [remote, qemu, lxc];
 
+/** The public function a family's registration is refused as, when the driver has no such events. */
+const REGISTER_API: Record<Family, string> = {
+  domain: 'connectDomainEventRegisterAny', network: 'connectNetworkEventRegisterAny',
+  pool: 'connectStoragePoolEventRegisterAny', nodedev: 'connectNodeDeviceEventRegisterAny',
+  secret: 'connectSecretEventRegisterAny',
+};
+
 /** The features the daemon answers itself (remoteDispatchConnectSupportsFeature). */
 const DAEMON_FEATURES = new Set<number>([Feature.FD_PASSING, Feature.PROGRAM_KEEPALIVE, Feature.REMOTE_EVENT_CALLBACK,
   Feature.REMOTE_CLOSE_CALLBACK]);
@@ -368,6 +375,9 @@ export class ClientSession {
 
   #register(family: Family, eventID: number, filter: string | null, style: 'callback' | 'any' | 'lifecycle'): number {
     const drv = this.#requireOpen();
+    if (drv.supportsEvents?.(family) === false) {
+      throw VirtError.report(ErrorCode.NO_SUPPORT, ErrorDomain.NONE, apiNameFor(REGISTER_API[family]));
+    }
     const id = this.#events.add(family, eventID, filter, style);
     if (!this.#unsubscribe && drv.subscribeEvents) {
       this.#unsubscribe = drv.subscribeEvents((ev) => this.#onDriverEvent(ev));

@@ -140,10 +140,12 @@ export interface DriverConnection extends TableContract {
   eventRegister?(family: EventFamily, eventID: number): Promise<void>;
   /** Interest in one event kind ends (the last one deregisters). */
   eventDeregister?(family: EventFamily, eventID: number): Promise<void>;
+  /** Whether the driver has events of a family at all (absent: all; the remote driver learns it from its daemon). */
+  supportsEvents?(family: EventFamily): boolean;
 }
 /* eslint-enable @typescript-eslint/member-ordering */
 
-export type DriverMethod = Exclude<keyof DriverConnection, 'connectClose' | 'subscribeEvents' | 'eventsReady' | 'eventRegister' | 'eventDeregister'>;
+export type DriverMethod = Exclude<keyof DriverConnection, 'connectClose' | 'subscribeEvents' | 'eventsReady' | 'eventRegister' | 'eventDeregister' | 'supportsEvents'>;
 
 /**
  * The contract methods a read-only connection refuses (virCheckReadOnlyGoto

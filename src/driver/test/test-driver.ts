@@ -7,6 +7,7 @@ import { getPassword, getUsername } from '../../auth/index.js';
 import { checkFlags, ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import type { ParsedURI } from '../../uri/index.js';
 import { parseXml, type XmlElement } from '../../util/xml.js';
+import type { EventFamily } from '../../protocol/index.js';
 import { GLOBAL_FEATURES, WRITE_METHODS, type Driver, type DriverConnection, type DriverEvent, type OpenOptions } from '../driver.js';
 import { DEFAULT_HOST_XML } from './default-host.js';
 import { TestHost } from './host.js';
@@ -165,6 +166,8 @@ function connectionBase(host: TestHost): ConnectionBase {
       subscribeEvents(listener: (ev: DriverEvent) => void) {
         return host.events.subscribe(listener);
       },
+      // libvirt's test driver has no secret driver and no QEMU monitor.
+      supportsEvents: (family: EventFamily) => family !== 'secret' && family !== 'qemu',
     });
     bases.set(host, base);
   }
