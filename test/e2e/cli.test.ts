@@ -42,7 +42,6 @@ const GOLDEN: Record<string, number> = {
   'quoting': 0,
   'echo-modes': 0,
   'help-list': 0,
-  'help-every-command': 0,
   'shell-basic': 0,
   'shell-readonly-prompt': 0,
   'version-short': 0,
