@@ -81,7 +81,7 @@ describe('qemu harness: the test guest under a private stock libvirtd', { timeou
       // What virsh prints on a terminal before the guest's bytes.
       const banner = `Connected to domain '${NAME}'\r\nEscape character is ^] (Ctrl + ])\r\n`;
       assert.ok([banner, POLKIT_NOTICE + banner].some((b) => con.output.startsWith(b)), JSON.stringify(con.output));
-      await con.waitPrompt({ timeoutMs: 90_000 });
+      await con.waitPrompt({ timeoutMs: 120_000 });
       t.diagnostic(`virsh start ${startMs} ms, start to prompt ${Date.now() - startedAt} ms`);
       const n = randomInt(1_000_000, 9_999_999);
       assert.deepEqual(await con.run(`echo hi-${n}`), { output: `hi-${n}\n`, status: 0 });

@@ -277,7 +277,12 @@ export async function startQemuLibvirtd(opts: QemuDaemonOptions = {}): Promise<Q
       cache: join(ns, 'cache'), log: join(ns, 'log'), lock: join(ns, 'lock'),
     };
     mkdirSync(ns, { mode: 0o755 });
-    if (existsSync('/etc/libvirt')) cpSync('/etc/libvirt', paths.etc, { recursive: true, preserveTimestamps: true });
+    // The host's config files, but not its domains, networks, pools or
+    // secrets (a host with libvirt-daemon-system has some).
+    const skip = /^\/etc\/libvirt\/(qemu|storage|secrets|network|nodedev|lxc|libxl)(\/|$)/;
+    if (existsSync('/etc/libvirt')) {
+      cpSync('/etc/libvirt', paths.etc, { recursive: true, preserveTimestamps: true, filter: (src) => !skip.test(src) });
+    }
     for (const p of Object.values(paths)) mkdirSync(p, { recursive: true, mode: 0o755 });
     chmodSync(paths.lock, 0o1777);
     virtlogdLog = join(dir, 'virtlogd.log');
@@ -560,18 +565,24 @@ export class StreamSession {
   }
 
   /**
-   * Sends CR once a second until a fresh guest prompt appears (QEMU drops
-   * serial output nobody reads, so a prompt printed before the console was
-   * opened is lost). Resolves with the milliseconds it took.
+   * Sends CR until a fresh guest prompt appears (QEMU drops serial output
+   * nobody reads, so a prompt printed before the console was opened is
+   * lost). CRs typed during boot wait in the guest's tty and each gives a
+   * prompt later, so they go out 1, 1, 2, 2, 4, 4… s apart, and not at all
+   * for 5 s after the guest's `tsvirt-guest: up in` line. Resolves with the
+   * milliseconds it took.
    */
   async waitPrompt(opts: { timeoutMs?: number } = {}): Promise<number> {
     const t0 = Date.now();
+    const start = this.mark();
     const deadline = t0 + (opts.timeoutMs ?? 60_000);
-    for (;;) {
+    for (let i = 0; ; i++) {
       const from = this.mark();
+      const isUp = this.#output.indexOf('tsvirt-guest: up in', start) >= 0;
       this.write('\r');
+      const pause = isUp ? 5000 : Math.min(4000, 1000 * 2 ** Math.floor(i / 2));
       try {
-        await this.waitFor(GUEST_PROMPT, { from, timeoutMs: Math.max(1, Math.min(1000, deadline - Date.now())) });
+        await this.waitFor(GUEST_PROMPT, { from, timeoutMs: Math.max(1, Math.min(pause, deadline - Date.now())) });
         return Date.now() - t0;
       } catch (e) {
         if (!this.isRunning || Date.now() >= deadline) throw e;
@@ -605,15 +616,21 @@ export class StreamSession {
    */
   async close(opts: { timeoutMs?: number } = {}): Promise<{ status: number | null; signal: NodeJS.Signals | null }> {
     if (this.isRunning) {
-      if (this.via === 'virsh') this.write('\x1d');
-      else this.#child.stdin!.end();
-      let timer: NodeJS.Timeout | undefined;
-      const outcome = await Promise.race([
-        this.exited,
-        new Promise<'timeout'>((r) => { timer = setTimeout(() => r('timeout'), opts.timeoutMs ?? 10_000); }),
-      ]);
-      clearTimeout(timer);
-      if (outcome === 'timeout') await this.#stop(1000);
+      const timeoutMs = opts.timeoutMs ?? 10_000;
+      const exitWithin = async (ms: number) => {
+        let timer: NodeJS.Timeout | undefined;
+        const outcome = await Promise.race([this.exited, new Promise<'timeout'>((r) => { timer = setTimeout(() => r('timeout'), ms); })]);
+        clearTimeout(timer);
+        return outcome !== 'timeout';
+      };
+      if (this.via === 'virsh') {
+        this.write('\x1d');
+        // Read together with earlier bytes, ^] is just data: once more.
+        if (!(await exitWithin(timeoutMs / 3))) this.write('\x1d');
+      } else {
+        this.#child.stdin!.end();
+      }
+      if (!(await exitWithin(timeoutMs))) await this.#stop(1000);
     }
     this.#child.stdin!.destroy();
     return this.exited;
