@@ -15,8 +15,10 @@
 # `vmlinuz`, `initrd.gz` and `manifest` (versions, module load order). It is
 # keyed by the package versions the mirror offers now (the metapackage
 # linux-image-cloud-amd64 names the current kernel ABI, so a Debian security
-# update gives a new key) and by RECIPE below, so a second run only asks
-# apt-cache and prints the dir. `latest` points at the last guest built; it
+# update gives a new key) and by RECIPE below, so a second run only prints
+# the dir (`resolved` keeps apt-cache's answer while the package lists stay
+# unchanged, since one apt-cache call costs seconds). Guests of older
+# versions are removed. `latest` points at the last guest built; it
 # is used when apt cannot name the versions at all (no package lists, no
 # network). Files are world-readable and dirs world-executable: QEMU runs as
 # libvirt-qemu under a system libvirtd.
