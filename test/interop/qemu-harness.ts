@@ -301,8 +301,10 @@ export async function startQemuLibvirtd(opts: QemuDaemonOptions = {}): Promise<Q
       // unshare blocks SIGTERM while it waits: ask the namespace's init.
       terminate: (child) => {
         const init = child.pid === undefined ? undefined : nsInitOf(child.pid);
-        if (init !== undefined) process.kill(init, 'SIGTERM');
-        else child.kill('SIGKILL');
+        try {
+          if (init !== undefined) process.kill(init, 'SIGTERM');
+          else child.kill('SIGKILL');
+        } catch { /* already gone */ }
       },
     };
   }, { tcp: false, ...opts, timeoutMs: opts.timeoutMs ?? 30_000 });
