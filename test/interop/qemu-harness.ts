@@ -19,7 +19,8 @@
  * - {@link ensureTestGuest}: runs scripts/build-test-guest.sh (Debian's cloud
  *   kernel + busybox-static, fetched with apt-get download, cached in
  *   $TSVIRT_GUEST_CACHE or /var/cache/tsvirt-guest; a warm run takes ~0.1 s).
- *   The guest boots to a `tsvirt# ` root shell on ttyS0 in 3–8 s under TCG,
+ *   The guest boots to a `tsvirt# ` root shell on ttyS0 in 3–5 s under TCG
+ *   on a quiet 2-core host (15 s and more when it is busy: use long timeouts),
  *   prints `tsvirt-guest: up in Ns` first, powers off on the ACPI power
  *   button (`virsh shutdown` → shut off (shutdown)), and echoes every byte
  *   on virtio-serial ports named `org.tsvirt.echo*`. It has virtio
