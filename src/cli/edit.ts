@@ -322,6 +322,9 @@ export async function askReedit(ctl: Shell, msg: string, relaxAvail: boolean): P
   if (stdin.isTTY !== true || typeof stdin.setRawMode !== 'function') return null;
   ctl.reportError();
   stdin.setRawMode(true);
+  // virsh's raw mode (cfmakeraw) also stops the terminal turning "\n"
+  // into "\r\n"; Node's keeps that, so on a terminal "\n" gives its bytes.
+  const crlf = (ctl.io.stdout as { isTTY?: boolean }).isTTY === true ? '\n' : '\r\n';
   let c: string | null = null;
   try {
     for (;;) {
@@ -333,7 +336,7 @@ export async function askReedit(ctl: Shell, msg: string, relaxAvail: boolean): P
         const lines = ['', 'y - yes, start editor again', 'n - no, throw away my changes'];
         if (relaxAvail) lines.push('i - turn off validation and try to redefine again');
         lines.push('f - force, try to redefine again', '? - print this help');
-        for (const l of lines) ctl.print(`${l}\r\n`);
+        for (const l of lines) ctl.print(`${l}${crlf}`);
         continue;
       }
       if (c === 'y' || c === 'n' || c === 'f' || (relaxAvail && c === 'i')) break;
