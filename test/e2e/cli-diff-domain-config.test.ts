@@ -56,7 +56,8 @@ const EDIT_CASES: Case[] = [
 ];
 
 const DISK = file('disk.xml', "<disk type='file' device='disk'><source file='/tmp/x.img'/><target dev='vdb' bus='virtio'/></disk>\n");
-const HELP = ['attach-device', 'detach-device', 'update-device', 'detach-device-alias', 'blkiotune', 'blkdeviotune',
+const HELP = ['attach-disk', 'attach-interface', 'detach-disk', 'detach-interface', 'change-media',
+  'update-memory-device', 'attach-device', 'detach-device', 'update-device', 'detach-device-alias', 'blkiotune', 'blkdeviotune',
   'desc', 'domiftune', 'domrename', 'iothreadinfo', 'iothreadpin', 'iothreadadd', 'iothreadset', 'iothreaddel',
   'memtune', 'perf', 'metadata', 'numatune', 'guest-agent-timeout', 'set-lifecycle-action', 'vcpucount', 'vcpupin',
   'emulatorpin', 'setvcpu'];
@@ -69,6 +70,44 @@ const DEVICE_CASES: Case[] = [
   { name: 'detach-device', args: d(`detach-device test ${DISK}; detach-device test ${DISK} --config; detach-device test /nonexistent`) },
   { name: 'update-device', args: d(`update-device test ${DISK}; update-device test ${DISK} --force --live; update-device test /nonexistent`) },
   { name: 'detach-device-alias', args: d("detach-device-alias test ua-x; detach-device-alias test ''; detach-device-alias test ua-x --config --current") },
+];
+
+/** A domain with removable media, two NICs of one type and memory devices. */
+const CD = file('cd.xml', `<domain type='test'>
+  <name>cd</name>
+  <maxMemory slots='16' unit='KiB'>16777216</maxMemory>
+  <memory>2097152</memory>
+  <vcpu>1</vcpu>
+  <os><type>hvm</type></os>
+  <cpu><numa><cell id='0' cpus='0' memory='1048576' unit='KiB'/></numa></cpu>
+  <devices>
+    <disk type='file' device='cdrom'><source file='/tmp/a.iso' startupPolicy='optional'/><target dev='hdc' bus='ide'/><readonly/></disk>
+    <disk type='file' device='floppy'><target dev='fda'/></disk>
+    <disk type='file' device='disk'><source file='/guest/d.img'/><backingStore type='file'><format type='qcow2'/><source file='/b.img'/></backingStore><target dev='vdb' bus='virtio'/><serial>a&apos;b&lt;</serial></disk>
+    <interface type='network'><mac address='52:54:00:00:00:01'/><source network='default'/></interface>
+    <interface type='network'><mac address='52:54:00:00:00:02'/><source network='default'/></interface>
+    <memory model='virtio-mem'><target><size unit='KiB'>1048576</size><node>0</node><block unit='KiB'>2048</block><requested unit='KiB'>524288</requested></target></memory>
+    <memory model='dimm'><target><size unit='KiB'>524288</size><node>0</node></target><alias name='ua-dimm'/></memory>
+  </devices>
+</domain>
+`);
+
+const DEVXML_CASES: Case[] = [
+  { name: 'attach-disk', args: d('attach-disk test /tmp/x.img vdb; attach-disk test /tmp/x.img vdb --config --live; attach-disk test /tmp/x.img vdb --persistent') },
+  { name: 'attach-disk-print', args: d("attach-disk test /tmp/x.img vdb --print-xml; attach-disk nosuch /dev/null vdc --print-xml; attach-disk test '' hdc --type cdrom --print-xml; attach-disk test /tmp/x.img vdb --mode shareable --print-xml; attach-disk test /tmp/x.img vdb --shareable --print-xml") },
+  { name: 'attach-disk-print-all', args: d("attach-disk test /tmp/x.img vdb --targetbus virtio --driver qemu --subdriver qcow2 --iothread 2 --cache none --io native --type disk --mode readonly --serial S1 --alias ua-d --rawio --address pci:0000.00.0x0a.0 --multifunction --print-xml; attach-disk test /tmp/x.img vdc --wwn 0x5000c50015ea71ac --serial s --alias a --mode shareable --address pci:1.2.3.4 --print-xml; attach-disk test \"a'b<c\" vdc --serial 'x<y' --print-xml") },
+  { name: 'attach-disk-addresses', args: d('attach-disk test x vdc --address ccw:0xfe.0.0x1 --print-xml; attach-disk test x sdc --address scsi:1.2.3 --print-xml; attach-disk test x sdc --address usb:1.2 --print-xml; attach-disk test x sdc --address sata:1.2.3 --print-xml; attach-disk test x hdc --address ide:1.2.3 --print-xml; attach-disk test x xvdc --address ide:1.2.3 --print-xml; attach-disk test x vdc --address pci:a.b.c.d --print-xml') },
+  { name: 'attach-disk-errors', args: d('attach-disk test x sdb --address pci:0.0.0.0 --print-xml; attach-disk test x hdc --address pci:1.2.3.4 --print-xml; attach-disk test x vdc --address scsi:1.2.3 --print-xml; attach-disk test x hdc --address bogus --print-xml; attach-disk test x hdc --address pci:1 --print-xml; attach-disk test x vdc --wwn bad --print-xml; attach-disk test x vdc --mode bad --print-xml; attach-disk test x vdc --sourcetype dir --print-xml; attach-disk test x vdc --sourcetype network --print-xml; attach-disk test x vdc --source-host-name h --print-xml; attach-disk test x vdc --current --live; attach-disk test x; attach-disk nosuch x vdc') },
+  { name: 'attach-disk-network', args: d('attach-disk test vol1 vdb --sourcetype network --source-protocol nbd --source-host-name h:1234 --print-xml; attach-disk test x vdc --source-protocol nbd --print-xml; attach-disk test x vdc --source-protocol nbd --source-host-transport unix --source-host-socket /s --print-xml; attach-disk test x vdc --source-protocol nbd --source-host-name h --source-host-socket s --source-host-transport unix --print-xml; attach-disk test x vdc --sourcetype block --print-xml') },
+  { name: 'attach-interface', args: d('attach-interface test network default; attach-interface test network default --config; attach-interface test network default --print-xml; attach-interface nosuch bridge br0 --target vnet9 --mac 52:54:00:11:22:33 --script /bin/true --model virtio --alias ua-n --inbound 100,200,300,400 --outbound 10,20,30 --print-xml') },
+  { name: 'attach-interface-types', args: d('attach-interface test direct eth0 --print-xml; attach-interface test hostdev 0000:00:19.0 --managed --print-xml; attach-interface test vhostuser /tmp/s --source-mode server --print-xml; attach-interface test network default --managed --print-xml; attach-interface test bridge br0 --inbound 0,0,0,5 --print-xml') },
+  { name: 'attach-interface-errors', args: d('attach-interface test user x --print-xml; attach-interface test bogus x --print-xml; attach-interface test vhostuser /tmp/s --print-xml; attach-interface test direct eth0 --source-mode vepa --print-xml; attach-interface test hostdev 00:19.0 --print-xml; attach-interface test network default --inbound 0 --print-xml; attach-interface test network default --outbound 0,5 --print-xml; attach-interface test network default --outbound 1,2,3,4 --print-xml; attach-interface test network default --inbound 1,2,3,4,5 --print-xml; attach-interface test network') },
+  { name: 'detach-disk', args: d('detach-disk test vda --print-xml; detach-disk test /guest/diskimage1 --print-xml; detach-disk test vdz --print-xml; detach-disk test vda; detach-disk test vda --config; detach-disk test vdz') },
+  { name: 'detach-interface', args: d('detach-interface test network --print-xml; detach-interface test network --mac AA:BB:CC:DD:EE:FF --print-xml; detach-interface test bridge --print-xml; detach-interface test network --mac 00:11:22:33:44:55 --print-xml; detach-interface test network; detach-interface test bogus; detach-interface test network --mac bad --config') },
+  { name: 'cd-devices', args: d(`define ${CD}; detach-disk cd vdb --print-xml; detach-disk cd /tmp/a.iso --print-xml; detach-interface cd network; detach-interface cd network --mac 52:54:00:00:00:02 --print-xml`), maskUUIDs: true },
+  { name: 'change-media', args: d(`define ${CD}; change-media cd hdc --eject --print-xml; change-media cd hdc /tmp/b.iso --print-xml; change-media cd hdc /dev/sr0 --block --print-xml; change-media cd fda /tmp/f.img --insert --print-xml; change-media cd hdc /x --print-xml --config; change-media cd hdc --update --print-xml`), maskUUIDs: true },
+  { name: 'change-media-errors', args: d(`define ${CD}; change-media cd hdc /tmp/f.img --insert; change-media cd fda --eject; change-media cd vdb --eject; change-media cd hdc --update; change-media cd hdc; change-media cd fda; change-media cd hdc --eject --insert; change-media cd hdc --eject --block; change-media cd hdc x --current --live; start cd; change-media cd hdc /y; change-media test vda --eject`), maskUUIDs: true },
+  { name: 'update-memory-device', args: d(`define ${CD}; update-memory-device cd; update-memory-device cd --alias ua-dimm --print-xml; update-memory-device cd --node 0 --alias x; update-memory-device cd --node 1; update-memory-device cd --alias ua-dimm --requested-size 1G; update-memory-device test; update-memory-device cd --node x`), maskUUIDs: true },
 ];
 
 const TUNE_CASES: Case[] = [
@@ -141,6 +180,7 @@ diffCases('tsvirsh matches virsh: domain-config', [
   ...EDIT_CASES,
   ...HELP.map((c): Case => ({ name: `help-${c}`, args: d(`help ${c}`) })),
   ...DEVICE_CASES,
+  ...DEVXML_CASES,
   ...TUNE_CASES,
   ...CPU_CASES,
   ...IOTHREAD_CASES,

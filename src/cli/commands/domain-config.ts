@@ -65,7 +65,7 @@ const MEMORY_UNLIMITED = 9007199254740991;
 const FEATURE_TYPED_PARAM_STRING = 9;
 
 /** --config/--live/--current with VSH_EXCLUSIVE_OPTIONS_VAR(current, live) and (current, config). */
-function affectFlags(ctl: Shell, cmd: ParsedCommand): number | null {
+export function affectFlags(ctl: Shell, cmd: ParsedCommand): number | null {
   const current = cmd.bool('current');
   const config = cmd.bool('config');
   const live = cmd.bool('live');
@@ -452,7 +452,7 @@ async function cmdBlkdeviotune(ctl: Shell, cmd: ParsedCommand): Promise<boolean>
 }
 
 /** virshParseRateStr: "average,peak,burst[,floor]", empty fields 0. */
-function parseRate(ctl: Shell, str: string): Record<string, number> | null {
+export function parseRate(ctl: Shell, str: string): Record<string, number> | null {
   const names = ['average', 'peak', 'burst', 'floor'];
   const parts = str.split(',');
   if (parts.length > 4) {

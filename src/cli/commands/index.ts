@@ -9,6 +9,7 @@
 import type { CmdDef, CmdGroup } from '../command.js';
 import { domainCommands } from './domain.js';
 import { domainConfigCommands } from './domain-config.js';
+import { domainDeviceCommands } from './domain-devices.js';
 import { eventCommands } from './event.js';
 import { hostCommands } from './host.js';
 import { interfaceCommands } from './interface.js';
@@ -24,6 +25,7 @@ import { volumeCommands } from './volume.js';
 const ALL: readonly CmdDef[] = [
   ...domainCommands,
   ...domainConfigCommands,
+  ...domainDeviceCommands,
   ...monitorCommands,
   ...eventCommands,
   ...hostCommands,
