@@ -166,6 +166,64 @@ const META_CASES: Case[] = [
   { name: 'metadata-readonly', args: ro("metadata test http://x/; metadata test http://x/ --key k --set '<a/>'") },
 ];
 
+/** A host whose domains come with tuning, pins, IOThreads, metadata and perf events already set. */
+const RICH = file('rich.xml', `<node xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>
+<domain type='test'>
+  <name>rich</name>
+  <title>T1</title>
+  <description>D &amp; 1</description>
+  <metadata><a:x xmlns:a='http://a/'><a:y>1</a:y></a:x><b:z xmlns:b='http://b/' k='v'/></metadata>
+  <memory unit='MiB'>1024</memory>
+  <blkiotune><weight>300</weight><device><path>/dev/sda</path><weight>200</weight><read_bytes_sec>5</read_bytes_sec></device></blkiotune>
+  <memtune><hard_limit unit='M'>512</hard_limit><swap_hard_limit>900000</swap_hard_limit><min_guarantee>1000</min_guarantee></memtune>
+  <vcpu placement='static' cpuset='1-3' current='2'>4</vcpu>
+  <iothreads>3</iothreads>
+  <iothreadids><iothread id='5'/></iothreadids>
+  <cputune><vcpupin vcpu='1' cpuset='2'/><emulatorpin cpuset='3'/><iothreadpin iothread='5' cpuset='0'/></cputune>
+  <numatune><memory mode='interleave' nodeset='0-1'/></numatune>
+  <os><type>hvm</type></os>
+  <on_reboot>destroy</on_reboot>
+  <perf><event name='cmt' enabled='yes'/><event name='instructions' enabled='no'/></perf>
+  <devices>
+    <disk type='file' device='disk'><driver name='qemu' iothread='5'/><source file='/a'/><target dev='vda'/><iotune><read_iops_sec>5</read_iops_sec><read_iops_sec_max>10</read_iops_sec_max></iotune></disk>
+    <interface type='network'><mac address='52:54:00:00:00:01'/><source network='default'/><bandwidth><inbound average='1' peak='2'/></bandwidth><target dev='vnet0'/></interface>
+    <interface type='network'><mac address='52:54:00:00:00:01'/><source network='default'/></interface>
+  </devices>
+</domain>
+<domain type='test'>
+  <name>auto</name>
+  <memory>1024</memory>
+  <vcpu placement='auto'>2</vcpu>
+  <os><type>hvm</type></os>
+  <test:transient/>
+</domain>
+<domain type='test'>
+  <name>paused</name>
+  <memory>1024</memory>
+  <vcpu>2</vcpu>
+  <os><type>hvm</type></os>
+  <test:runstate>3</test:runstate>
+</domain>
+</node>
+`);
+const r = (...args: string[]) => ['-c', `test://${RICH}`, ...args];
+
+const RICH_CASES: Case[] = [
+  { name: 'rich-query', args: r('dumpxml rich; memtune rich; blkiotune rich; numatune rich; perf rich; iothreadinfo rich; vcpupin rich; emulatorpin rich; vcpucount rich; blkdeviotune rich vda; domiftune rich vnet0; desc rich; desc rich --title; metadata rich http://a/; metadata rich http://b/'), maskUUIDs: true },
+  { name: 'rich-tune', args: r("memtune rich --soft-limit 5; memtune rich --hard-limit 1000000; blkiotune rich --device-write-bytes-sec /dev/sda,9 --weight 10; numatune rich --mode strict; numatune rich --nodeset 0; perf rich --disable cmt --enable instructions; dumpxml rich"), maskUUIDs: true },
+  { name: 'rich-iothreads', args: r('iothreadadd rich 1; iothreaddel rich 5; iothreaddel rich 2; iothreadinfo rich; dumpxml rich; iothreadpin rich 1 2; iothreadinfo rich; dumpxml rich'), maskUUIDs: true },
+  { name: 'rich-pins', args: r('vcpupin rich 0 1; vcpupin rich 1 1-3; vcpupin rich 2 1; vcpupin rich; emulatorpin rich 1-3; dumpxml rich; domiftune rich 52:54:00:00:00:01; domiftune rich vnet0 --outbound 5'), maskUUIDs: true },
+  { name: 'rich-metadata', args: r("metadata rich http://a/ --key n --set '<q/>'; metadata rich http://b/ --remove; dumpxml rich; metadata rich http://c/ --remove; dumpxml rich"), maskUUIDs: true },
+  { name: 'rich-transient', args: r('numatune auto; numatune auto --nodeset 1; numatune auto; dumpxml auto; domrename auto x; numatune auto --config; desc auto --config x; set-lifecycle-action auto crash preserve --config; memtune auto --config'), maskUUIDs: true },
+  { name: 'rich-transient-config', args: r("memtune auto --config; blkiotune auto --config; blkdeviotune auto vda --config; domiftune auto x --config; perf auto --config; iothreadinfo auto --config; vcpupin auto --config; emulatorpin auto --config; metadata auto http://x/ --config; desc auto --config; vcpucount auto --config; vcpucount auto; memtune auto --config --hard-limit 1; blkiotune auto --config --weight 1; iothreadadd auto 1 --config; metadata auto http://x/ --config --key k --set '<a/>'") },
+  { name: 'rich-live-config', args: r('memtune rich --live --config; blkiotune rich --live --config; blkdeviotune rich vda --live --config; domiftune rich vnet0 --live --config; perf rich --live --config; iothreadinfo rich --live --config; emulatorpin rich --live --config; metadata rich http://a/ --live --config; desc rich --live --config; numatune rich --live --config') },
+  { name: 'rich-live-config-set', args: r('memtune rich --live --config --hard-limit 1; blkiotune rich --live --config --weight 1; blkdeviotune rich vda --live --config --total-iops-sec 1; domiftune rich vnet0 --live --config --inbound 1; perf rich --live --config --enable cmt; iothreadadd rich 9 --live --config; emulatorpin rich 1 --live --config; numatune rich --live --config --nodeset 0; set-lifecycle-action rich poweroff destroy --live --config; dumpxml --inactive rich; iothreadpin rich 5 1 --live --config; iothreaddel rich 5 --live --config; vcpupin rich 0 1 --live --config'), maskUUIDs: true },
+  { name: 'rich-paused', args: r('domrename paused x; destroy paused; domrename paused x; list --all; iothreadinfo auto; emulatorpin auto; vcpupin auto 0 1; vcpupin auto') },
+  { name: 'metadata-edit', args: d('metadata test http://e/ --key e --edit; metadata test http://e/; dumpxml test; metadata test http://e/ --edit'), env: { EDITOR: script('meta.sh', "printf '<x><y>1</y></x>' > \"$1\"") } },
+  { name: 'metadata-edit-unchanged', args: d('metadata test http://e/ --key e --edit'), env: { EDITOR: 'true' } },
+  { name: 'desc-edit-title', args: d('desc test --title --edit; desc test --title'), env: { EDITOR: script('title.sh', "printf 'New title\\n' > \"$1\"") } },
+];
+
 const MISC_CASES: Case[] = [
   { name: 'perf', args: d('perf test; perf test --enable cmt,cpu_cycles --disable mbmt; perf test; dumpxml test; perf test --config --enable instructions; perf test --config') },
   { name: 'perf-errors', args: d('perf test --enable bogus; perf test --enable cmt --disable cmt; perf test --live --current; perf nosuch') },
@@ -186,4 +244,5 @@ diffCases('tsvirsh matches virsh: domain-config', [
   ...IOTHREAD_CASES,
   ...META_CASES,
   ...MISC_CASES,
+  ...RICH_CASES,
 ]);

@@ -21,6 +21,18 @@ const STRING_OKAY = 1 << 2;
 /** VIR_DOMAIN_MEMORY_PARAM_UNLIMITED. */
 export const MEMORY_UNLIMITED = 9007199254740991;
 
+/**
+ * VIR_EXCLUSIVE_FLAGS_GOTO(LIVE, CONFIG) of the libvirt API entry points
+ * (virDomainGetMemoryParameters & co), checked before the driver is asked.
+ */
+function apiExclusive(flags: number, api: string): void {
+  if ((flags & AffectFlags.LIVE) && (flags & AffectFlags.CONFIG)) {
+    throw new VirtError(ErrorCode.INVALID_ARG,
+      "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive", ErrorDomain.DOMAIN,
+      { str1: api, str2: 'flags', int1: 0, int2: 0 });
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Top-level elements of a definition kept as trees (DomainDef.misc).
 
@@ -276,11 +288,8 @@ function netFind(def: DomainDef, device: string): XNode {
   const nets = def.devices.list.filter((d) => d.kind === 'interface').map((d) => d.node);
   const mac = normalizeMac(device);
   if (mac !== null) {
-    const found = nets.filter((n) => (getAttr(kid(n, 'mac'), 'address') ?? '').toLowerCase() === mac);
-    if (found.length > 1) {
-      throw VirtError.report(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN, `'${device}' matches multiple interfaces`);
-    }
-    if (found.length === 1) return found[0]!;
+    const found = nets.find((n) => (getAttr(kid(n, 'mac'), 'address') ?? '').toLowerCase() === mac);
+    if (found) return found;
   } else {
     const found = nets.find((n) => getAttr(kid(n, 'target'), 'dev') === device);
     if (found) return found;
@@ -316,6 +325,7 @@ export class DomainTuneStore {
   methods(): Partial<DriverConnection> {
     return {
       domainGetMemoryParameters: async ({ dom, nparams, flags }) => {
+        apiExclusive(flags, 'virDomainGetMemoryParameters');
         checkFlags(flags, AFFECT | STRING_OKAY, 'testDomainGetMemoryParameters', TEST);
         if (nparams === 0) return { params: [], nparams: 3 };
         const { def } = this.#def(dom, flags & ~STRING_OKAY);
@@ -351,6 +361,7 @@ export class DomainTuneStore {
       },
 
       domainGetBlkioParameters: async ({ dom, nparams, flags }) => {
+        apiExclusive(flags, 'virDomainGetBlkioParameters');
         checkFlags(flags, AFFECT | STRING_OKAY, 'testDomainGetBlkioParameters', TEST);
         if (nparams === 0) return { params: [], nparams: 6 };
         const { def } = this.#def(dom, flags & ~STRING_OKAY);
@@ -388,8 +399,8 @@ export class DomainTuneStore {
 
       domainGetNumaParameters: async ({ dom, nparams, flags }) => {
         checkFlags(flags, AFFECT | STRING_OKAY, 'testDomainGetNumaParameters', TEST);
-        const { def } = this.#def(dom, flags & ~STRING_OKAY);
         if (nparams === 0) return { params: [], nparams: 2 };
+        const { def } = this.#def(dom, flags & ~STRING_OKAY);
         const mem = kid(miscGet(def, 'numatune'), 'memory');
         const mode = Math.max(0, NUMA_MODES.indexOf(getAttr(mem, 'mode') ?? 'strict'));
         const params: TypedParam[] = [
@@ -426,9 +437,10 @@ export class DomainTuneStore {
       },
 
       domainGetBlockIoTune: async ({ dom, disk, nparams, flags }) => {
+        apiExclusive(flags, 'virDomainGetBlockIoTune');
         checkFlags(flags, AFFECT | STRING_OKAY, 'testDomainGetBlockIoTune', TEST);
-        const { def } = this.#def(dom, flags & ~STRING_OKAY);
         if (nparams === 0) return { params: [], nparams: IOTUNE_FIELDS.length };
+        const { def } = this.#def(dom, flags & ~STRING_OKAY);
         const d = disk === null ? undefined : diskByName(def, disk);
         if (!d) {
           throw VirtError.report(ErrorCode.INVALID_ARG, TEST, `disk '${disk ?? ''}' was not found in the domain config`);
@@ -535,7 +547,7 @@ function numatuneSet(def: DomainDef, mode: number, nodeset: Set<number> | null):
   if (mode !== -1) modeName = NUMA_MODES[mode]!;
   if (nodeset) {
     set = formatBitmap(nodeset);
-    placement ??= 'static';
+    placement = 'static';
   }
   // A first setting without a nodeset: placement 'static' (the domain's vCPU placement is static).
   if (placement === null) placement = def.vcpu.placement === 'static' ? 'static' : 'auto';
