@@ -8,6 +8,8 @@
  */
 import type { CmdDef, CmdGroup } from '../command.js';
 import { domainCommands } from './domain.js';
+import { domainConfigCommands } from './domain-config.js';
+import { domainDeviceCommands } from './domain-devices.js';
 import { eventCommands } from './event.js';
 import { hostCommands } from './host.js';
 import { interfaceCommands } from './interface.js';
@@ -22,6 +24,8 @@ import { volumeCommands } from './volume.js';
 /** Every command tsvirsh implements, in no particular order. */
 const ALL: readonly CmdDef[] = [
   ...domainCommands,
+  ...domainConfigCommands,
+  ...domainDeviceCommands,
   ...monitorCommands,
   ...eventCommands,
   ...hostCommands,
