@@ -7,6 +7,8 @@
  * the command it stands for.
  */
 import type { CmdDef, CmdGroup } from '../command.js';
+import { domGuestCommands } from './dom-guest.js';
+import { domMonitorCommands } from './dom-monitor.js';
 import { domainCommands } from './domain.js';
 import { eventCommands } from './event.js';
 import { hostCommands } from './host.js';
@@ -23,6 +25,8 @@ import { volumeCommands } from './volume.js';
 const ALL: readonly CmdDef[] = [
   ...domainCommands,
   ...monitorCommands,
+  ...domMonitorCommands,
+  ...domGuestCommands,
   ...eventCommands,
   ...hostCommands,
   ...interfaceCommands,
