@@ -40,6 +40,7 @@ const blockCases: Case[] = [
   { name: 'domblklist-unknown', args: d('domblklist', 'nope') },
   { name: 'domblklist-devices', args: d(`create ${F('dom-monitor-devices.xml')}; domblklist n; domblklist n --details`) },
   { name: 'domblklist-none', args: d(`create ${F('dom-monitor-bare.xml')}; domblklist e`) },
+  { name: 'domblklist-source-kinds', args: d(`define ${F('dom-monitor-disks.xml')}; domblklist v --details; domblklist v`) },
   { name: 'domblkstat', args: d('domblkstat', 'test', 'vda'), mask: CLOCK },
   { name: 'domblkstat-human', args: d('domblkstat', 'test', 'vda', '--human'), mask: CLOCK },
   { name: 'domblkstat-readonly-human', args: ro('domblkstat', 'test', '--device', 'vda', '--human'), mask: CLOCK },
@@ -86,6 +87,10 @@ const ifaceCases: Case[] = [
     args: d(`create ${F('dom-monitor-devices.xml')}; domif-setlink n 52:54:00:11:22:33 up --print-xml; `
       + 'domif-setlink n TESTNET0 up --print-xml; domif-setlink n 52:54:00:11:22:3 up --print-xml; '
       + 'domif-setlink n 52:54:0:11:22:33 down --print-xml; domif-setlink n 52:54:00:11:22:33xyz down --print-xml'),
+  },
+  {
+    name: 'domif-setlink-escaping',
+    args: d(`define ${F('dom-monitor-escape.xml')}; domif-setlink u tap0 down --print-xml; domif-setlink u TAP0 up --print-xml --config; domiflist u; domif-getlink u tap0`),
   },
   { name: 'domif-setlink-no-ifaces', args: d(`create ${F('dom-monitor-bare.xml')}; domif-setlink e x up`) },
   { name: 'domif-setlink-bad-state', args: d('domif-setlink', 'test', 'aa:bb:cc:dd:ee:ff', 'bogus') },

@@ -12,7 +12,7 @@ import { parseMacAddr } from '../../util/mac.js';
 import { parseURI } from '../../uri/index.js';
 import type { XmlElement } from '../../util/xml.js';
 import { DOMAIN_OPT, strToLong, type CmdDef, type ParsedCommand } from '../command.js';
-import { padEnd, Table } from '../format.js';
+import { formatFixed, padEnd, prettyCapacity, Table } from '../format.js';
 import { optDomain } from '../lookup.js';
 import { FAIL, type Shell } from '../shell.js';
 import { readFileAll, typedParamValue } from '../util.js';
@@ -44,11 +44,11 @@ async function simpleCall(ctl: Shell, p: Promise<unknown>): Promise<boolean> {
 // ---- domblkthreshold ------------------------------------------------------
 
 async function cmdDomblkthreshold(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
+  const dev = cmd.string(ctl, 'dev');
+  if (dev == null) return false;
+  const threshold = cmd.scaledInt(ctl, 'threshold', 1n, ULLONG_MAX);
+  if (threshold == null) return false;
   return withDomain(ctl, cmd, async (dom) => {
-    const dev = cmd.string(ctl, 'dev');
-    if (dev == null) return false;
-    const threshold = cmd.scaledInt(ctl, 'threshold', 1n, ULLONG_MAX);
-    if (threshold == null) return false;
     return simpleCall(ctl, dom.conn.call('domainSetBlockThreshold',
       { dom: dom.ref, dev, threshold: Number(threshold), flags: 0 }));
   });
@@ -185,59 +185,85 @@ async function cmdDomjobabort(ctl: Shell, cmd: ParsedCommand): Promise<boolean> 
   });
 }
 
-/** virDomainJobType names as virsh prints them. */
+/** virDomainJobType and virDomainJobOperation names as virsh prints them. */
 const JOB_TYPES = ['None', 'Bounded', 'Unbounded', 'Completed', 'Failed', 'Cancelled'];
+const JOB_OPERATIONS = ['Unknown', 'Start', 'Save', 'Restore', 'Incoming migration', 'Outgoing migration', 'Snapshot',
+  'Snapshot revert', 'Dump', 'Backup', 'Snapshot delete'];
+const JobType = { NONE: 0, BOUNDED: 1, UNBOUNDED: 2, COMPLETED: 3 } as const;
+/** VIR_DOMAIN_JOB_STATS_COMPLETED, VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED. */
+const JOB_STATS_COMPLETED = 1;
+const JOB_STATS_KEEP_COMPLETED = 2;
 
-/** virDomainJobInfo as GetJobInfo returns it, or built from GetJobStats' parameters. */
-interface JobInfo {
-  type: number; timeElapsed: number; timeRemaining: number; dataTotal: number; dataProcessed: number;
-  dataRemaining: number; memTotal: number; memProcessed: number; memRemaining: number; fileTotal: number;
-  fileProcessed: number; fileRemaining: number;
+type Param = { field: string; value: number | boolean | string };
+
+/** virDomainJobInfo's fields by the typed-parameter names GetJobStats uses for them. */
+const JOB_INFO_FIELDS = {
+  timeElapsed: 'time_elapsed', timeRemaining: 'time_remaining', dataTotal: 'data_total',
+  dataProcessed: 'data_processed', dataRemaining: 'data_remaining', memTotal: 'memory_total',
+  memProcessed: 'memory_processed', memRemaining: 'memory_remaining', fileTotal: 'disk_total',
+  fileProcessed: 'disk_processed', fileRemaining: 'disk_remaining',
+} as const;
+type JobInfo = { type: number } & Record<keyof typeof JOB_INFO_FIELDS, number>;
+
+/** `%-.3lf %s` of vshPrettyCapacity. */
+function capacity(v: number): string {
+  const p = prettyCapacity(v);
+  return `${formatFixed(p.value, 3)} ${p.unit}`;
 }
 
-/** virshDomainJobStatsToDomainJobInfo: the classic fields out of the typed parameters. */
-function jobInfoFromStats(type: number, params: readonly { field: string; value: unknown }[]): JobInfo {
-  const get = (f: string) => Number(params.find((p) => p.field === f)?.value ?? 0);
-  return {
-    type, timeElapsed: get('time_elapsed'), timeRemaining: get('time_remaining'), dataTotal: get('data_total'),
-    dataProcessed: get('data_processed'), dataRemaining: get('data_remaining'), memTotal: get('memory_total'),
-    memProcessed: get('memory_processed'), memRemaining: get('memory_remaining'), fileTotal: get('disk_total'),
-    fileProcessed: get('disk_processed'), fileRemaining: get('disk_remaining'),
-  };
-}
-
-/** vshPrettyCapacity with "%.3lf %s". */
-function pretty(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
-  let v = bytes;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1 && bytes >= 1024 ** (i + 1)) {
-    v = bytes / 1024 ** (i + 1);
-    i++;
-  }
-  return `${v.toFixed(3)} ${units[i]}`;
-}
-
-function printJobInfo(ctl: Shell, info: JobInfo): void {
+/** cmdDomjobinfo's report of a job: the classic fields, then what only the typed parameters have. */
+function printJobInfo(ctl: Shell, info: JobInfo, params: readonly Param[]): void {
   const line = (label: string, value: string) => ctl.print(`${padEnd(label, 17)} ${value}\n`);
-  line('Job type:', padEnd(JOB_TYPES[info.type] ?? 'unknown', 12));
-  if (info.type === 0) return;
-  line('Time elapsed:', `${info.timeElapsed}         ms`);
-  if (info.type === 1) line('Time remaining:', `${info.timeRemaining}         ms`);
+  const num = (f: string): number | undefined => {
+    const p = params.find((x) => x.field === f);
+    return p === undefined ? undefined : Number(p.value);
+  };
+  const ms = (v: number) => `${padEnd(String(v), 12)} ms`;
+  line('Operation:', padEnd(JOB_OPERATIONS[num('operation') ?? 0] ?? 'unknown', 12));
+  line('Time elapsed:', ms(info.timeElapsed));
+  const net = num('time_elapsed_net');
+  if (net !== undefined) line('Time elapsed w/o network:', ms(net));
+  if (info.type === JobType.BOUNDED) line('Time remaining:', ms(info.timeRemaining));
   if (info.dataTotal || info.dataRemaining || info.dataProcessed) {
-    line('Data processed:', pretty(info.dataProcessed));
-    line('Data remaining:', pretty(info.dataRemaining));
-    line('Data total:', pretty(info.dataTotal));
+    line('Data processed:', capacity(info.dataProcessed));
+    line('Data remaining:', capacity(info.dataRemaining));
+    line('Data total:', capacity(info.dataTotal));
   }
   if (info.memTotal || info.memRemaining || info.memProcessed) {
-    line('Memory processed:', pretty(info.memProcessed));
-    line('Memory remaining:', pretty(info.memRemaining));
-    line('Memory total:', pretty(info.memTotal));
+    line('Memory processed:', capacity(info.memProcessed));
+    line('Memory remaining:', capacity(info.memRemaining));
+    line('Memory total:', capacity(info.memTotal));
+    const bps = num('memory_bps');
+    if (bps) line('Memory bandwidth:', `${capacity(bps)}/s`);
+    const dirty = num('memory_dirty_rate');
+    if (dirty !== undefined) line('Dirty rate:', `${padEnd(String(dirty), 12)} pages/s`);
+    const iteration = num('memory_iteration');
+    if (iteration !== undefined) line('Iteration:', padEnd(String(iteration), 12));
   }
   if (info.fileTotal || info.fileRemaining || info.fileProcessed) {
-    line('File processed:', pretty(info.fileProcessed));
-    line('File remaining:', pretty(info.fileRemaining));
-    line('File total:', pretty(info.fileTotal));
+    line('File processed:', capacity(info.fileProcessed));
+    line('File remaining:', capacity(info.fileRemaining));
+    line('File total:', capacity(info.fileTotal));
+    const bps = num('disk_bps');
+    if (bps) line('File bandwidth:', `${capacity(bps)}/s`);
+  }
+  const optional: Array<[string, string, (v: number) => string]> = [
+    ['memory_constant', 'Constant pages:', (v) => padEnd(String(v), 12)],
+    ['memory_normal', 'Normal pages:', (v) => padEnd(String(v), 12)],
+    ['memory_normal_bytes', 'Normal data:', capacity],
+    ['downtime', info.type === JobType.COMPLETED ? 'Total downtime:' : 'Expected downtime:', ms],
+    ['downtime_net', 'Downtime w/o network:', ms],
+    ['setup_time', 'Setup time:', ms],
+    ['compression_cache', 'Compression cache:', capacity],
+    ['compression_bytes', 'Compressed data:', capacity],
+    ['compression_pages', 'Compressed pages:', (v) => padEnd(String(v), 13)],
+    ['compression_cache_misses', 'Compression cache misses:', (v) => padEnd(String(v), 13)],
+    ['compression_overflow', 'Compression overflows:', (v) => padEnd(String(v), 13)],
+    ['auto_converge_throttle', 'Auto converge throttle:', (v) => padEnd(String(v), 13)],
+  ];
+  for (const [field, label, fmt] of optional) {
+    const v = num(field);
+    if (v !== undefined) line(label, fmt(v));
   }
 }
 
@@ -245,17 +271,22 @@ async function cmdDomjobinfo(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
   if (!requires(ctl, 'keep-completed', cmd.bool('keep-completed'), 'completed', cmd.bool('completed'))) return false;
   return withDomain(ctl, cmd, async (dom) => {
     const rawstats = cmd.bool('rawstats');
-    // VIR_DOMAIN_JOB_STATS_COMPLETED, VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED.
-    const flags = (cmd.bool('completed') ? 1 : 0) | (cmd.bool('keep-completed') ? 2 : 0);
+    const anystats = cmd.bool('anystats');
+    const flags = (cmd.bool('completed') ? JOB_STATS_COMPLETED : 0)
+      | (cmd.bool('keep-completed') ? JOB_STATS_KEEP_COMPLETED : 0);
     const stats = await ctl.attempt(dom.conn.call('domainGetJobStats', { dom: dom.ref, flags }));
     let info: JobInfo;
+    let params: Param[] = [];
     if (stats !== FAIL) {
+      params = stats.params;
       if (rawstats) {
-        ctl.print(`${padEnd('Job type:', 17)} ${JOB_TYPES[stats.type] ?? 'unknown'}\n\n`);
+        ctl.print(`Job type: ${stats.type}\n\n`);
         for (const p of stats.params) ctl.print(`${p.field}: ${typedParamValue(p)}\n`);
         return true;
       }
-      info = jobInfoFromStats(stats.type, stats.params);
+      const get = (f: string) => Number(params.find((p) => p.field === f)?.value ?? 0);
+      info = { type: stats.type } as JobInfo;
+      for (const [k, f] of Object.entries(JOB_INFO_FIELDS)) info[k as keyof typeof JOB_INFO_FIELDS] = get(f);
     } else {
       if (ctl.lastErrorCode !== ErrorCode.NO_SUPPORT) return false;
       if (flags !== 0 || rawstats) {
@@ -268,7 +299,11 @@ async function cmdDomjobinfo(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
       if (legacy === FAIL) return false;
       info = legacy;
     }
-    printJobInfo(ctl, info);
+    ctl.print(`${padEnd('Job type:', 17)} ${padEnd(JOB_TYPES[info.type] ?? 'unknown', 12)}\n`);
+    // Only running jobs (and asked-for completed ones) have more to show, unless any is wanted.
+    if (!anystats && info.type !== JobType.BOUNDED && info.type !== JobType.UNBOUNDED
+      && (!(flags & JOB_STATS_COMPLETED) || info.type !== JobType.COMPLETED)) return true;
+    printJobInfo(ctl, info, params);
     return true;
   });
 }
@@ -668,8 +703,8 @@ const SSH_KEYS_REMOVE = 2;
 async function cmdSetUserSSHKeys(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
   const reset = cmd.bool('reset');
   const remove = cmd.bool('remove');
-  if (!exclusive(ctl, 'reset', reset, 'remove', remove)) return false;
   if (!requires(ctl, 'remove', remove, 'file', cmd.bool('file'))) return false;
+  if (!exclusive(ctl, 'reset', reset, 'remove', remove)) return false;
   return withDomain(ctl, cmd, async (dom) => {
     const user = cmd.string(ctl, 'user');
     if (user == null) return false;
@@ -701,13 +736,13 @@ async function cmdSetUserSSHKeys(ctl: Shell, cmd: ParsedCommand): Promise<boolea
 }
 
 async function cmdSetUserPassword(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
+  // VIR_DOMAIN_PASSWORD_ENCRYPTED.
+  const flags = cmd.bool('encrypted') ? 1 : 0;
+  const user = cmd.string(ctl, 'user');
+  if (user == null) return false;
+  const password = cmd.string(ctl, 'password');
+  if (password == null) return false;
   return withDomain(ctl, cmd, async (dom, name) => {
-    // VIR_DOMAIN_PASSWORD_ENCRYPTED.
-    const flags = cmd.bool('encrypted') ? 1 : 0;
-    const user = cmd.string(ctl, 'user');
-    if (user == null) return false;
-    const password = cmd.string(ctl, 'password');
-    if (password == null) return false;
     const r = await ctl.attempt(dom.conn.call('domainSetUserPassword', { dom: dom.ref, user, password, flags }));
     if (r === FAIL) return false;
     ctl.printExtra(`Password set successfully for ${user} in ${name}`);
