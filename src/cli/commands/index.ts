@@ -7,6 +7,8 @@
  * the command it stands for.
  */
 import type { CmdDef, CmdGroup } from '../command.js';
+import { domGuestCommands } from './dom-guest.js';
+import { domMonitorCommands } from './dom-monitor.js';
 import { domainCommands } from './domain.js';
 import { domainConfigCommands } from './domain-config.js';
 import { domainDeviceCommands } from './domain-devices.js';
@@ -27,6 +29,8 @@ const ALL: readonly CmdDef[] = [
   ...domainConfigCommands,
   ...domainDeviceCommands,
   ...monitorCommands,
+  ...domMonitorCommands,
+  ...domGuestCommands,
   ...eventCommands,
   ...hostCommands,
   ...interfaceCommands,

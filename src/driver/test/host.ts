@@ -7,6 +7,7 @@ import type { DriverConnection } from '../driver.js';
 import { readXmlFile, tooLargeError } from '../../util/read-file.js';
 import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import { children, parseXml, type XmlElement } from '../../util/xml.js';
+import { DomainMonitor } from './domain-monitor.js';
 import { DomainStore } from './domains.js';
 import { DomainSettingsStore } from './domain-settings.js';
 import { DomainTuneStore } from './domain-tune.js';
@@ -35,6 +36,7 @@ export class TestHost {
   readonly storage: StorageStore;
   readonly interfaces: InterfaceStore;
   readonly nodedevs: NodeDeviceStore;
+  readonly domainMonitor: DomainMonitor;
   /** `<auth><user password='…'>name</user></auth>` of the host file. */
   readonly users: TestUser[] = [];
   #methods: Partial<DriverConnection> | null = null;
@@ -48,12 +50,13 @@ export class TestHost {
     this.storage = new StorageStore(this);
     this.interfaces = new InterfaceStore(this);
     this.nodedevs = new NodeDeviceStore(this);
+    this.domainMonitor = new DomainMonitor(this);
   }
 
   /** In testOpenParse's order, so a file with several errors reports the same one first. */
   get parts(): HostPart[] {
     return [this.node, this.domains, this.networks, this.interfaces, this.storage, this.nodedevs, this.domainTune,
-      this.domainSettings];
+      this.domainSettings, this.domainMonitor];
   }
 
   /** Builds a host from a `<node>` document (testOpenParse). */
