@@ -274,7 +274,9 @@ async function cmdDomblkstat(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
     ctl.print(`Device: ${device}\n`);
     device = '';
   }
-  const params: TypedParam[] = got.params.slice(0, got.nparams);
+  // Over the wire the second call's nparams is 0: libvirt's client counts the params
+  // it got (remoteDomainBlockStatsFlags: *nparams = params_len).
+  const params: TypedParam[] = got.params;
   const printed = new Set<TypedParam>();
   for (const [field, legacyName, text] of BLKSTAT_FIELDS) {
     const p = params.find((x) => x.field === field && !printed.has(x));
