@@ -7,6 +7,7 @@ import type { DriverConnection } from '../driver.js';
 import { readXmlFile, tooLargeError } from '../../util/read-file.js';
 import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import { children, parseXml, type XmlElement } from '../../util/xml.js';
+import { DomainBalloon } from './domain-balloon.js';
 import { DomainMonitor } from './domain-monitor.js';
 import { DomainStore } from './domains.js';
 import { DomainSettingsStore } from './domain-settings.js';
@@ -37,6 +38,7 @@ export class TestHost {
   readonly interfaces: InterfaceStore;
   readonly nodedevs: NodeDeviceStore;
   readonly domainMonitor: DomainMonitor;
+  readonly domainBalloon: DomainBalloon;
   /** `<auth><user password='…'>name</user></auth>` of the host file. */
   readonly users: TestUser[] = [];
   #methods: Partial<DriverConnection> | null = null;
@@ -51,12 +53,13 @@ export class TestHost {
     this.interfaces = new InterfaceStore(this);
     this.nodedevs = new NodeDeviceStore(this);
     this.domainMonitor = new DomainMonitor(this);
+    this.domainBalloon = new DomainBalloon(this);
   }
 
   /** In testOpenParse's order, so a file with several errors reports the same one first. */
   get parts(): HostPart[] {
     return [this.node, this.domains, this.networks, this.interfaces, this.storage, this.nodedevs, this.domainTune,
-      this.domainSettings, this.domainMonitor];
+      this.domainSettings, this.domainMonitor, this.domainBalloon];
   }
 
   /** Builds a host from a `<node>` document (testOpenParse). */
