@@ -501,7 +501,10 @@ describe('tsvirsh and the library vs virsh and libvirt-python on a stock libvirt
     dom.free();
   });
 
-  it('console: type a command, read its output', { todo: 'tsvirsh console comes with branch streams' }, async (t) => {
+  it('console: type a command, read its output', {
+    todo: 'tsvirsh console comes with branch streams; on a tty virsh also runs pkttyagent, whose'
+      + ' "Authorization not available" line (no polkit daemon here) tsvirsh does not print',
+  }, async (t) => {
     if (!need(t)) return;
     const n = 1_000_000 + (Date.now() % 8_000_000);
     const got: Record<Client, unknown> = { virsh: undefined, tsvirsh: undefined };
