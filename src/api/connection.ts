@@ -417,7 +417,9 @@ export function parseUUID(text: string, api = 'virUUIDParse'): string {
     hex += c;
   }
   if (hex.length !== 32) {
-    throw VirtError.report(ErrorCode.INVALID_ARG, ErrorDomain.NONE, `uuidstr in ${api} must be a valid UUID`);
+    // virReportInvalidArg: the message is the text alone, without "invalid argument: ".
+    const msg = `uuidstr in ${api} must be a valid UUID`;
+    throw new VirtError(ErrorCode.INVALID_ARG, msg, ErrorDomain.NONE, { str1: api, str2: 'uuidstr' });
   }
   return formatUUIDHex(hex.toLowerCase());
 }

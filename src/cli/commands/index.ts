@@ -7,6 +7,7 @@
  * the command it stands for.
  */
 import type { CmdDef, CmdGroup } from '../command.js';
+import { checkpointCommands } from './checkpoint.js';
 import { domainCommands } from './domain.js';
 import { eventCommands } from './event.js';
 import { hostCommands } from './host.js';
@@ -15,6 +16,7 @@ import { monitorCommands } from './monitor.js';
 import { networkCommands } from './network.js';
 import { nodedevCommands } from './nodedev.js';
 import { poolCommands } from './pool.js';
+import { secretCommands } from './secret.js';
 import { snapshotCommands } from './snapshot.js';
 import { virshCommands } from './virsh.js';
 import { volumeCommands } from './volume.js';
@@ -29,6 +31,8 @@ const ALL: readonly CmdDef[] = [
   ...networkCommands,
   ...nodedevCommands,
   ...snapshotCommands,
+  ...checkpointCommands,
+  ...secretCommands,
   ...poolCommands,
   ...volumeCommands,
   ...virshCommands,
