@@ -541,7 +541,11 @@ export { LIB_VERSION };
  */
 export function parseUUID(text: string, api = 'virUUIDParse'): string {
   const u = parseUUIDText(text);
-  if (u === null) throw VirtError.report(ErrorCode.INVALID_ARG, ErrorDomain.NONE, `uuidstr in ${api} must be a valid UUID`);
+  if (u === null) {
+    // virReportInvalidArg: the message is the text alone, without "invalid argument: ".
+    throw new VirtError(ErrorCode.INVALID_ARG, `uuidstr in ${api} must be a valid UUID`, ErrorDomain.NONE,
+      { str1: api, str2: 'uuidstr' });
+  }
   return u;
 }
 

@@ -1,12 +1,13 @@
 /**
  * The objects of a connection (virDomain, virNetwork, virStoragePool,
- * virStorageVol, virInterface, virNodeDevice, virDomainSnapshot, virStream).
+ * virStorageVol, virInterface, virNodeDevice, virDomainSnapshot,
+ * virDomainCheckpoint, virSecret, virStream).
  * Each holds a reference on its connection until free() (or `using`), as
  * libvirt's objects do.
  */
 import {
-  DriverFeature, TYPED_PARAM_STRING_OKAY, type DomainRef, type InterfaceRef, type NetworkRef, type NodeDeviceRef,
-  type SnapshotRef, type StoragePoolRef, type StorageVolRef, type TypedParam, type VcpuInfo,
+  DriverFeature, readOnlyDenial, TYPED_PARAM_STRING_OKAY, type DomainRef, type InterfaceRef, type NetworkRef,
+  type NodeDeviceRef, type SnapshotRef, type StoragePoolRef, type StorageVolRef, type TypedParam, type VcpuInfo,
 } from '../driver/driver.js';
 import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
 import type { CheckpointRef, NetworkPortRef, NWFilterBindingRef, NWFilterRef, SecretRef } from '../protocol/index.js';
@@ -159,8 +160,25 @@ export class Domain extends DomainMethods {
 
   // snapshots
   /** @internal */ wrapSnapshot(ref: SnapshotRef): DomainSnapshot { return new DomainSnapshot(this.conn, ref); }
+  /** virDomainSnapshotCreateXML, with the public API's flag checks. */
   async snapshotCreateXML(xml: string, flags = 0): Promise<DomainSnapshot> {
+    const args = { dom: this.ref, xml_desc: xml, flags };
+    denyReadOnly(this.conn, 'domainSnapshotCreateXML', args);
+    requireFlag(flags, 'VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT', 2, 'VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE', 1,
+      ErrorDomain.DOMAIN_SNAPSHOT);
+    exclusiveFlags(flags, 'VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE', 1, 'VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA', 4,
+      ErrorDomain.DOMAIN_SNAPSHOT);
     return this.wrapSnapshot((await this.conn.call('domainSnapshotCreateXML', { dom: this.ref, xml_desc: xml, flags })).snap);
+  }
+  /** virDomainCheckpointCreateXML, with the public API's flag checks. */
+  async checkpointCreateXML(xml: string, flags = 0): Promise<DomainCheckpoint> {
+    const args = { dom: this.ref, xml_desc: xml, flags };
+    denyReadOnly(this.conn, 'domainCheckpointCreateXML', args);
+    requireFlag(flags, 'VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE_VALIDATE', 4, 'VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE', 1,
+      ErrorDomain.DOMAIN_CHECKPOINT);
+    exclusiveFlags(flags, 'VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE', 1, 'VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE', 2,
+      ErrorDomain.DOMAIN_CHECKPOINT);
+    return new DomainCheckpoint(this.conn, (await this.conn.call('domainCheckpointCreateXML', args)).checkpoint);
   }
   async listAllSnapshots(flags = 0): Promise<DomainSnapshot[]> {
     return (await this.conn.call('domainListAllSnapshots', { dom: this.ref, need_results: 1, flags }))
@@ -204,8 +222,44 @@ export class DomainSnapshot extends DomainSnapshotMethods {
     return (await this.conn.call('domainSnapshotListAllChildren', { snapshot: this.ref, need_results: 1, flags }))
       .snapshots.map((s) => new DomainSnapshot(this.conn, s));
   }
-  async delete(flags = 0): Promise<void> { await this.conn.call('domainSnapshotDelete', { snap: this.ref, flags }); }
-  async revert(flags = 0): Promise<void> { await this.conn.call('domainRevertToSnapshot', { snap: this.ref, flags }); }
+  /** virDomainSnapshotDelete (CHILDREN and CHILDREN_ONLY exclude each other, checked before the driver). */
+  async delete(flags = 0): Promise<void> {
+    denyReadOnly(this.conn, 'domainSnapshotDelete', {});
+    exclusiveFlags(flags, 'VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN', 1, 'VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY', 4,
+      ErrorDomain.DOMAIN_SNAPSHOT);
+    await this.conn.call('domainSnapshotDelete', { snap: this.ref, flags });
+  }
+  /** virDomainRevertToSnapshot (RUNNING and PAUSED exclude each other, checked before the driver). */
+  async revert(flags = 0): Promise<void> {
+    denyReadOnly(this.conn, 'domainRevertToSnapshot', {});
+    exclusiveFlags(flags, 'VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING', 1, 'VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED', 2,
+      ErrorDomain.DOMAIN_SNAPSHOT);
+    await this.conn.call('domainRevertToSnapshot', { snap: this.ref, flags });
+  }
+}
+
+/** virCheckReadOnlyGoto: comes before the public API's argument checks. */
+function denyReadOnly(conn: Connection, method: string, args: unknown): void {
+  if (!conn.isReadOnly) return;
+  const denial = readOnlyDenial(method, args);
+  if (denial) throw denial;
+}
+
+/** VIR_REQUIRE_FLAG_GOTO: libvirt's public API wants `required` with `flag`. */
+function requireFlag(flags: number, name: string, flag: number, requiredName: string, required: number,
+  domain: number): void {
+  if ((flags & flag) && !(flags & required)) {
+    const msg = `Flag '${requiredName}' is required by flag '${name}'`;
+    throw new VirtError(ErrorCode.INVALID_ARG, msg, domain, { str1: msg, str2: null });
+  }
+}
+
+/** VIR_EXCLUSIVE_FLAGS_GOTO: libvirt's public API rejects two flags together. */
+function exclusiveFlags(flags: number, name1: string, flag1: number, name2: string, flag2: number, domain: number): void {
+  if ((flags & flag1) && (flags & flag2)) {
+    throw new VirtError(ErrorCode.INVALID_ARG, `Flags '${name1}' and '${name2}' are mutually exclusive`, domain,
+      { str1: `Flags '${name1}' and '${name2}' are mutually exclusive`, str2: null });
+  }
 }
 
 export class Network extends NetworkMethods {
@@ -362,6 +416,13 @@ export class DomainCheckpoint extends DomainCheckpointMethods {
   getName(): string { return this.ref.name; }
   /** virDomainCheckpointGetDomain: a new reference to the checkpoint's domain. */
   getDomain(): Domain { return new Domain(this.conn, this.ref.dom); }
+  /** virDomainCheckpointDelete (CHILDREN and CHILDREN_ONLY exclude each other, checked before the driver). */
+  async delete(flags = 0): Promise<void> {
+    denyReadOnly(this.conn, 'domainCheckpointDelete', {});
+    exclusiveFlags(flags, 'VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN', 1, 'VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY', 4,
+      ErrorDomain.DOMAIN_CHECKPOINT);
+    await this.conn.call('domainCheckpointDelete', { checkpoint: this.ref, flags });
+  }
 }
 
 export class NetworkPort extends NetworkPortMethods {

@@ -29,10 +29,10 @@ function systemError(msg: string, e: unknown): VirtError {
 }
 
 /**
- * virFileReadAll with VSH_MAX_XML_FILE: the file's text, or null with
- * libvirt's error kept for the report.
+ * virFileReadAll with VSH_MAX_XML_FILE (or `max` bytes): the file's text,
+ * or null with libvirt's error kept for the report.
  */
-export function readFileAll(ctl: Shell, path: string): string | null {
+export function readFileAll(ctl: Shell, path: string, max = MAX_XML_FILE): string | null {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -49,7 +49,7 @@ export function readFileAll(ctl: Shell, path: string): string | null {
       if (n === 0) break;
       chunks.push(buf.subarray(0, n));
       total += n;
-      if (total > MAX_XML_FILE) {
+      if (total > max) {
         const err = Object.assign(new Error('too large'), { code: 'EOVERFLOW' });
         ctl.saveError(systemError(`Failed to read file '${path}'`, err));
         return null;

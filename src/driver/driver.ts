@@ -22,6 +22,9 @@ export interface StorageVolRef { pool: string; name: string; key: string }
 export interface InterfaceRef { name: string; mac: string }
 export interface NodeDeviceRef { name: string }
 export interface SnapshotRef { name: string; dom: DomainRef }
+export interface CheckpointRef { name: string; dom: DomainRef }
+/** remote_nonnull_secret: usageType is VIR_SECRET_USAGE_TYPE_* (0 none, 1 volume, 2 ceph, 3 iscsi, 4 tls, 5 vtpm). */
+export interface SecretRef { uuid: string; usageType: number; usageID: string }
 
 /** remote_typed_param: type is VIR_TYPED_PARAM_* (1 int … 7 string). */
 export interface TypedParam { field: string; type: number; value: number | boolean | string }
@@ -235,8 +238,10 @@ export function apiNameFor(method: string): string {
 export function errorDomainFor(method: string): number {
   if (method.startsWith('domainSnapshot') || method === 'domainListAllSnapshots'
     || method === 'domainHasCurrentSnapshot' || method === 'domainRevertToSnapshot') return ErrorDomain.DOMAIN_SNAPSHOT;
+  if (method.startsWith('domainCheckpoint') || method === 'domainListAllCheckpoints') return ErrorDomain.DOMAIN_CHECKPOINT;
   if (method.startsWith('domain') || method === 'connectGetDomainCapabilities') return ErrorDomain.DOMAIN;
   if (method.startsWith('network')) return ErrorDomain.NETWORK;
+  if (method.startsWith('secret') || /^connect(NumOf|List|ListAll)Secrets$/.test(method)) return ErrorDomain.SECRET;
   if (method.startsWith('storage')) return ErrorDomain.STORAGE;
   if (method.startsWith('interface')) return ErrorDomain.INTERFACE;
   if (method.startsWith('nodeDevice') || method === 'nodeNumOfDevices' || method === 'nodeListDevices') return ErrorDomain.NODEDEV;

@@ -7,7 +7,9 @@
  * the command it stands for.
  */
 import type { CmdDef, CmdGroup } from '../command.js';
+import { checkpointCommands } from './checkpoint.js';
 import { domainCommands } from './domain.js';
+import { domainConfigCommands } from './domain-config.js';
 import { eventCommands } from './event.js';
 import { hostCommands } from './host.js';
 import { interfaceCommands } from './interface.js';
@@ -15,6 +17,7 @@ import { monitorCommands } from './monitor.js';
 import { networkCommands } from './network.js';
 import { nodedevCommands } from './nodedev.js';
 import { poolCommands } from './pool.js';
+import { secretCommands } from './secret.js';
 import { snapshotCommands } from './snapshot.js';
 import { virshCommands } from './virsh.js';
 import { volumeCommands } from './volume.js';
@@ -22,6 +25,7 @@ import { volumeCommands } from './volume.js';
 /** Every command tsvirsh implements, in no particular order. */
 const ALL: readonly CmdDef[] = [
   ...domainCommands,
+  ...domainConfigCommands,
   ...monitorCommands,
   ...eventCommands,
   ...hostCommands,
@@ -29,6 +33,8 @@ const ALL: readonly CmdDef[] = [
   ...networkCommands,
   ...nodedevCommands,
   ...snapshotCommands,
+  ...checkpointCommands,
+  ...secretCommands,
   ...poolCommands,
   ...volumeCommands,
   ...virshCommands,

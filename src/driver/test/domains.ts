@@ -30,6 +30,8 @@ import {
   alignSnapshotDisks, formatSnapshotDef, parseSnapshotXml, SnapshotList, SnapshotState, type SnapshotDef,
   type SnapshotObj,
 } from './snapshot.js';
+import type { CheckpointDef } from './checkpoint.js';
+import { MomentList } from './moment-list.js';
 
 const TEST = ErrorDomain.TEST;
 const DOM = ErrorDomain.DOMAIN;
@@ -88,6 +90,8 @@ export class DomainObj {
   autostart = false;
   hasManagedSave = false;
   readonly snapshots = new SnapshotList();
+  /** vm->checkpoints; the APIs are in checkpoint.ts. */
+  readonly checkpoints = new MomentList<CheckpointDef>();
   taint = 0;
   readonly deprecations: string[] = [];
   /** The guest clock of virDomainGetTime (testDomainObjPrivate seconds/nseconds). */
@@ -190,6 +194,11 @@ export class DomainStore {
 
   #emit(obj: DomainObj, event: number, detail: number): void {
     this.host.events.emit({ kind: 'domain-lifecycle', dom: obj.ref(), event, detail });
+  }
+
+  /** testDomObjFromDomain, for the other parts of the host (checkpoints). */
+  lookup(dom: DomainRef): DomainObj {
+    return this.#resolve(dom);
   }
 
   /** testDomObjFromDomain: look up by UUID. */
@@ -331,8 +340,10 @@ export class DomainStore {
       const n = obj.snapshots.size;
       if (!((any(LF.HAS_SNAPSHOT) && n > 0) || (any(LF.NO_SNAPSHOT) && n <= 0))) return false;
     }
-    // The test driver keeps no checkpoints through this contract.
-    if (any(LF.HAS_CHECKPOINT | LF.NO_CHECKPOINT) && !any(LF.NO_CHECKPOINT)) return false;
+    if (any(LF.HAS_CHECKPOINT | LF.NO_CHECKPOINT)) {
+      const n = obj.checkpoints.size;
+      if (!((any(LF.HAS_CHECKPOINT) && n > 0) || (any(LF.NO_CHECKPOINT) && n <= 0))) return false;
+    }
     return true;
   }
 
@@ -825,6 +836,19 @@ export class DomainStore {
         const list = obj.snapshots.list(snap, flags).map((s) => self.#snapRef(snapshot.dom, s.def.name));
         return { snapshots: need_results ? list : [], ret: list.length };
       },
+      async domainSnapshotNumChildren({ snap, flags }) {
+        checkFlags(flags, SL.DESCENDANTS | SL.TOPOLOGICAL | SNAPSHOT_FILTERS_ALL,
+          'testDomainSnapshotNumChildren', TEST);
+        const obj = self.#resolve(snap.dom);
+        return { num: obj.snapshots.list(self.#snapFromName(obj, snap.name), flags).length };
+      },
+      async domainSnapshotListChildrenNames({ snap, maxnames, flags }) {
+        checkFlags(flags, SL.DESCENDANTS | SL.TOPOLOGICAL | SNAPSHOT_FILTERS_ALL,
+          'testDomainSnapshotListChildrenNames', TEST);
+        const obj = self.#resolve(snap.dom);
+        const names = obj.snapshots.list(self.#snapFromName(obj, snap.name), flags).map((s) => s.def.name);
+        return { names: names.slice(0, Math.max(0, maxnames)) };
+      },
       async domainSnapshotLookupByName({ dom, name, flags }) {
         checkFlags(flags, 0, 'testDomainSnapshotLookupByName', TEST);
         const obj = self.#resolve(dom);
@@ -904,6 +928,9 @@ export class DomainStore {
     const redefine = !!(flags & SC.REDEFINE);
     const updateCurrent = !(redefine && !(flags & SC.CURRENT));
     const obj = this.#resolve(dom);
+    if (obj.checkpoints.size > 0) {
+      throw VirtError.report(ErrorCode.OPERATION_UNSUPPORTED, TEST, 'cannot create snapshot while checkpoint exists');
+    }
     if (!obj.persistent && (flags & SC.HALT)) {
       throw VirtError.report(ErrorCode.OPERATION_INVALID, TEST, 'cannot halt after transient domain snapshot');
     }
@@ -950,23 +977,7 @@ export class DomainStore {
    */
   #snapshotRedefinePrep(obj: DomainObj, def: SnapshotDef): SnapshotObj | undefined {
     const list = obj.snapshots;
-    // virDomainSnapshotCheckCycles.
-    if (def.parent !== undefined) {
-      if (def.parent === def.name) {
-        throw VirtError.report(ErrorCode.INVALID_ARG, DOM, `cannot set moment ${def.name} as its own parent`);
-      }
-      const parent = list.find(def.parent);
-      if (!parent) {
-        throw VirtError.report(ErrorCode.INVALID_ARG, DOM,
-          `parent ${def.parent} for moment ${def.name} not found`);
-      }
-      for (let p: SnapshotObj | null = parent; p; p = p.parent) {
-        if (p.def.name === def.name) {
-          throw VirtError.report(ErrorCode.INVALID_ARG, DOM,
-            `parent ${def.parent} would create cycle to ${def.name}`);
-        }
-      }
-    }
+    list.checkCycles(def);
     const other = list.find(def.name);
     if (def.dom && def.dom.uuid !== obj.def.uuid) {
       throw VirtError.report(ErrorCode.INVALID_ARG, SNAP, `definition for snapshot ${def.name} must use uuid ${obj.def.uuid}`);
