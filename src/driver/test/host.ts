@@ -7,6 +7,7 @@ import type { DriverConnection } from '../driver.js';
 import { readXmlFile, tooLargeError } from '../../util/read-file.js';
 import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import { children, parseXml, type XmlElement } from '../../util/xml.js';
+import { DomainCpuStats } from './domain-cpu-stats.js';
 import { DomainStore } from './domains.js';
 import { EventBus } from './events.js';
 import { InterfaceStore } from './interfaces.js';
@@ -30,6 +31,7 @@ export class TestHost {
   readonly storage: StorageStore;
   readonly interfaces: InterfaceStore;
   readonly nodedevs: NodeDeviceStore;
+  readonly cpuStats: DomainCpuStats;
   /** `<auth><user password='…'>name</user></auth>` of the host file. */
   readonly users: TestUser[] = [];
   #methods: Partial<DriverConnection> | null = null;
@@ -41,11 +43,12 @@ export class TestHost {
     this.storage = new StorageStore(this);
     this.interfaces = new InterfaceStore(this);
     this.nodedevs = new NodeDeviceStore(this);
+    this.cpuStats = new DomainCpuStats(this);
   }
 
   /** In testOpenParse's order, so a file with several errors reports the same one first. */
   get parts(): HostPart[] {
-    return [this.node, this.domains, this.networks, this.interfaces, this.storage, this.nodedevs];
+    return [this.node, this.domains, this.networks, this.interfaces, this.storage, this.nodedevs, this.cpuStats];
   }
 
   /** Builds a host from a `<node>` document (testOpenParse). */
