@@ -5,6 +5,8 @@
  * source discovery and capabilities, volume create/clone/resize/wipe.
  * Input documents live in test/fixtures/cli/host-storage/.
  */
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Case } from './cli-cases.js';
 import { FIXTURES } from './cli-cases.js';
@@ -17,6 +19,24 @@ const ro = (...args: string[]) => ['-r', '-c', 'test:///default', ...args];
 /** Several commands in one invocation, sharing one fresh test:///default. */
 const seq = (...cmds: string[]) => d(cmds.join('; '));
 
+/** Editors for pool-edit; mkdtemp names keep to the characters virsh runs without a shell. */
+const DIR = mkdtempSync(join(tmpdir(), 'tsvirsh-hoststorage-'));
+process.on('exit', () => rmSync(DIR, { recursive: true, force: true }));
+
+function editor(name: string, sed: string): string {
+  const path = join(DIR, name);
+  writeFileSync(path, `#!/bin/sh\nsed -i '${sed}' "$1"\n`);
+  chmodSync(path, 0o755);
+  return path;
+}
+
+/** Moves the pool's target path. */
+const RETARGET = editor('retarget.sh', 's|<path>/default-pool</path>|<path>/other</path>|');
+/** Breaks the root element (the define fails). */
+const BREAK = editor('break.sh', 's|<pool |<poo |; s|</pool>|</poo>|');
+/** Renames the pool and drops its UUID (a new pool is defined). */
+const RENAME = editor('rename.sh', 's|<name>default-pool</name>|<name>p2</name>|; /<uuid>/d');
+
 /** `virsh help CMD` for every command of this group. */
 const HELP = [
   'allocpages', 'cpu-baseline', 'cpu-compare', 'cpu-models', 'cpu-stats', 'freepages', 'hypervisor-cpu-baseline',
@@ -24,7 +44,7 @@ const HELP = [
   'nodesuspend', 'nodedev-autostart', 'nodedev-create', 'nodedev-define', 'nodedev-destroy', 'nodedev-detach',
   'nodedev-dettach', 'nodedev-info', 'nodedev-reattach', 'nodedev-reset', 'nodedev-start', 'nodedev-undefine',
   'pool-capabilities', 'find-storage-pool-sources', 'find-storage-pool-sources-as', 'vol-clone', 'vol-create',
-  'vol-create-from', 'vol-resize', 'vol-wipe',
+  'vol-create-from', 'vol-resize', 'vol-wipe', 'pool-edit',
 ].map((c): Case => ({ name: `help ${c}`, args: ['help', c] }));
 
 const NODE: Case[] = [
@@ -187,6 +207,14 @@ const NODEDEV: Case[] = [
 ];
 
 const STORAGE: Case[] = [
+  { name: 'pool-edit unchanged', args: d('pool-edit', 'default-pool'), env: { EDITOR: 'true' } },
+  { name: 'pool-edit by uuid', args: d('pool-edit', 'dfe224cb-28fb-8dd0-c4b2-64eb3f0f4566'), env: { VISUAL: 'true', EDITOR: 'false' } },
+  { name: 'pool-edit target', args: seq('pool-edit default-pool', 'pool-dumpxml default-pool', 'pool-dumpxml --inactive default-pool'), env: { EDITOR: RETARGET } },
+  { name: 'pool-edit define fails', args: seq('pool-edit default-pool', 'pool-list --all'), env: { EDITOR: BREAK } },
+  { name: 'pool-edit new pool', args: seq('pool-edit default-pool', 'pool-list --all'), env: { EDITOR: RENAME } },
+  { name: 'pool-edit no editor', args: d('pool-edit', 'default-pool'), env: { EDITOR: 'nonexistent-editor' } },
+  { name: 'pool-edit missing pool', args: d('pool-edit', 'nosuch'), env: { EDITOR: 'true' } },
+  { name: 'pool-edit read-only', args: ro('pool-edit', 'default-pool'), env: { EDITOR: RETARGET } },
   { name: 'pool-capabilities', args: d('pool-capabilities') },
   { name: 'pool-capabilities read-only', args: ro('pool-capabilities') },
   { name: 'find-storage-pool-sources logical', args: d('find-storage-pool-sources', 'logical') },

@@ -9,6 +9,7 @@ import type { CmdDef, OptDef, ParsedCommand } from '../command.js';
 import { XmlBuffer } from '../format.js';
 import { optPool, optVol } from '../lookup.js';
 import { FAIL, type Shell } from '../shell.js';
+import { editCommand } from '../edit.js';
 import { readFileAll } from '../util.js';
 import { ErrorCode, VirtError } from '../../errors.js';
 import { volSize } from './volume.js';
@@ -21,6 +22,8 @@ const CREATE_VALIDATE = 4;
 const RESIZE_ALLOCATE = 1;
 const RESIZE_DELTA = 2;
 const RESIZE_SHRINK = 4;
+/** VIR_STORAGE_XML_INACTIVE. */
+const XML_INACTIVE = 1;
 /** virStorageVolWipeAlgorithm names, in enum order (VIR_STORAGE_VOL_WIPE_ALG_ZERO first). */
 const WIPE_ALGORITHMS = ['zero', 'nnsa', 'dod', 'bsi', 'gutmann', 'schneier', 'pfitzner7', 'pfitzner33', 'random', 'trim'];
 
@@ -317,6 +320,29 @@ async function cmdVolWipe(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
   return true;
 }
 
+async function cmdPoolEdit(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
+  const p = await optPool(ctl, cmd);
+  if (!p) return false;
+  using pool = p.pool;
+  // Daemons without VIR_STORAGE_XML_INACTIVE refuse it as an invalid argument: then without.
+  let flags = XML_INACTIVE;
+  if (await ctl.attempt(pool.getXMLDesc(flags)) === FAIL) {
+    if (ctl.lastErrorCode !== ErrorCode.INVALID_ARG) return false;
+    flags = 0;
+    ctl.resetError();
+  }
+  const conn = ctl.c;
+  return editCommand(ctl, {
+    dump: () => pool.getXMLDesc(flags),
+    define: async (xml) => {
+      using edited = await conn.storagePoolDefineXML(xml, 0);
+      return edited.getName();
+    },
+    unchangedMsg: `Pool ${pool.getName()} XML configuration not changed.\n`,
+    changedMsg: (name) => `Pool ${name ?? '(null)'} XML configuration edited.\n`,
+  });
+}
+
 const VOL_OPT: OptDef = { name: 'vol', type: 'data', help: 'vol name, key or path', required: true };
 const POOL_OPTIONAL: OptDef = { name: 'pool', type: 'string', help: 'pool name or uuid' };
 const PREALLOC_OPT: OptDef = { name: 'prealloc-metadata', type: 'bool', help: 'preallocate metadata (for qcow2 instead of full allocation)' };
@@ -347,6 +373,13 @@ export const storageOpsCommands: CmdDef[] = [
       { name: 'srcSpec', type: 'string', help: 'optional file of source xml to query for pools' },
     ],
     run: cmdPoolDiscoverSources,
+  },
+  {
+    name: 'pool-edit',
+    help: 'edit XML configuration for a storage pool',
+    desc: 'Edit the XML configuration for a storage pool.',
+    options: [{ name: 'pool', type: 'data', help: 'pool name or uuid', required: true }],
+    run: cmdPoolEdit,
   },
   {
     name: 'pool-capabilities',
