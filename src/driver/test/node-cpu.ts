@@ -176,7 +176,7 @@ function x86Baseline(cpus: HostCpu[], flags: number): string {
 function baselineCpu(xmlCPUs: readonly string[], flags: number): string {
   checkFlags(flags, BASELINE_EXPAND_FEATURES, 'testConnectBaselineCPU', T);
   const cpus = xmlCPUs.map(parseHostCpu);
-  if (cpus.length === 0) throw VirtError.report(ErrorCode.INVALID_ARG, ErrorDomain.CPU, 'No CPUs given');
+  if (cpus.length === 0) throw VirtError.report(ErrorCode.INVALID_ARG, ErrorDomain.CPU, 'no CPUs given');
   const arch = cpus[0]!.arch;
   switch (arch) {
     case 'i686': case 'x86_64':
