@@ -49,16 +49,14 @@ async function optDevice(ctl: Shell, cmd: ParsedCommand): Promise<{ dev: NodeDev
   return dev ? { dev, value } : null;
 }
 
-/** The device named by `device`, by name only (nodedev-detach & co). */
-async function optDeviceByName(ctl: Shell, cmd: ParsedCommand): Promise<{ dev: NodeDevice; value: string } | null> {
-  const value = cmd.string(ctl, 'device');
-  if (value == null) return null;
+/** A device by name only, as nodedev-detach & co look it up, or null after virsh's error. */
+async function deviceByName(ctl: Shell, value: string): Promise<NodeDevice | null> {
   const dev = await ctl.attempt(ctl.c.nodeDeviceLookupByName(value));
   if (dev === FAIL) {
     ctl.error(`Could not find matching device '${value}'`);
     return null;
   }
-  return { dev, value };
+  return dev;
 }
 
 async function cmdNodeDeviceDestroy(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
@@ -77,9 +75,9 @@ async function cmdNodeDeviceDetach(ctl: Shell, cmd: ParsedCommand): Promise<bool
   const value = cmd.string(ctl, 'device');
   if (value == null) return false;
   const driver = cmd.stringQuiet('driver');
-  const r = await optDeviceByNameValue(ctl, value);
-  if (!r) return false;
-  using dev = r;
+  const found = await deviceByName(ctl, value);
+  if (!found) return false;
+  using dev = found;
   // The newer call when a driver is named; the old, misspelled one otherwise.
   const done = driver.rc === 1
     ? await ctl.attempt(ctl.c.call('nodeDeviceDetachFlags', { ...name(dev), driverName: driver.value, flags: 0 }))
@@ -92,26 +90,19 @@ async function cmdNodeDeviceDetach(ctl: Shell, cmd: ParsedCommand): Promise<bool
   return true;
 }
 
-async function optDeviceByNameValue(ctl: Shell, value: string): Promise<NodeDevice | null> {
-  const dev = await ctl.attempt(ctl.c.nodeDeviceLookupByName(value));
-  if (dev === FAIL) {
-    ctl.error(`Could not find matching device '${value}'`);
-    return null;
-  }
-  return dev;
-}
-
 /** nodedev-reattach, nodedev-reset and nodedev-start: one call on a device found by name. */
 async function byNameCall(ctl: Shell, cmd: ParsedCommand, call: (dev: NodeDevice) => Promise<unknown>,
   failed: string, done: string): Promise<boolean> {
-  const r = await optDeviceByName(ctl, cmd);
-  if (!r) return false;
-  using dev = r.dev;
+  const value = cmd.string(ctl, 'device');
+  if (value == null) return false;
+  const found = await deviceByName(ctl, value);
+  if (!found) return false;
+  using dev = found;
   if (await ctl.attempt(call(dev)) === FAIL) {
-    ctl.error(`${failed} ${r.value}`);
+    ctl.error(`${failed} ${value}`);
     return false;
   }
-  ctl.printExtra(`Device ${r.value} ${done}\n`);
+  ctl.printExtra(`Device ${value} ${done}\n`);
   return true;
 }
 
