@@ -186,11 +186,11 @@ export class Shell {
 
   // ---- commands ----------------------------------------------------------
 
-  /** vshCmddefSearch. */
+  /** vshCmddefSearch: a hidden alias stands for the command it names. */
   findCommand(name: string): CmdDef | undefined {
     for (const g of this.groups) {
       const c = g.commands.find((d) => d.name === name);
-      if (c) return c;
+      if (c) return c.alias !== undefined ? this.findCommand(c.alias) : c;
     }
     return undefined;
   }

@@ -12,13 +12,17 @@ import { domainCommands } from './domain.js';
 import { domainConfigCommands } from './domain-config.js';
 import { eventCommands } from './event.js';
 import { hostCommands } from './host.js';
+import { hostCpuCommands } from './host-cpu.js';
+import { hostNodeCommands } from './host-node.js';
 import { interfaceCommands } from './interface.js';
 import { monitorCommands } from './monitor.js';
 import { networkCommands } from './network.js';
 import { nodedevCommands } from './nodedev.js';
+import { nodedevOpsCommands } from './nodedev-ops.js';
 import { poolCommands } from './pool.js';
 import { secretCommands } from './secret.js';
 import { snapshotCommands } from './snapshot.js';
+import { storageOpsCommands } from './storage-ops.js';
 import { virshCommands } from './virsh.js';
 import { volumeCommands } from './volume.js';
 
@@ -29,14 +33,18 @@ const ALL: readonly CmdDef[] = [
   ...monitorCommands,
   ...eventCommands,
   ...hostCommands,
+  ...hostNodeCommands,
+  ...hostCpuCommands,
   ...interfaceCommands,
   ...networkCommands,
   ...nodedevCommands,
+  ...nodedevOpsCommands,
   ...snapshotCommands,
   ...checkpointCommands,
   ...secretCommands,
   ...poolCommands,
   ...volumeCommands,
+  ...storageOpsCommands,
   ...virshCommands,
 ];
 

@@ -8,6 +8,7 @@ import { readXmlFile, tooLargeError } from '../../util/read-file.js';
 import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import { children, parseXml, type XmlElement } from '../../util/xml.js';
 import { CheckpointStore } from './checkpoint.js';
+import { DomainCpuStats } from './domain-cpu-stats.js';
 import { DomainStore } from './domains.js';
 import { EventBus } from './events.js';
 import { InterfaceStore } from './interfaces.js';
@@ -32,6 +33,7 @@ export class TestHost {
   readonly interfaces: InterfaceStore;
   readonly nodedevs: NodeDeviceStore;
   readonly checkpoints: CheckpointStore;
+  readonly cpuStats: DomainCpuStats;
   /** `<auth><user password='…'>name</user></auth>` of the host file. */
   readonly users: TestUser[] = [];
   #methods: Partial<DriverConnection> | null = null;
@@ -44,11 +46,12 @@ export class TestHost {
     this.interfaces = new InterfaceStore(this);
     this.nodedevs = new NodeDeviceStore(this);
     this.checkpoints = new CheckpointStore(this);
+    this.cpuStats = new DomainCpuStats(this);
   }
 
   /** In testOpenParse's order, so a file with several errors reports the same one first. */
   get parts(): HostPart[] {
-    return [this.node, this.domains, this.networks, this.interfaces, this.storage, this.nodedevs, this.checkpoints];
+    return [this.node, this.domains, this.networks, this.interfaces, this.storage, this.nodedevs, this.checkpoints, this.cpuStats];
   }
 
   /** Builds a host from a `<node>` document (testOpenParse). */
