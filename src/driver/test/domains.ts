@@ -384,6 +384,26 @@ export class DomainStore {
     this.#emit(obj, event, detail);
   }
 
+  /** testDomainStartState (domain-save.ts: restore). */
+  startState(obj: DomainObj, reason: number): void {
+    this.#startState(obj, reason);
+  }
+
+  /** testDomainShutdownState (domain-save.ts: save, managed save, crash dump). */
+  shutdownState(obj: DomainObj, reason: number): void {
+    this.#shutdownState(obj, reason);
+  }
+
+  /** virDomainObjListAdd with VIR_DOMAIN_OBJ_LIST_ADD_LIVE | _CHECK_LIVE (domain-save.ts: restore). */
+  addLive(def: DomainDef): DomainObj {
+    return this.#add(def, { live: true, checkLive: true }).obj;
+  }
+
+  /** virDomainObjListRemove. */
+  remove(obj: DomainObj): void {
+    this.#remove(obj);
+  }
+
   /** The contract methods this part implements. */
   methods(): Partial<DriverConnection> {
     // eslint-disable-next-line @typescript-eslint/no-this-alias

@@ -8,6 +8,7 @@ import { readXmlFile, tooLargeError } from '../../util/read-file.js';
 import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import { children, parseXml, type XmlElement } from '../../util/xml.js';
 import { DomainStore } from './domains.js';
+import { DomainSaveStore } from './domain-save.js';
 import { DomainSettingsStore } from './domain-settings.js';
 import { DomainTuneStore } from './domain-tune.js';
 import { EventBus } from './events.js';
@@ -31,6 +32,8 @@ export class TestHost {
   /** Tuning and settings calls on the domains' definitions. */
   readonly domainTune: DomainTuneStore;
   readonly domainSettings: DomainSettingsStore;
+  /** Save, restore, managed save and core dumps. */
+  readonly domainSave: DomainSaveStore;
   readonly networks: NetworkStore;
   readonly storage: StorageStore;
   readonly interfaces: InterfaceStore;
@@ -44,6 +47,7 @@ export class TestHost {
     this.domains = new DomainStore(this);
     this.domainTune = new DomainTuneStore(this.domains);
     this.domainSettings = new DomainSettingsStore(this);
+    this.domainSave = new DomainSaveStore(this.domains);
     this.networks = new NetworkStore(this);
     this.storage = new StorageStore(this);
     this.interfaces = new InterfaceStore(this);
@@ -53,7 +57,7 @@ export class TestHost {
   /** In testOpenParse's order, so a file with several errors reports the same one first. */
   get parts(): HostPart[] {
     return [this.node, this.domains, this.networks, this.interfaces, this.storage, this.nodedevs, this.domainTune,
-      this.domainSettings];
+      this.domainSettings, this.domainSave];
   }
 
   /** Builds a host from a `<node>` document (testOpenParse). */
