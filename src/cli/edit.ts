@@ -365,3 +365,18 @@ function readChar(fd: number): string | null {
     }
   }
 }
+
+/**
+ * The temp-file round trip alone (what desc --edit does by hand): the
+ * text after the editor ran on it, or null after an error was printed.
+ */
+export async function editString(ctl: Shell, text: string): Promise<string | null> {
+  const tmp = writeTempFile(ctl, text);
+  if (tmp === null) return null;
+  try {
+    if (!(await editFile(ctl, tmp))) return null;
+    return readBackFile(ctl, tmp);
+  } finally {
+    unlinkQuietly(tmp);
+  }
+}

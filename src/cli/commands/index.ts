@@ -9,6 +9,10 @@
 import type { CmdDef, CmdGroup } from '../command.js';
 import { checkpointCommands } from './checkpoint.js';
 import { domainCommands } from './domain.js';
+import { domainBlockCommands } from './domain-block.js';
+import { domainHyperCommands } from './domain-hyper.js';
+import { domainMigrateCommands } from './domain-migrate.js';
+import { domainSaveCommands } from './domain-save.js';
 import { domainConfigCommands } from './domain-config.js';
 import { eventCommands } from './event.js';
 import { hostCommands } from './host.js';
@@ -29,6 +33,10 @@ import { volumeCommands } from './volume.js';
 /** Every command tsvirsh implements, in no particular order. */
 const ALL: readonly CmdDef[] = [
   ...domainCommands,
+  ...domainSaveCommands,
+  ...domainBlockCommands,
+  ...domainMigrateCommands,
+  ...domainHyperCommands,
   ...domainConfigCommands,
   ...monitorCommands,
   ...eventCommands,

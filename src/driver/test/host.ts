@@ -10,6 +10,9 @@ import { children, parseXml, type XmlElement } from '../../util/xml.js';
 import { CheckpointStore } from './checkpoint.js';
 import { DomainCpuStats } from './domain-cpu-stats.js';
 import { DomainStore } from './domains.js';
+import { DomainSaveStore } from './domain-save.js';
+import { DomainSettingsStore } from './domain-settings.js';
+import { DomainTuneStore } from './domain-tune.js';
 import { EventBus } from './events.js';
 import { InterfaceStore } from './interfaces.js';
 import { NetworkStore } from './networks.js';
@@ -28,6 +31,11 @@ export class TestHost {
   readonly events = new EventBus();
   readonly node: NodeState;
   readonly domains: DomainStore;
+  /** Tuning and settings calls on the domains' definitions. */
+  readonly domainTune: DomainTuneStore;
+  readonly domainSettings: DomainSettingsStore;
+  /** Save, restore, managed save and core dumps. */
+  readonly domainSave: DomainSaveStore;
   readonly networks: NetworkStore;
   readonly storage: StorageStore;
   readonly interfaces: InterfaceStore;
@@ -41,6 +49,9 @@ export class TestHost {
   constructor() {
     this.node = new NodeState(this);
     this.domains = new DomainStore(this);
+    this.domainTune = new DomainTuneStore(this.domains);
+    this.domainSettings = new DomainSettingsStore(this);
+    this.domainSave = new DomainSaveStore(this.domains);
     this.networks = new NetworkStore(this);
     this.storage = new StorageStore(this);
     this.interfaces = new InterfaceStore(this);
@@ -51,7 +62,8 @@ export class TestHost {
 
   /** In testOpenParse's order, so a file with several errors reports the same one first. */
   get parts(): HostPart[] {
-    return [this.node, this.domains, this.networks, this.interfaces, this.storage, this.nodedevs, this.checkpoints, this.cpuStats];
+    return [this.node, this.domains, this.networks, this.interfaces, this.storage, this.nodedevs, this.checkpoints, this.cpuStats,
+      this.domainTune, this.domainSettings, this.domainSave];
   }
 
   /** Builds a host from a `<node>` document (testOpenParse). */
