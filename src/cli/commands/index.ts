@@ -11,9 +11,13 @@ import { domainCommands } from './domain.js';
 import { eventCommands } from './event.js';
 import { hostCommands } from './host.js';
 import { interfaceCommands } from './interface.js';
+import { interfaceChangeCommands } from './interface-change.js';
 import { monitorCommands } from './monitor.js';
 import { networkCommands } from './network.js';
+import { networkPortCommands } from './network-port.js';
+import { networkUpdateCommands } from './network-update.js';
 import { nodedevCommands } from './nodedev.js';
+import { nwfilterCommands } from './nwfilter.js';
 import { poolCommands } from './pool.js';
 import { snapshotCommands } from './snapshot.js';
 import { virshCommands } from './virsh.js';
@@ -26,7 +30,11 @@ const ALL: readonly CmdDef[] = [
   ...eventCommands,
   ...hostCommands,
   ...interfaceCommands,
+  ...interfaceChangeCommands,
   ...networkCommands,
+  ...networkPortCommands,
+  ...networkUpdateCommands,
+  ...nwfilterCommands,
   ...nodedevCommands,
   ...snapshotCommands,
   ...poolCommands,
