@@ -159,6 +159,19 @@ const update: Case[] = [
   { name: 'net-update portgroups', args: d(`net-update default add portgroup "<portgroup name='engineering' default='yes'><vlan><tag id='42'/></vlan></portgroup>";`
     + ` net-update default add-first portgroup "<portgroup name='sales' trustGuestRxFilters='no'/>";`
     + ` net-update default modify portgroup "<portgroup name='sales'><bandwidth><inbound average='1000'/></bandwidth></portgroup>"${dump}`) },
+  { name: 'net-update empty portgroup', args: d(`net-update default add portgroup "<portgroup name='a' default='YES'><virtualport/></portgroup>"${dump};`
+    + ' net-dumpxml default --xpath //portgroup') },
+  { name: 'net-update portgroup vlan trunk', args: d(`net-update default add portgroup "<portgroup name='b'><vlan trunk='yes'><tag id='3' nativeMode='untagged'/><tag id='4'/></vlan><virtualport type='openvswitch'/></portgroup>"${dump}`) },
+  { name: 'net-update portgroup bandwidth', args: d(`net-update default add portgroup "<portgroup name='b'><bandwidth><outbound peak='5' average='128'/><inbound burst='1024' average='1000' peak='5000'/></bandwidth></portgroup>";`
+    + ` net-update default add portgroup "<portgroup name='c'><bandwidth><inbound average='0'/></bandwidth></portgroup>"${dump}`) },
+  ...[
+    "<vlan><tag id='-1'/></vlan>", "<vlan><tag/></vlan>", "<vlan/>", "<vlan><tag id='5000'/></vlan>",
+    "<vlan trunk='no'><tag id='1'/><tag id='2'/></vlan>", "<vlan trunk='no'><tag id='1' nativeMode='tagged'/></vlan>",
+    "<vlan trunk='maybe'><tag id='1'/></vlan>", "<vlan><tag id='1' nativeMode='default'/></vlan>",
+    "<vlan><tag id='1' nativeMode='tagged'/><tag id='2' nativeMode='tagged'/></vlan>",
+    "<bandwidth><inbound floor='5'/></bandwidth>", "<bandwidth><inbound peak='5'/></bandwidth>",
+    "<bandwidth><inbound average='x'/></bandwidth>", "<bandwidth><inbound/><inbound/></bandwidth>", "<bandwidth classID='1'/>",
+  ].map((x): Case => ({ name: `net-update portgroup ${x}`, args: up('add', 'portgroup', `<portgroup name='p'>${x}</portgroup>`) })),
   { name: 'net-update second default portgroup', args: d(`net-update default add portgroup "<portgroup name='a' default='yes'/>";`
     + ` net-update default add portgroup "<portgroup name='b' default='yes'/>"`) },
   { name: 'net-update duplicate portgroup', args: d(`net-update default add portgroup "<portgroup name='a'/>";`

@@ -6,6 +6,8 @@
 import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import { escapeXml, parseXml, type XmlElement } from '../../util/xml.js';
 import { checkRange, formatAddr, ipPrefix, parseAddr, type SocketAddr } from './network-addr.js';
+import { formatBandwidth, parseBandwidth, type NetDevBandwidth } from './netdev-bandwidth.js';
+import { formatVlan, parseVlan, type NetDevVlan } from './netdev-vlan.js';
 import {
   childrenNamed, firstChild, formatElement, generateUuid, parseInteger, parseTristate, parseUInt, parseUuid,
   prop, xpathAttr, xpathString,
@@ -45,14 +47,14 @@ export interface DnsSrv {
 }
 export interface DnsTxt { name: string; value?: string | undefined }
 
-/** A `<portgroup>`; its vlan, virtualport and bandwidth children are kept as given. */
+/** A `<portgroup>`; its virtualport is kept as given. */
 export interface PortGroupDef {
   name: string;
   isDefault: boolean;
   trustGuestRxFilters?: 'yes' | 'no' | undefined;
-  vlan?: XmlElement | undefined;
+  vlan?: NetDevVlan | undefined;
   virtualport?: XmlElement | undefined;
-  bandwidth?: XmlElement | undefined;
+  bandwidth?: NetDevBandwidth | undefined;
 }
 
 export interface DnsDef {
@@ -90,8 +92,8 @@ export interface NetworkDef {
   mac?: string | undefined;
   domain?: { name?: string | undefined; localOnly?: 'yes' | 'no' | undefined } | undefined;
   dns?: DnsDef | undefined;
-  vlan?: XmlElement | undefined;
-  bandwidth?: XmlElement | undefined;
+  vlan?: NetDevVlan | undefined;
+  bandwidth?: NetDevBandwidth | undefined;
   port?: XmlElement | undefined;
   ips: NetworkIPDef[];
   routes: XmlElement[];
@@ -420,8 +422,10 @@ export function parseNetworkDef(root: XmlElement): NetworkDef {
     // (register= only exists from libvirt 9.x on, after 9.0.)
     def.domain = { name: prop(dom, 'name'), localOnly: parseTristate(dom, 'localOnly') };
   }
-  def.bandwidth = firstChild(root, 'bandwidth');
-  def.vlan = firstChild(root, 'vlan');
+  const bandwidth = firstChild(root, 'bandwidth');
+  if (bandwidth) def.bandwidth = parseBandwidth(bandwidth);
+  const vlan = firstChild(root, 'vlan');
+  if (vlan) def.vlan = parseVlan(vlan);
   def.port = firstChild(root, 'port');
   const bridgeEl = firstChild(root, 'bridge');
   def.bridge = xpathAttr(bridgeEl, 'name');
@@ -454,7 +458,7 @@ export function parseNetworkDef(root: XmlElement): NetworkDef {
   }
   const dns = firstChild(root, 'dns');
   if (dns) def.dns = parseDns(name, dns);
-  def.virtualport = firstChild(root, 'virtualport');
+  def.virtualport = virtualPort(firstChild(root, 'virtualport'));
   for (const pg of childrenNamed(root, 'portgroup')) def.portgroups.push(parsePortGroup(pg));
   for (const ip of childrenNamed(root, 'ip')) def.ips.push(parseIp(name, ip));
   def.routes = childrenNamed(root, 'route');
@@ -601,8 +605,8 @@ export function formatNetworkDef(def: NetworkDef): string {
     s += '/>\n';
   }
   if (def.dns) s += formatDns(def.dns);
-  if (def.vlan) s += formatElement(def.vlan, 1);
-  if (def.bandwidth && def.bandwidth.children.length) s += formatElement(def.bandwidth, 1);
+  s += formatVlan(def.vlan, '  ');
+  s += formatBandwidth(def.bandwidth, '  ');
   const isolated = prop(def.port, 'isolated');
   if (isolated === 'yes' || isolated === 'no') s += `${p}<port isolated='${isolated}'/>\n`;
   for (const ip of def.ips) s += formatIp(ip, p);
@@ -794,31 +798,44 @@ export function parsePortGroup(el: XmlElement): PortGroupDef {
   const name = xpathAttr(el, 'name');
   if (name === undefined) throw xmlErr('Missing required name attribute in portgroup');
   const isDefault = xpathAttr(el, 'default');
-  return {
+  const pg: PortGroupDef = {
     name,
     isDefault: isDefault !== undefined && isDefault.toLowerCase() === 'yes',
     trustGuestRxFilters: parseTristate(el, 'trustGuestRxFilters'),
-    virtualport: firstChild(el, 'virtualport'),
-    bandwidth: firstChild(el, 'bandwidth'),
-    vlan: firstChild(el, 'vlan'),
+    virtualport: virtualPort(firstChild(el, 'virtualport')),
   };
+  const bandwidth = firstChild(el, 'bandwidth');
+  if (bandwidth) pg.bandwidth = parseBandwidth(bandwidth);
+  // (the vlan is parsed last, as in virNetworkPortGroupParseXML)
+  const vlan = firstChild(el, 'vlan');
+  if (vlan) pg.vlan = parseVlan(vlan);
+  return pg;
 }
 
-/** virPortGroupDefFormat. */
+/** virPortGroupDefFormat (9.0 writes an end tag even for an empty portgroup). */
 function formatPortGroup(pg: PortGroupDef): string {
   let s = `  <portgroup name='${escapeXml(pg.name)}'`;
   if (pg.isDefault) s += " default='yes'";
   if (pg.trustGuestRxFilters) s += ` trustGuestRxFilters='${pg.trustGuestRxFilters}'`;
-  const bandwidth = pg.bandwidth && pg.bandwidth.children.length ? pg.bandwidth : undefined;
-  if (!pg.vlan && !pg.virtualport && !bandwidth) return s + '/>\n';
   s += '>\n';
-  if (pg.vlan) s += formatElement(pg.vlan, 2);
+  s += formatVlan(pg.vlan, '    ');
   if (pg.virtualport) s += formatElement(pg.virtualport, 2);
-  if (bandwidth) s += formatElement(bandwidth, 2);
+  s += formatBandwidth(pg.bandwidth, '    ');
   return s + '  </portgroup>\n';
 }
 
 /** virNetworkDefCopy: a deep copy through a format/parse cycle, which also revalidates the definition. */
 export function copyNetworkDef(def: NetworkDef): NetworkDef {
   return parseNetworkDef(parseXml(formatNetworkDef(def), '(network_definition)', D));
+}
+
+/**
+ * A `<virtualport>` kept as given, except one without a type or any
+ * parameter, which virNetDevVPortProfileFormat leaves out.
+ */
+function virtualPort(el: XmlElement | undefined): XmlElement | undefined {
+  if (!el) return undefined;
+  const params = firstChild(el, 'parameters');
+  const empty = prop(el, 'type') === undefined && (!params || Object.keys(params.attrs).length === 0);
+  return empty ? undefined : el;
 }
