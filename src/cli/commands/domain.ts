@@ -810,7 +810,7 @@ function parseCpuset(s: string): Set<number> | null {
  * virshNodeGetCPUCount: the host's CPU count from virNodeGetCPUMap, else
  * from the node info; FAIL with the error kept.
  */
-async function nodeCPUCount(ctl: Shell): Promise<number | typeof FAIL> {
+export async function nodeCPUCount(ctl: Shell): Promise<number | typeof FAIL> {
   const map = await ctl.attempt(ctl.c.nodeGetCPUMap(0));
   if (map !== FAIL) return map.cpus;
   ctl.resetError();

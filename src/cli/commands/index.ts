@@ -8,6 +8,7 @@
  */
 import type { CmdDef, CmdGroup } from '../command.js';
 import { domainCommands } from './domain.js';
+import { domainConfigCommands } from './domain-config.js';
 import { eventCommands } from './event.js';
 import { hostCommands } from './host.js';
 import { interfaceCommands } from './interface.js';
@@ -26,6 +27,7 @@ import { volumeCommands } from './volume.js';
 /** Every command tsvirsh implements, in no particular order. */
 const ALL: readonly CmdDef[] = [
   ...domainCommands,
+  ...domainConfigCommands,
   ...monitorCommands,
   ...eventCommands,
   ...hostCommands,

@@ -182,6 +182,8 @@ export function escapeLibvirt(s: string): string {
  * single-quoted attributes, `<x/>` when empty, `<x>text</x>` for leaves.
  */
 export function formatNode(n: XNode, depth: number, out: string[] = []): string[] {
+  // A nameless child only keeps its parent open: `<x>` and `</x>` on their own lines.
+  if (n.name === '') return out;
   const pad = indent(depth);
   let attrs = '';
   for (const [k, v] of n.attrs) attrs += ` ${k}='${escapeLibvirt(v)}'`;

@@ -355,6 +355,35 @@ export class DomainStore {
     return { name, dom };
   }
 
+  // -------------------------------------------------------------------------
+  // For the other domain parts (domain-tune.ts): the lookups and
+  // definition pickers every test_driver.c domain call starts with.
+
+  /** testDomObjFromDomain. */
+  lookup(dom: DomainRef): DomainObj {
+    return this.#resolve(dom);
+  }
+
+  /** virDomainObjUpdateModificationImpact. */
+  impact(obj: DomainObj, flags: number): number {
+    return this.#modificationImpact(obj, flags);
+  }
+
+  /** virDomainObjGetOneDefState. */
+  oneDef(obj: DomainObj, flags: number): { def: DomainDef; live: boolean } {
+    return this.#oneDef(obj, flags);
+  }
+
+  /** virDomainObjGetDefs. */
+  defs(obj: DomainObj, flags: number): { live: DomainDef | null; persistent: DomainDef | null } {
+    return this.#defs(obj, flags);
+  }
+
+  /** Queues a lifecycle event for the domain. */
+  emitLifecycle(obj: DomainObj, event: number, detail: number): void {
+    this.#emit(obj, event, detail);
+  }
+
   /** The contract methods this part implements. */
   methods(): Partial<DriverConnection> {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
@@ -1100,7 +1129,7 @@ function revertRisky(detail: string): VirtError {
 }
 
 /** virTypedParamsValidate against `keys` (field, type). */
-function validateTypedParams(params: TypedParam[], keys: Array<[string, number]>): void {
+export function validateTypedParams(params: TypedParam[], keys: Array<[string, number]>): void {
   const typeName = (t: number) => ['', 'int', 'uint', 'llong', 'ullong', 'double', 'boolean', 'string'][t] ?? '';
   const sorted = [...params].sort((a, b) => (a.field < b.field ? -1 : a.field > b.field ? 1 : 0));
   const sortedKeys = [...keys].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
@@ -1113,7 +1142,7 @@ function validateTypedParams(params: TypedParam[], keys: Array<[string, number]>
       j++;
       continue;
     }
-    if (i > j) {
+    if (i > 0 && sorted[i - 1]!.field === p.field) {
       throw VirtError.report(ErrorCode.INVALID_ARG, ErrorDomain.NONE, `parameter '${p.field}' occurs multiple times`);
     }
     if (p.type !== type) {
@@ -1153,7 +1182,7 @@ function checkTaint(obj: DomainObj): void {
 }
 
 /** A normalised cpuset (`0-3,6`) as the set of CPU numbers in it. */
-function cpusetBits(cpuset: string): Set<number> {
+export function cpusetBits(cpuset: string): Set<number> {
   const bits = new Set<number>();
   for (const part of cpuset.split(',')) {
     const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
@@ -1169,12 +1198,12 @@ function cpusetBits(cpuset: string): Set<number> {
  * VIR_DOMAIN_CPUMASK_LEN bits at most, so a host file claiming more CPUs
  * does not make every call build a set of millions.
  */
-function hostCpuSet(info: NodeInfo): Set<number> {
+export function hostCpuSet(info: NodeInfo): Set<number> {
   return new Set(Array.from({ length: Math.min(maxCpus(info), CPUMASK_LEN) }, (_, i) => i));
 }
 
 /** `<cputune><vcpupin vcpu='n' cpuset='…'/>`: each pinned vCPU's CPUs (virDomainVcpuDef cpumask). */
-function vcpuPins(def: DomainDef): Map<number, Set<number>> {
+export function vcpuPins(def: DomainDef): Map<number, Set<number>> {
   const pins = new Map<number, Set<number>>();
   for (const tune of def.misc.filter((x) => x.name === 'cputune')) {
     for (const pin of kids(tune, 'vcpupin')) {

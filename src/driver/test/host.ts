@@ -8,6 +8,8 @@ import { readXmlFile, tooLargeError } from '../../util/read-file.js';
 import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import { children, parseXml, type XmlElement } from '../../util/xml.js';
 import { DomainStore } from './domains.js';
+import { DomainSettingsStore } from './domain-settings.js';
+import { DomainTuneStore } from './domain-tune.js';
 import { EventBus } from './events.js';
 import { InterfaceStore } from './interfaces.js';
 import { NetworkStore } from './networks.js';
@@ -26,6 +28,9 @@ export class TestHost {
   readonly events = new EventBus();
   readonly node: NodeState;
   readonly domains: DomainStore;
+  /** Tuning and settings calls on the domains' definitions. */
+  readonly domainTune: DomainTuneStore;
+  readonly domainSettings: DomainSettingsStore;
   readonly networks: NetworkStore;
   readonly storage: StorageStore;
   readonly interfaces: InterfaceStore;
@@ -37,6 +42,8 @@ export class TestHost {
   constructor() {
     this.node = new NodeState(this);
     this.domains = new DomainStore(this);
+    this.domainTune = new DomainTuneStore(this.domains);
+    this.domainSettings = new DomainSettingsStore(this);
     this.networks = new NetworkStore(this);
     this.storage = new StorageStore(this);
     this.interfaces = new InterfaceStore(this);
@@ -45,7 +52,8 @@ export class TestHost {
 
   /** In testOpenParse's order, so a file with several errors reports the same one first. */
   get parts(): HostPart[] {
-    return [this.node, this.domains, this.networks, this.interfaces, this.storage, this.nodedevs];
+    return [this.node, this.domains, this.networks, this.interfaces, this.storage, this.nodedevs, this.domainTune,
+      this.domainSettings];
   }
 
   /** Builds a host from a `<node>` document (testOpenParse). */
