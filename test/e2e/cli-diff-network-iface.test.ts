@@ -17,7 +17,7 @@ const COMMANDS = [
   'nwfilter-binding-delete', 'nwfilter-binding-dumpxml', 'nwfilter-binding-list',
   'net-dhcp-leases', 'net-port-create', 'net-port-delete', 'net-port-dumpxml', 'net-port-list', 'net-update',
   'iface-begin', 'iface-bridge', 'iface-commit', 'iface-define', 'iface-destroy', 'iface-rollback', 'iface-start',
-  'iface-unbridge', 'iface-undefine',
+  'iface-unbridge', 'iface-undefine', 'net-edit', 'iface-edit', 'nwfilter-edit',
 ];
 
 const help: Case[] = COMMANDS.map((c) => ({ name: `help ${c}`, args: d('help', c) }));
@@ -264,5 +264,26 @@ const iface: Case[] = [
   { name: 'iface-unbridge missing', args: d('iface-unbridge', 'nosuch') },
 ];
 
+const RANGE = { EDITOR: 'sed -i s/192.168.122.254/192.168.122.100/' };
+const edit: Case[] = [
+  { name: 'help groups filter', args: d('help', 'filter') },
+  { name: 'help groups interface', args: d('help', 'interface') },
+  { name: 'help groups network', args: d('help', 'network'), todo: 'net-event comes with the event commands being reworked elsewhere' },
+  { name: 'net-edit unchanged', args: d('net-edit', 'default'), env: { EDITOR: 'true' } },
+  { name: 'net-edit unchanged quiet', args: ['-q', ...d('net-edit', 'default')], env: { EDITOR: 'true' } },
+  { name: 'net-edit changed', args: d('net-edit default; net-dumpxml default'), env: RANGE },
+  { name: 'net-edit define fails', args: d('net-edit default; net-list --all'), env: { EDITOR: F('edit-break.sh') } },
+  { name: 'net-edit new name', args: d('net-edit default; net-list --all'), env: { EDITOR: F('edit-rename.sh') } },
+  { name: 'net-edit by uuid', args: d('net-edit', 'dd8fe884-6c02-601e-7551-cca97df1c5df'), env: { EDITOR: 'true' } },
+  { name: 'net-edit no network', args: d('net-edit', 'nosuch'), env: { EDITOR: 'true' } },
+  { name: 'net-edit no arg', args: d('net-edit'), env: { EDITOR: 'true' } },
+  { name: 'net-edit read-only', args: ['-r', ...d('net-edit', 'default')], env: RANGE },
+  { name: 'iface-edit', args: d('iface-edit', 'eth1'), env: { EDITOR: 'true' } },
+  { name: 'iface-edit by mac', args: d('iface-edit', 'aa:bb:cc:dd:ee:ff'), env: { EDITOR: 'true' } },
+  { name: 'iface-edit no interface', args: d('iface-edit', 'nosuch'), env: { EDITOR: 'true' } },
+  { name: 'nwfilter-edit', args: d('nwfilter-edit', 'f1'), env: { EDITOR: 'true' } },
+  { name: 'nwfilter-edit no arg', args: d('nwfilter-edit'), env: { EDITOR: 'true' } },
+];
+
 diffCases('tsvirsh matches virsh: network filters, net-update, ports, interface changes',
-  [...help, ...nwfilter, ...ports, ...update, ...iface]);
+  [...help, ...nwfilter, ...ports, ...update, ...iface, ...edit]);

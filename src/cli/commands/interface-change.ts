@@ -1,12 +1,14 @@
 /**
  * The "Interface" commands that change host interfaces
  * (tools/virsh-interface.c): define/undefine, start/destroy, the change
- * transactions (iface-begin/commit/rollback) and iface-bridge/unbridge,
- * which rewrite an interface's inactive XML into a bridge and back.
+ * transactions (iface-begin/commit/rollback), iface-edit, and
+ * iface-bridge/unbridge, which rewrite an interface's inactive XML into a
+ * bridge and back.
  */
 import { Interface } from '../../api/index.js';
 import { escapeXml, parseXml, type XmlElement } from '../../util/xml.js';
 import type { CmdDef, ParsedCommand } from '../command.js';
+import { editCommand } from '../edit.js';
 import { FAIL, type Shell } from '../shell.js';
 import { readFileAll } from '../util.js';
 import { BY_NAME, optInterface } from './interface.js';
@@ -259,6 +261,21 @@ async function cmdInterfaceUnbridge(ctl: Shell, cmd: ParsedCommand): Promise<boo
   return true;
 }
 
+async function cmdInterfaceEdit(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
+  using iface = await optInterface(ctl, cmd);
+  if (!iface) return false;
+  const conn = ctl.c;
+  return editCommand(ctl, {
+    dump: () => iface.getXMLDesc(XML_INACTIVE),
+    define: async (xml) => {
+      using edited = new Interface(conn, (await conn.call('interfaceDefineXML', { xml, flags: 0 })).iface);
+      return edited.getName();
+    },
+    unchangedMsg: `Interface ${iface.getName()} XML configuration not changed.\n`,
+    changedMsg: (name) => `Interface ${name ?? '(null)'} XML configuration edited.\n`,
+  });
+}
+
 const INTERFACE_OPT = { name: 'interface', type: 'data', help: 'interface name or MAC address', required: true } as const;
 
 /** The interface-changing commands, in virsh's order. */
@@ -306,6 +323,13 @@ export const interfaceChangeCommands: CmdDef[] = [
     desc: 'forcefully stop a physical host interface.',
     options: [INTERFACE_OPT],
     run: cmdInterfaceDestroy,
+  },
+  {
+    name: 'iface-edit',
+    help: 'edit XML configuration for a physical host interface',
+    desc: 'Edit the XML configuration for a physical host interface.',
+    options: [INTERFACE_OPT],
+    run: cmdInterfaceEdit,
   },
   {
     name: 'iface-rollback',

@@ -1,9 +1,13 @@
 /**
- * net-update of the "Networking" group (cmdNetworkUpdate in
- * tools/virsh-network.c): one add/delete/modify of a network's section,
- * the XML given inline (starting with '<') or as a file name.
+ * The "Networking" commands that change a network's configuration
+ * (tools/virsh-network.c): net-update, one add/delete/modify of a section
+ * with the XML given inline (starting with '<') or as a file name, and
+ * net-edit on the shared *-edit flow.
  */
+import { ErrorCode } from '../../errors.js';
+import type { Network } from '../../api/index.js';
 import type { CmdDef, ParsedCommand } from '../command.js';
+import { editCommand } from '../edit.js';
 import { optNetwork } from '../lookup.js';
 import { FAIL, type Shell } from '../shell.js';
 import { readFileAll } from '../util.js';
@@ -76,7 +80,37 @@ async function update(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
   return true;
 }
 
-/** The net-update command. */
+/** VIR_NETWORK_XML_INACTIVE. */
+const XML_INACTIVE = 1;
+
+/** virshNetworkGetXMLDesc: the inactive XML, or the XML when the driver refuses the flag. */
+async function inactiveXML(ctl: Shell, net: Network): Promise<string> {
+  try {
+    return await net.getXMLDesc(XML_INACTIVE);
+  } catch (e) {
+    if ((e as { code?: number }).code !== ErrorCode.INVALID_ARG) throw e;
+    ctl.resetError();
+    return net.getXMLDesc(0);
+  }
+}
+
+async function cmdNetworkEdit(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
+  const r = await optNetwork(ctl, cmd);
+  if (!r) return false;
+  using net = r.net;
+  const conn = ctl.c;
+  return editCommand(ctl, {
+    dump: () => inactiveXML(ctl, net),
+    define: async (xml) => {
+      using edited = await conn.networkDefineXML(xml);
+      return edited.getName();
+    },
+    unchangedMsg: `Network ${net.getName()} XML configuration not changed.\n`,
+    changedMsg: (name) => `Network ${name ?? '(null)'} XML configuration edited.\n`,
+  });
+}
+
+/** net-update and net-edit. */
 export const networkUpdateCommands: CmdDef[] = [
   {
     name: 'net-update',
@@ -96,5 +130,12 @@ export const networkUpdateCommands: CmdDef[] = [
       { name: 'current', type: 'bool', help: 'affect current state of network' },
     ],
     run: cmdNetworkUpdate,
+  },
+  {
+    name: 'net-edit',
+    help: 'edit XML configuration for a network',
+    desc: 'Edit the XML configuration for a network.',
+    options: [{ name: 'network', type: 'data', help: 'network name or uuid', required: true }],
+    run: cmdNetworkEdit,
   },
 ];

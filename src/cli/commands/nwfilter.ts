@@ -7,6 +7,7 @@
 import { parseUUID } from '../../api/connection.js';
 import { ErrorCode } from '../../errors.js';
 import type { CmdDef, ParsedCommand } from '../command.js';
+import { editCommand } from '../edit.js';
 import { strcasecmp, Table } from '../format.js';
 import { FAIL, type Shell } from '../shell.js';
 import { dumpXML, readFileAll } from '../util.js';
@@ -183,6 +184,18 @@ async function cmdNWFilterBindingList(ctl: Shell): Promise<boolean> {
   return true;
 }
 
+async function cmdNWFilterEdit(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
+  const f = await optNWFilter(ctl, cmd);
+  if (!f) return false;
+  const conn = ctl.c;
+  return editCommand(ctl, {
+    dump: async () => (await conn.call('nwfilterGetXMLDesc', { nwfilter: f.ref, flags: 0 })).xml,
+    define: async (xml) => (await conn.call('nwfilterDefineXML', { xml })).nwfilter.name,
+    unchangedMsg: `Network filter ${f.ref.name} XML configuration not changed.\n`,
+    changedMsg: (name) => `Network filter ${name ?? '(null)'} XML configuration edited.\n`,
+  });
+}
+
 const NWFILTER_OPT = { name: 'nwfilter', type: 'data', help: 'network filter name or uuid', required: true } as const;
 const XPATH_OPTS = [
   { name: 'xpath', type: 'string', help: 'xpath expression to filter the XML document', reqOpt: true },
@@ -207,6 +220,13 @@ export const nwfilterCommands: CmdDef[] = [
     desc: 'Output the network filter information as an XML dump to stdout.',
     options: [NWFILTER_OPT, ...XPATH_OPTS],
     run: cmdNWFilterDumpXML,
+  },
+  {
+    name: 'nwfilter-edit',
+    help: 'edit XML configuration for a network filter',
+    desc: 'Edit the XML configuration for a network filter.',
+    options: [NWFILTER_OPT],
+    run: cmdNWFilterEdit,
   },
   {
     name: 'nwfilter-list',
