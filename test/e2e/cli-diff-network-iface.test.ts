@@ -219,6 +219,13 @@ const update: Case[] = [
     + ` net-update net6 add ip-dhcp-host "<host mac='52:54:00:00:00:01' ip='2001:db8:ca2:2::151'/>"; net-dumpxml net6`) },
 ];
 
+const define: Case[] = [
+  { name: 'net-define vlan bandwidth portgroups leases', args: d(`net-define ${F('network-extras.xml')}; net-dumpxml extras;`
+    + ` net-update extras delete portgroup "<portgroup name='q'/>"; net-dumpxml extras --xpath //portgroup`) },
+  { name: 'net-define virtualport without type', args: d('net-define', F('network-vport-notype.xml')) },
+  { name: 'net-define srv without protocol', args: d('net-define', F('network-srv-noproto.xml')) },
+];
+
 const iface: Case[] = [
   { name: 'iface-destroy', args: d('iface-destroy eth1; iface-list --all') },
   { name: 'iface-destroy alone', args: d('iface-destroy', 'eth1') },
@@ -286,4 +293,4 @@ const edit: Case[] = [
 ];
 
 diffCases('tsvirsh matches virsh: network filters, net-update, ports, interface changes',
-  [...help, ...nwfilter, ...ports, ...update, ...iface, ...edit]);
+  [...help, ...nwfilter, ...ports, ...update, ...define, ...iface, ...edit]);

@@ -458,7 +458,7 @@ export function parseNetworkDef(root: XmlElement): NetworkDef {
   }
   const dns = firstChild(root, 'dns');
   if (dns) def.dns = parseDns(name, dns);
-  def.virtualport = virtualPort(firstChild(root, 'virtualport'));
+  def.virtualport = virtualPort(firstChild(root, 'virtualport'), true);
   for (const pg of childrenNamed(root, 'portgroup')) def.portgroups.push(parsePortGroup(pg));
   for (const ip of childrenNamed(root, 'ip')) def.ips.push(parseIp(name, ip));
   def.routes = childrenNamed(root, 'route');
@@ -829,13 +829,24 @@ export function copyNetworkDef(def: NetworkDef): NetworkDef {
   return parseNetworkDef(parseXml(formatNetworkDef(def), '(network_definition)', D));
 }
 
+/** virNetDevVPortProfile types (none excluded). */
+const VPORT_TYPES = ['802.1Qbg', '802.1Qbh', 'openvswitch', 'midonet'];
+
 /**
- * A `<virtualport>` kept as given, except one without a type or any
+ * A `<virtualport>` kept as given after virNetDevVPortProfileParse's type
+ * checks (a network's own needs a type), except one without a type or any
  * parameter, which virNetDevVPortProfileFormat leaves out.
  */
-function virtualPort(el: XmlElement | undefined): XmlElement | undefined {
+function virtualPort(el: XmlElement | undefined, requireType = false): XmlElement | undefined {
   if (!el) return undefined;
+  const type = prop(el, 'type');
+  if (type !== undefined && !VPORT_TYPES.includes(type)) {
+    throw VirtError.report(ErrorCode.CONFIG_UNSUPPORTED, ErrorDomain.NONE, `unknown virtualport type ${type}`);
+  }
+  if (type === undefined && requireType) {
+    throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.NONE, 'missing required virtualport type');
+  }
   const params = firstChild(el, 'parameters');
-  const empty = prop(el, 'type') === undefined && (!params || Object.keys(params.attrs).length === 0);
+  const empty = type === undefined && (!params || Object.keys(params.attrs).length === 0);
   return empty ? undefined : el;
 }
