@@ -200,7 +200,8 @@ export const TYPED_PARAM_STRING_OKAY = 1 << 2;
 
 /** Maps a contract method to libvirt's public API name, for error texts. */
 export function publicName(method: string): string {
-  return 'vir' + method[0]!.toUpperCase() + method.slice(1);
+  // libvirt spells the network filter APIs virNWFilter…
+  return ('vir' + method[0]!.toUpperCase() + method.slice(1)).replace(/^virNwfilter/, 'virNWFilter');
 }
 
 /**
@@ -244,6 +245,7 @@ export function errorDomainFor(method: string): number {
   if (method.startsWith('secret') || /^connect(NumOf|List|ListAll)Secrets$/.test(method)) return ErrorDomain.SECRET;
   if (method.startsWith('storage')) return ErrorDomain.STORAGE;
   if (method.startsWith('interface')) return ErrorDomain.INTERFACE;
+  if (/^nwfilter|NWFilter/.test(method)) return ErrorDomain.NWFILTER;
   if (method.startsWith('nodeDevice') || method === 'nodeNumOfDevices' || method === 'nodeListDevices') return ErrorDomain.NODEDEV;
   return ErrorDomain.NONE;
 }

@@ -19,10 +19,14 @@ import { hostCommands } from './host.js';
 import { hostCpuCommands } from './host-cpu.js';
 import { hostNodeCommands } from './host-node.js';
 import { interfaceCommands } from './interface.js';
+import { interfaceChangeCommands } from './interface-change.js';
 import { monitorCommands } from './monitor.js';
 import { networkCommands } from './network.js';
+import { networkPortCommands } from './network-port.js';
+import { networkUpdateCommands } from './network-update.js';
 import { nodedevCommands } from './nodedev.js';
 import { nodedevOpsCommands } from './nodedev-ops.js';
+import { nwfilterCommands } from './nwfilter.js';
 import { poolCommands } from './pool.js';
 import { secretCommands } from './secret.js';
 import { snapshotCommands } from './snapshot.js';
@@ -44,7 +48,11 @@ const ALL: readonly CmdDef[] = [
   ...hostNodeCommands,
   ...hostCpuCommands,
   ...interfaceCommands,
+  ...interfaceChangeCommands,
   ...networkCommands,
+  ...networkPortCommands,
+  ...networkUpdateCommands,
+  ...nwfilterCommands,
   ...nodedevCommands,
   ...nodedevOpsCommands,
   ...snapshotCommands,
