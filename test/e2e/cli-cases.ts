@@ -28,6 +28,8 @@ export interface Case {
   env?: Record<string, string>;
   /** Mask what legitimately differs between runs: random UUIDs. */
   maskUUIDs?: boolean;
+  /** Mask what else differs between runs (e.g. statistics made from the clock): each match becomes `<masked>`. */
+  mask?: RegExp;
   /** A known difference that is not the CLI's to fix, with the reason (node:test todo). */
   todo?: string;
 }
@@ -337,6 +339,7 @@ export function normalize(s: string, c: Case): string {
     .replace(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}/g, '<time>')
     .replace(/<creationTime>\d+<\/creationTime>/g, '<creationTime>T</creationTime>');
   if (c.maskUUIDs) r = r.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>');
+  if (c.mask) r = r.replace(new RegExp(c.mask.source, c.mask.flags.includes('g') ? c.mask.flags : `${c.mask.flags}g`), '<masked>');
   return r;
 }
 

@@ -8,6 +8,8 @@
  */
 import type { CmdDef, CmdGroup } from '../command.js';
 import { checkpointCommands } from './checkpoint.js';
+import { domGuestCommands } from './dom-guest.js';
+import { domMonitorCommands } from './dom-monitor.js';
 import { domainCommands } from './domain.js';
 import { domainBlockCommands } from './domain-block.js';
 import { domainHyperCommands } from './domain-hyper.js';
@@ -43,6 +45,8 @@ const ALL: readonly CmdDef[] = [
   ...domainHyperCommands,
   ...domainConfigCommands,
   ...monitorCommands,
+  ...domMonitorCommands,
+  ...domGuestCommands,
   ...eventCommands,
   ...hostCommands,
   ...hostNodeCommands,

@@ -461,8 +461,10 @@ async function cmdDomTime(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
   const time = cmd.longLong(ctl, 'time');
   if (time === null) return false;
   if (time !== undefined || now || sync) {
-    missingApi(ctl, 'virDomainSetTime');
-    return false;
+    const seconds = now ? Math.floor(Date.now() / 1000) : Number(time ?? 0n);
+    // VIR_DOMAIN_TIME_SYNC.
+    const flags = sync ? 1 : 0;
+    return (await ctl.attempt(dom.conn.call('domainSetTime', { dom: dom.ref, seconds, nseconds: 0, flags }))) !== FAIL;
   }
   const t = await ctl.attempt(dom.getTime(0));
   if (t === FAIL) return false;

@@ -9,6 +9,7 @@ import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import { children, parseXml, type XmlElement } from '../../util/xml.js';
 import { CheckpointStore } from './checkpoint.js';
 import { DomainCpuStats } from './domain-cpu-stats.js';
+import { DomainMonitor } from './domain-monitor.js';
 import { DomainStore } from './domains.js';
 import { DomainSaveStore } from './domain-save.js';
 import { DomainSettingsStore } from './domain-settings.js';
@@ -42,6 +43,7 @@ export class TestHost {
   readonly nodedevs: NodeDeviceStore;
   readonly checkpoints: CheckpointStore;
   readonly cpuStats: DomainCpuStats;
+  readonly domainMonitor: DomainMonitor;
   /** `<auth><user password='…'>name</user></auth>` of the host file. */
   readonly users: TestUser[] = [];
   #methods: Partial<DriverConnection> | null = null;
@@ -58,12 +60,13 @@ export class TestHost {
     this.nodedevs = new NodeDeviceStore(this);
     this.checkpoints = new CheckpointStore(this);
     this.cpuStats = new DomainCpuStats(this);
+    this.domainMonitor = new DomainMonitor(this);
   }
 
   /** In testOpenParse's order, so a file with several errors reports the same one first. */
   get parts(): HostPart[] {
     return [this.node, this.domains, this.networks, this.interfaces, this.storage, this.nodedevs, this.checkpoints, this.cpuStats,
-      this.domainTune, this.domainSettings, this.domainSave];
+      this.domainTune, this.domainSettings, this.domainSave, this.domainMonitor];
   }
 
   /** Builds a host from a `<node>` document (testOpenParse). */
