@@ -224,6 +224,14 @@ const RICH_CASES: Case[] = [
   { name: 'desc-edit-title', args: d('desc test --title --edit; desc test --title'), env: { EDITOR: script('title.sh', "printf 'New title\\n' > \"$1\"") } },
 ];
 
+const IO = file('io.xml', "<domain type='test'><name>io</name><memory>1024</memory><vcpu>2</vcpu><os><type>hvm</type></os><iothreads>2</iothreads></domain>\n");
+
+const IOSTATS_CASES: Case[] = [
+  { name: 'iothread-stats', args: d('iothreadadd test 3; domstats test --iothread; iothreadset test 3 --poll-max-ns 100 --poll-grow 2; domstats test --iothread; domstats test; iothreadadd test 4; domstats --iothread') },
+  { name: 'iothread-stats-rich', args: r('iothreadset rich 5 --poll-grow 1; iothreadset rich 1 --poll-grow 1; domstats rich --iothread; iothreadadd rich 7 --config; domstats rich --iothread; iothreadset rich 7 --poll-grow 3; iothreaddel rich 7 --config; iothreaddel rich 1; iothreadadd rich 1; iothreadset rich 1 --poll-max-ns 5 --poll-shrink 4; domstats rich --iothread; destroy rich; domstats rich --iothread; start rich; domstats rich --iothread') },
+  { name: 'iothread-stats-defined', args: d(`define ${IO}; start io; domstats io --iothread; iothreadset io 1 --poll-grow 1; iothreadadd io 5 --config; destroy io; start io; domstats io --iothread; iothreadinfo io; iothreadset io 5 --poll-grow 9; destroy io; iothreadadd io 6; iothreaddel io 1; start io; domstats io --iothread; iothreadinfo io`), maskUUIDs: true },
+];
+
 const MISC_CASES: Case[] = [
   { name: 'perf', args: d('perf test; perf test --enable cmt,cpu_cycles --disable mbmt; perf test; dumpxml test; perf test --config --enable instructions; perf test --config') },
   { name: 'perf-errors', args: d('perf test --enable bogus; perf test --enable cmt --disable cmt; perf test --live --current; perf nosuch') },
@@ -245,4 +253,5 @@ diffCases('tsvirsh matches virsh: domain-config', [
   ...META_CASES,
   ...MISC_CASES,
   ...RICH_CASES,
+  ...IOSTATS_CASES,
 ]);
