@@ -155,6 +155,7 @@ function nsOf(n: XNode, meta: XNode): string | undefined {
 function extractNamespace(meta: XNode, uri: string): string | null {
   const found = meta.children.find((c) => nsOf(c, meta) === uri);
   if (!found) return null;
+  // virXMLRemoveElementNamespace on every element of the namespace.
   const strip = (n: XNode, declared: Map<string, string>): XNode => {
     const here = new Map(declared);
     for (const [k, v] of n.attrs) if (k === 'xmlns' || k.startsWith('xmlns:')) here.set(k === 'xmlns' ? '' : k.slice(6), v);
@@ -165,8 +166,8 @@ function extractNamespace(meta: XNode, uri: string): string | null {
   const outer = new Map<string, string>();
   for (const [k, v] of meta.attrs) if (k.startsWith('xmlns')) outer.set(k === 'xmlns' ? '' : k.slice(6), v);
   const copy = strip(found, outer);
-  // The root's own namespace declarations go (nsDef freed).
-  copy.attrs = copy.attrs.filter(([k]) => k !== 'xmlns' && !k.startsWith('xmlns:'));
+  // The root's declaration of that namespace goes.
+  copy.attrs = copy.attrs.filter(([k, v]) => !((k === 'xmlns' || k.startsWith('xmlns:')) && v === uri));
   return formatXmlNodeDump(copy, 0);
 }
 
@@ -199,14 +200,15 @@ function setMetadata(def: DomainDef, type: number, metadata: string | null, key:
     if (!isNCName(key ?? '')) {
       throw VirtError.report(ErrorCode.INTERNAL_ERROR, ErrorDomain.XML, 'failed to validate prefix for a new XML namespace');
     }
-    // virXMLInjectNamespace: every element of the new subtree gets the namespace.
-    const inject = (n: XNode): XNode => {
-      const local = n.name.includes(':') ? n.name.slice(n.name.indexOf(':') + 1) : n.name;
-      return { ...n, name: `${key}:${local}`, children: n.children.map(inject) };
+    // virXMLInjectNamespace: the elements of the new subtree without a namespace get this one.
+    const inject = (n: XNode, defaultNs: boolean): XNode => {
+      const hasDefault = defaultNs || n.attrs.some(([k, v]) => k === 'xmlns' && v !== '');
+      const named = n.name.includes(':') || hasDefault ? n.name : `${key}:${n.name}`;
+      return { ...n, name: named, children: n.children.map((c) => inject(c, hasDefault)) };
     };
     const decls = root.attrs.filter(([k]) => k === 'xmlns' || k.startsWith('xmlns:'));
     const plain = root.attrs.filter(([k]) => k !== 'xmlns' && !k.startsWith('xmlns:'));
-    added = { ...inject(root), attrs: [...decls, [`xmlns:${key}`, uri ?? ''], ...plain] };
+    added = { ...inject(root, false), attrs: [...decls, [`xmlns:${key}`, uri ?? ''], ...plain] };
   }
   // A new <metadata> each time: formatted copies of the old one stay valid.
   const meta = def.metadata ? cloneNode(def.metadata) : node('metadata');
@@ -448,7 +450,7 @@ function checkApiMetadata(type: number, metadata: string | null, key: string | n
   const arg = (name: string, must: string) => VirtError.report(ErrorCode.INVALID_ARG, DOM,
     `${name} in virDomainSetMetadata ${must}`);
   if (type === Metadata.TITLE && metadata !== null && metadata.includes('\n')) {
-    throw VirtError.report(ErrorCode.INVALID_ARG, DOM, "metadata title can't contain newlines");
+    throw new VirtError(ErrorCode.INVALID_ARG, "metadata title can't contain newlines", DOM);
   }
   if (type === Metadata.TITLE || type === Metadata.DESCRIPTION) {
     if (uri !== null) throw arg('uri', 'must be NULL');
