@@ -724,9 +724,10 @@ async function cmdEmulatorpin(ctl: Shell, cmd: ParsedCommand): Promise<boolean> 
     const got = await ctl.attempt(ctl.c.call('domainGetEmulatorPinInfo', { dom: dom.ref, maplen, flags }));
     if (got === FAIL) return false;
     if (got.ret >= 0) {
-      ctl.printExtra(`${'emulator: CPU Affinity'}\n`);
+      ctl.printExtra('emulator: CPU Affinity\n');
       ctl.printExtra('----------------------------------\n');
-      ctl.print(`       *: ${bitmapDataFormat(got.cpumaps, maplen * 8)}\n`);
+      ctl.printExtra('       *: ');
+      ctl.print(`${bitmapDataFormat(got.cpumaps, maplen * 8)}\n`);
     }
     return true;
   }
@@ -997,10 +998,10 @@ async function cmdMetadata(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
 // ---------------------------------------------------------------------------
 // perf, set-lifecycle-action, domrename
 
-/** virshPrintPerfStatus. */
+/** virshPrintPerfStatus (extra output: -q leaves it out). */
 function printPerf(ctl: Shell, params: readonly TypedParam[]): void {
   for (const p of params) {
-    if (p.type === TP.BOOLEAN) ctl.print(`${padEnd(p.field, 15)}: ${p.value ? 'enabled' : 'disabled'}\n`);
+    if (p.type === TP.BOOLEAN) ctl.printExtra(`${padEnd(p.field, 15)}: ${p.value ? 'enabled' : 'disabled'}\n`);
   }
 }
 
