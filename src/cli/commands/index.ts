@@ -16,6 +16,7 @@ import { domainHyperCommands } from './domain-hyper.js';
 import { domainMigrateCommands } from './domain-migrate.js';
 import { domainSaveCommands } from './domain-save.js';
 import { domainConfigCommands } from './domain-config.js';
+import { domainDeviceCommands } from './domain-devices.js';
 import { eventCommands } from './event.js';
 import { hostCommands } from './host.js';
 import { hostCpuCommands } from './host-cpu.js';
@@ -44,6 +45,7 @@ const ALL: readonly CmdDef[] = [
   ...domainMigrateCommands,
   ...domainHyperCommands,
   ...domainConfigCommands,
+  ...domainDeviceCommands,
   ...monitorCommands,
   ...domMonitorCommands,
   ...domGuestCommands,

@@ -395,6 +395,7 @@ export function* parseDomainElementSteps(el: XmlElement, opts: ParseOptions, s: 
     const n = normalizeMisc(c, vcpu.max);
     if (n) misc.push(n);
   }
+  fillIOThreadIds(misc);
   const lock = misc.find((m) => m.name === 'on_lockfailure');
   if (lock && !LOCKFAILURE.includes(lock.text)) {
     throw VirtError.report(ErrorCode.CONFIG_UNSUPPORTED, DOM, `unknown on_lockfailure action: ${lock.text}`);
@@ -444,6 +445,34 @@ export function* parseDomainElementSteps(el: XmlElement, opts: ParseOptions, s: 
   if (dumpCore !== undefined) def.memoryDumpCore = dumpCore;
   if (prefix !== undefined) def.ns = parseTestNamespace(el, prefix);
   return def;
+}
+
+/**
+ * virDomainDefPostParseIOThreads: ids up to the `<iothreads>` count are
+ * filled in (autofill), and listed in `<iothreadids>` only beside ids the
+ * XML gave. Which ids were filled in is kept in a `#iothreads` element,
+ * never formatted, for the IOThread calls (domain-settings.ts).
+ */
+function fillIOThreadIds(misc: XNode[]): void {
+  const countEl = misc.find((m) => m.name === 'iothreads');
+  const idsEl = misc.find((m) => m.name === 'iothreadids');
+  if (!countEl && !idsEl) return;
+  const ids: Array<{ id: number; auto: boolean; el?: XNode }> = [];
+  for (const t of kids(idsEl, 'iothread')) {
+    const id = Number(getAttr(t, 'id'));
+    if (Number.isInteger(id) && id > 0 && !ids.some((x) => x.id === id)) ids.push({ id, auto: false, el: t });
+  }
+  const count = Math.max(Number(countEl?.text.trim() ?? 0) || 0, ids.length);
+  for (let id = 1; ids.length < count; id++) if (!ids.some((x) => x.id === id)) ids.push({ id, auto: true });
+  const keep = misc.filter((m) => m.name !== 'iothreads' && m.name !== 'iothreadids');
+  misc.length = 0;
+  misc.push(...keep);
+  if (ids.length === 0) return;
+  misc.push(node('iothreads', [], [], String(ids.length)));
+  if (ids.some((x) => !x.auto)) {
+    misc.push(node('iothreadids', [], ids.map((x) => x.el ?? node('iothread', [['id', x.id]]))));
+  }
+  misc.push(node('#iothreads', [], ids.map((x) => node('iothread', [['id', x.id], ['autofill', x.auto ? 'yes' : 'no']]))));
 }
 
 /** Namespace declarations (`xmlns:p` → p, `xmlns` → '') made on one element. */

@@ -21,6 +21,18 @@ const STRING_OKAY = 1 << 2;
 /** VIR_DOMAIN_MEMORY_PARAM_UNLIMITED. */
 export const MEMORY_UNLIMITED = 9007199254740991;
 
+/**
+ * VIR_EXCLUSIVE_FLAGS_GOTO(LIVE, CONFIG) of the libvirt API entry points
+ * (virDomainGetMemoryParameters & co), checked before the driver is asked.
+ */
+function apiExclusive(flags: number, api: string): void {
+  if ((flags & AffectFlags.LIVE) && (flags & AffectFlags.CONFIG)) {
+    throw new VirtError(ErrorCode.INVALID_ARG,
+      "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive", ErrorDomain.DOMAIN,
+      { str1: api, str2: 'flags', int1: 0, int2: 0 });
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Top-level elements of a definition kept as trees (DomainDef.misc).
 
@@ -44,6 +56,12 @@ export function miscSet(def: DomainDef, name: string, n: XNode | null): void {
 /** A leaf element with text. */
 function leaf(name: string, text: string | number, attrs: Array<[string, string]> = []): XNode {
   return node(name, attrs, [], String(text));
+}
+
+/** The element's unsigned integer text as a bigint (values up to 2^64), or 0. */
+function bigNum(n: XNode | undefined): bigint {
+  const t = n?.text.trim() ?? '';
+  return /^\d+$/.test(t) ? BigInt(t) : 0n;
 }
 
 /** The element's unsigned integer text, or 0. */
@@ -84,7 +102,7 @@ const BLKIO_DEVICE_FIELDS = [
   ['read_bytes_sec', 'device_read_bytes_sec'], ['write_bytes_sec', 'device_write_bytes_sec'],
 ] as const;
 
-interface BlkioDevice { path: string; values: Record<string, number> }
+interface BlkioDevice { path: string; values: Record<string, bigint> }
 interface Blkio { weight: number; devices: BlkioDevice[] }
 
 function readBlkio(def: DomainDef): Blkio {
@@ -92,8 +110,8 @@ function readBlkio(def: DomainDef): Blkio {
   const devices: BlkioDevice[] = [];
   for (const d of b?.children ?? []) {
     if (d.name !== 'device') continue;
-    const values: Record<string, number> = {};
-    for (const [el] of BLKIO_DEVICE_FIELDS) values[el] = num(kid(d, el));
+    const values: Record<string, bigint> = {};
+    for (const [el] of BLKIO_DEVICE_FIELDS) values[el] = bigNum(kid(d, el));
     devices.push({ path: kid(d, 'path')?.text ?? '', values });
   }
   return { weight: num(kid(b, 'weight')), devices };
@@ -104,7 +122,7 @@ function writeBlkio(def: DomainDef, b: Blkio): void {
   const kids: XNode[] = [];
   if (b.weight) kids.push(leaf('weight', b.weight));
   for (const d of b.devices) {
-    const fields = BLKIO_DEVICE_FIELDS.filter(([el]) => d.values[el]).map(([el]) => leaf(el, d.values[el]!));
+    const fields = BLKIO_DEVICE_FIELDS.filter(([el]) => d.values[el]).map(([el]) => leaf(el, String(d.values[el])));
     if (fields.length) kids.push(node('device', [], [leaf('path', d.path), ...fields]));
   }
   miscSet(def, 'blkiotune', kids.length ? node('blkiotune', [], kids) : null);
@@ -122,12 +140,10 @@ function parseBlkioDeviceStr(str: string, type: string): BlkioDevice[] {
   for (let i = 0; i < parts.length; i += 2) {
     const path = parts[i]!;
     const value = parts[i + 1]!;
+    // virStrToLong_uip / _ullp: unsigned, no sign, in range.
     const big = field === 'read_bytes_sec' || field === 'write_bytes_sec';
-    const v = /^\d+$/.test(value) ? Number(value) : NaN;
-    if (path === '' || Number.isNaN(v) || (!big && v > 0xffffffff)) {
-      if (path === '') {
-        throw VirtError.report(ErrorCode.INVALID_ARG, ErrorDomain.NONE, `unable to parse blkio device '${type}' '${str}'`);
-      }
+    const v = /^[ \t\n\v\f\r]*\+?\d+$/.test(value) ? BigInt(value.trim()) : -1n;
+    if (v < 0n || v > (big ? (1n << 64n) - 1n : 0xffffffffn)) {
       throw VirtError.report(ErrorCode.INVALID_ARG, ErrorDomain.NONE,
         `invalid value '${value}' for parameter '${type}' of device '${path}'`);
     }
@@ -144,8 +160,8 @@ function mergeBlkio(dest: BlkioDevice[], src: BlkioDevice[], type: string): void
     if (d) {
       d.values[field] = s.values[field]!;
     } else if (s.values[field]) {
-      const values: Record<string, number> = {};
-      for (const [el] of BLKIO_DEVICE_FIELDS) values[el] = 0;
+      const values: Record<string, bigint> = {};
+      for (const [el] of BLKIO_DEVICE_FIELDS) values[el] = 0n;
       values[field] = s.values[field]!;
       dest.push({ path: s.path, values });
     }
@@ -276,11 +292,8 @@ function netFind(def: DomainDef, device: string): XNode {
   const nets = def.devices.list.filter((d) => d.kind === 'interface').map((d) => d.node);
   const mac = normalizeMac(device);
   if (mac !== null) {
-    const found = nets.filter((n) => (getAttr(kid(n, 'mac'), 'address') ?? '').toLowerCase() === mac);
-    if (found.length > 1) {
-      throw VirtError.report(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN, `'${device}' matches multiple interfaces`);
-    }
-    if (found.length === 1) return found[0]!;
+    const found = nets.find((n) => (getAttr(kid(n, 'mac'), 'address') ?? '').toLowerCase() === mac);
+    if (found) return found;
   } else {
     const found = nets.find((n) => getAttr(kid(n, 'target'), 'dev') === device);
     if (found) return found;
@@ -316,6 +329,7 @@ export class DomainTuneStore {
   methods(): Partial<DriverConnection> {
     return {
       domainGetMemoryParameters: async ({ dom, nparams, flags }) => {
+        apiExclusive(flags, 'virDomainGetMemoryParameters');
         checkFlags(flags, AFFECT | STRING_OKAY, 'testDomainGetMemoryParameters', TEST);
         if (nparams === 0) return { params: [], nparams: 3 };
         const { def } = this.#def(dom, flags & ~STRING_OKAY);
@@ -351,6 +365,7 @@ export class DomainTuneStore {
       },
 
       domainGetBlkioParameters: async ({ dom, nparams, flags }) => {
+        apiExclusive(flags, 'virDomainGetBlkioParameters');
         checkFlags(flags, AFFECT | STRING_OKAY, 'testDomainGetBlkioParameters', TEST);
         if (nparams === 0) return { params: [], nparams: 6 };
         const { def } = this.#def(dom, flags & ~STRING_OKAY);
@@ -388,8 +403,8 @@ export class DomainTuneStore {
 
       domainGetNumaParameters: async ({ dom, nparams, flags }) => {
         checkFlags(flags, AFFECT | STRING_OKAY, 'testDomainGetNumaParameters', TEST);
-        const { def } = this.#def(dom, flags & ~STRING_OKAY);
         if (nparams === 0) return { params: [], nparams: 2 };
+        const { def } = this.#def(dom, flags & ~STRING_OKAY);
         const mem = kid(miscGet(def, 'numatune'), 'memory');
         const mode = Math.max(0, NUMA_MODES.indexOf(getAttr(mem, 'mode') ?? 'strict'));
         const params: TypedParam[] = [
@@ -426,9 +441,10 @@ export class DomainTuneStore {
       },
 
       domainGetBlockIoTune: async ({ dom, disk, nparams, flags }) => {
+        apiExclusive(flags, 'virDomainGetBlockIoTune');
         checkFlags(flags, AFFECT | STRING_OKAY, 'testDomainGetBlockIoTune', TEST);
-        const { def } = this.#def(dom, flags & ~STRING_OKAY);
         if (nparams === 0) return { params: [], nparams: IOTUNE_FIELDS.length };
+        const { def } = this.#def(dom, flags & ~STRING_OKAY);
         const d = disk === null ? undefined : diskByName(def, disk);
         if (!d) {
           throw VirtError.report(ErrorCode.INVALID_ARG, TEST, `disk '${disk ?? ''}' was not found in the domain config`);
@@ -535,7 +551,7 @@ function numatuneSet(def: DomainDef, mode: number, nodeset: Set<number> | null):
   if (mode !== -1) modeName = NUMA_MODES[mode]!;
   if (nodeset) {
     set = formatBitmap(nodeset);
-    placement ??= 'static';
+    placement = 'static';
   }
   // A first setting without a nodeset: placement 'static' (the domain's vCPU placement is static).
   if (placement === null) placement = def.vcpu.placement === 'static' ? 'static' : 'auto';

@@ -24,6 +24,7 @@ import {
 import type { Devices } from './domain-devices.js';
 import { getAttr, kid, kids, type XNode } from './domain-xml.js';
 import { readReferencedFile } from './node-host-file.js';
+import { initIOThreadStats, iothreadStatsParams } from './iothread-stats.js';
 import { maxCpus, type NodeInfo } from './node.js';
 import { SCREENSHOT_MIME, testScreenshot } from './domain-screenshot.js';
 import {
@@ -56,7 +57,7 @@ const BLOCK_INFO = { capacity: 1099506450432, allocation: 1099511627776, physica
 /** The domain list filters testConnectGetAllDomainStats honours (active, persistent, state). */
 const STATS_LIST_FILTERS = LF.ACTIVE | LF.INACTIVE | LF.PERSISTENT | LF.TRANSIENT | LF.RUNNING | LF.PAUSED
   | LF.SHUTOFF | LF.OTHER;
-/** The stats groups the 9.0 test driver has workers for (IOTHREAD only reports threads added by API). */
+/** The stats groups the 9.0 test driver has workers for (IOTHREAD: see iothread-stats.ts). */
 const STATS_SUPPORTED = StatsTypes.STATE | StatsTypes.IOTHREAD;
 
 /** virDomainTaintFlags numbering and virDomainTaintMessage texts. */
@@ -149,6 +150,7 @@ export class DomainStore {
       const def = parseDomainElement(domEl, { inheritedNs });
       generateIfnames(def);
       const { obj } = this.#add(def, {});
+      initIOThreadStats(obj, def);
       const ns = def.ns;
       this.#loadSnapshots(obj, ns?.snapshots ?? [], baseDir, inheritedNs);
       obj.persistent = !(ns?.transient ?? false);
@@ -454,6 +456,7 @@ export class DomainStore {
             params.push({ field: 'state.state', type: TypedParamType.INT, value: o.state },
               { field: 'state.reason', type: TypedParamType.INT, value: o.reason });
           }
+          if ((want & StatsTypes.IOTHREAD) && o.isActive) params.push(...iothreadStatsParams(o));
           retStats.push({ dom: o.ref(), params });
         }
         return { retStats };
