@@ -11,9 +11,17 @@
  * codec turns them into 16 raw bytes. `hyper` fields are JS numbers.
  */
 import type { ParsedURI } from '../uri/index.js';
-import type { Procedure, Remote, RemoteArgs, RemoteName, RemoteRet } from '../protocol/index.js';
+import type {
+  Procedure, Remote, RemoteArgs, RemoteName, RemoteRet, RemoteStream, StreamDirection,
+} from '../protocol/index.js';
 import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
+import type { DriverStream } from './stream.js';
 import { WRITE_METHODS } from './write-methods.js';
+
+export {
+  AttachedStream, bytesStreamDriver, readAllFrom, STREAM_CHUNK, StreamFlags, streamNoSupport,
+  type DriverStream, type StreamChunk, type StreamDriver,
+} from './stream.js';
 
 export interface DomainRef { name: string; uuid: string; id: number }
 export interface NetworkRef { name: string; uuid: string }
@@ -79,12 +87,19 @@ export interface Driver {
 /** The calls of the REMOTE program that are procedures, by table name. */
 export type RemoteCallName = { [K in RemoteName]: Remote[K] extends Procedure<any, any, any, any> ? K : never }[RemoteName]; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+/** The REMOTE procedures that open a stream (the table's `stream` marker). */
+export type StreamCallName = { [K in RemoteCallName]: [RemoteStream<K>] extends [StreamDirection] ? K : never }[RemoteCallName];
+
 /**
  * One optional method per REMOTE procedure, typed from the table: the
  * contract args and result of `remote.<name>` (after its override, if any).
+ * A procedure that opens a stream also gets the caller's stream, to which
+ * the driver attaches its side (stream.ts).
  */
 export type TableContract = {
-  [K in RemoteCallName]?: [RemoteArgs<K>] extends [void] ? () => Promise<RemoteRet<K>> : (a: RemoteArgs<K>) => Promise<RemoteRet<K>>;
+  [K in RemoteCallName]?: [RemoteStream<K>] extends [StreamDirection]
+    ? (a: RemoteArgs<K>, stream: DriverStream) => Promise<RemoteRet<K>>
+    : [RemoteArgs<K>] extends [void] ? () => Promise<RemoteRet<K>> : (a: RemoteArgs<K>) => Promise<RemoteRet<K>>;
 };
 
 /* eslint-disable @typescript-eslint/member-ordering */

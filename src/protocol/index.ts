@@ -21,6 +21,6 @@ export type {
   ReadOnly, RetOf, StreamDirection, WireArgsOf, WireRetOf,
 } from './program.js';
 export * from './remote-types.js';
-export { remote, type Remote, type RemoteArgs, type RemoteName, type RemoteRet } from './remote.js';
+export { remote, type Remote, type RemoteArgs, type RemoteName, type RemoteRet, type RemoteStream } from './remote.js';
 export { lxc, qemu } from './qemu.js';
 export { formatSnapshot, programSnapshot, type EntrySnapshot, type ProgramSnapshot } from './snapshot.js';
