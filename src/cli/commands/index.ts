@@ -18,6 +18,8 @@ import { poolCommands } from './pool.js';
 import { snapshotCommands } from './snapshot.js';
 import { virshCommands } from './virsh.js';
 import { volumeCommands } from './volume.js';
+import { consoleCommands } from './console.js';
+import { volumeTransferCommands } from './volume-transfer.js';
 
 /** Every command tsvirsh implements, in no particular order. */
 const ALL: readonly CmdDef[] = [
@@ -32,6 +34,8 @@ const ALL: readonly CmdDef[] = [
   ...poolCommands,
   ...volumeCommands,
   ...virshCommands,
+  ...consoleCommands,
+  ...volumeTransferCommands,
 ];
 
 /** `virsh help` of 9.0: each group's name, keyword and commands in order. */
