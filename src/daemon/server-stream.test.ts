@@ -264,7 +264,7 @@ describe('daemon streams, served from any driver', () => {
     c.close();
   });
 
-  it('upload errors: a failed write is the stream\'s error (REPLY/ERROR), a failed finish rejects finish', async () => {
+  it('upload errors: a failed write is the stream\'s error (STREAM/ERROR), a failed finish rejects finish', async () => {
     reset();
     const { c } = await rpc();
     const { stream } = await c.openStream(remote.storageVolUpload, { vol: VOL, offset: 1, length: 0, flags: 0 });

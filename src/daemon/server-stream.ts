@@ -12,10 +12,11 @@
  * Client → driver: packets are handled in order; each holds one of the
  * client's request slots until the driver has taken it, so a client that
  * uploads faster than the driver writes stops being read (libvirt's
- * nrequests throttling). A failed write or finish is answered with a
- * REPLY/ERROR carrying the stream's serial (virNetServerProgramSendReplyError),
- * a finish with STREAM/OK, an abort with STREAM/OK at once (even while a
- * write is stuck in the driver). A hole on a stream that does not allow
+ * nrequests throttling). A failed write is a STREAM/ERROR (as libvirtd
+ * sends it), a failed finish a REPLY/ERROR with the stream's serial
+ * (virNetServerProgramSendReplyError: the client waits for that reply), a
+ * finish is confirmed with STREAM/OK, an abort with STREAM/OK at once (even
+ * while a write is stuck in the driver). A hole on a stream that does not allow
  * holes ends the client, as libvirtd does.
  */
 import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
@@ -202,7 +203,11 @@ export class ServerStream {
       const err = asVirtError(e);
       this.#host.debug(`stream ${this.#serial}: ${err.message}`);
       this.#close();
-      this.#host.channel.sendRaw(this.#encodeError(MessageType.REPLY, err));
+      // A finish the client waits for gets a REPLY (daemonStreamHandleFinish); a write that
+      // failed, a STREAM/ERROR, which is what libvirtd 9.0 sends (observed: an upload past
+      // its length) and all a stock client can take while nothing of its waits for a reply.
+      const type = h.type === MessageType.STREAM && h.status !== MessageStatus.CONTINUE ? MessageType.REPLY : MessageType.STREAM;
+      this.#host.channel.sendRaw(this.#encodeError(type, err));
     }
   }
 
