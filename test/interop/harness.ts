@@ -4,6 +4,8 @@
  * never touch (or clash with) a system libvirtd or sshd.
  *
  * - {@link startLibvirtd}: stock libvirtd 9.0 in a private mount namespace.
+ *   (qemu-harness.ts's startQemuLibvirtd builds on {@link startDaemon} for
+ *   one that runs QEMU guests.)
  * - {@link startTsvirtd}: our daemon, same config keys, same handle.
  * - {@link startSshd}: OpenSSH sshd with its own host key, client key,
  *   known_hosts and a PATH wrapper so libvirt's `ssh` trusts them.
@@ -51,6 +53,11 @@ const SETPRIV = '/usr/bin/setpriv';
 interface Tracked {
   child: ChildProcess;
   dirs: string[];
+  /**
+   * How stop() asks the process to end, when SIGTERM to the child is not
+   * the way (startQemuLibvirtd's child is `unshare`, which blocks SIGTERM).
+   */
+  terminate?: (() => void) | undefined;
 }
 
 // Process-wide on purpose: the exit hook must see every child of this
@@ -83,11 +90,23 @@ function hookExit(): void {
   }
 }
 
-function track(child: ChildProcess, dirs: string[]): Tracked {
+function track(child: ChildProcess, dirs: string[], terminate?: () => void): Tracked {
   hookExit();
-  const t = { child, dirs };
+  const t = { child, dirs, terminate };
   live.add(t);
   return t;
+}
+
+/**
+ * Records a child process started elsewhere (a console session, a client
+ * that must not outlive the test) for the exit hook, which kills it by pid
+ * if it still runs; `dirs` are removed with it. Returns its stop()
+ * (SIGTERM, SIGKILL after `graceMs`).
+ */
+export function trackChild(child: ChildProcess, dirs: string[] = []): { stop(graceMs?: number): Promise<void> } {
+  const t = track(child, dirs);
+  if (dirs.length === 0) child.once('exit', () => live.delete(t));
+  return { stop: (graceMs) => stopTracked(t, graceMs) };
 }
 
 function exited(child: ChildProcess): Promise<void> {
@@ -98,13 +117,14 @@ function exited(child: ChildProcess): Promise<void> {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
- * Stops a tracked process: SIGTERM to its pid, SIGKILL after `graceMs`,
- * then removes its dirs. Idempotent.
+ * Stops a tracked process: SIGTERM to its pid (or its `terminate` hook),
+ * SIGKILL after `graceMs`, then removes its dirs. Idempotent.
  */
 async function stopTracked(t: Tracked, graceMs = 5000): Promise<void> {
   const { child } = t;
   if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-    child.kill('SIGTERM');
+    if (t.terminate) t.terminate();
+    else child.kill('SIGTERM');
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((r) => { timer = setTimeout(() => r('timeout'), graceMs); });
     const outcome = await Promise.race([exited(child), timeout]);
@@ -123,14 +143,15 @@ async function stopTracked(t: Tracked, graceMs = 5000): Promise<void> {
  * forgotten stop() cannot hang the test process; the exit hook kills it),
  * with a parent-death SIGKILL when setpriv is available.
  */
-function spawnDaemon(cmd: string, args: string[], logFile: string, dirs: string[], env?: NodeJS.ProcessEnv): Tracked {
+function spawnDaemon(cmd: string, args: string[], logFile: string, dirs: string[], env?: NodeJS.ProcessEnv,
+  terminate?: (child: ChildProcess) => void): Tracked {
   const fd = openSync(logFile, 'a');
   try {
     const [c, a] = existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'KILL', cmd, ...args]] : [cmd, args];
     const child = spawn(c, a, { stdio: ['ignore', fd, fd], env: env ?? process.env });
     child.unref();
     child.on('error', () => { /* reported through exit and the log */ });
-    return track(child, dirs);
+    return track(child, dirs, terminate && (() => terminate(child)));
   } finally {
     closeSync(fd);
   }
@@ -261,7 +282,8 @@ async function waitReady(t: Tracked, what: string, logFile: string, ready: () =>
 /** A value in libvirt's config syntax (virConf). */
 export type ConfValue = string | number | boolean | string[];
 
-function confText(conf: Record<string, ConfValue>): string {
+/** `key = value` lines in libvirt's config syntax (libvirtd.conf, qemu.conf…). */
+export function confText(conf: Record<string, ConfValue>): string {
   const q = (s: string) => {
     if (s.includes('"')) throw new Error(`virConf strings cannot hold '"': ${s}`);
     return `"${s}"`;
@@ -328,9 +350,27 @@ function baseConf(dir: string, port: number, tcp: boolean): Record<string, ConfV
   };
 }
 
-type Launch = (conf: string, pidFile: string, listen: boolean) => { cmd: string; args: string[]; env?: NodeJS.ProcessEnv };
+/**
+ * How {@link startDaemon} starts one daemon: the command for a config file,
+ * pid file and whether to pass `--listen`. It runs after the daemon's temp
+ * dir (the config file's dir) exists, so it may prepare more files there.
+ * `terminate` replaces stop()'s SIGTERM to the child.
+ */
+export type Launch = (conf: string, pidFile: string, listen: boolean) => {
+  cmd: string;
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+  terminate?: (child: ChildProcess) => void;
+};
 
-async function startDaemon(name: string, prefix: string, launch: Launch, opts: DaemonOptions): Promise<Daemon> {
+/**
+ * Starts a libvirtd-like daemon in a fresh temp dir (`tsvirt-…` under the
+ * OS temp dir) with libvirtd.conf built from the base keys and `opts.conf`,
+ * and resolves when its unix sockets (and TCP port) accept connections.
+ * The process is tracked: stop() or the exit hook ends it and removes the
+ * dir.
+ */
+export async function startDaemon(name: string, prefix: string, launch: Launch, opts: DaemonOptions): Promise<Daemon> {
   const tcp = opts.tcp ?? true;
   // A port found free may be taken before the daemon binds it: retry with another.
   for (let attempt = 1; ; attempt++) {
@@ -342,8 +382,8 @@ async function startDaemon(name: string, prefix: string, launch: Launch, opts: D
     const logFile = join(dir, 'daemon.log');
     const pidFile = join(dir, 'daemon.pid');
     writeFileSync(confFile, confText({ ...baseConf(dir, port, tcp), ...opts.conf }));
-    const { cmd, args, env } = launch(confFile, pidFile, tcp);
-    const t = spawnDaemon(cmd, [...args, ...(opts.args ?? [])], logFile, [dir], env);
+    const { cmd, args, env, terminate } = launch(confFile, pidFile, tcp);
+    const t = spawnDaemon(cmd, [...args, ...(opts.args ?? [])], logFile, [dir], env, terminate);
     const rwSocket = join(sockDir, 'libvirt-sock');
     const roSocket = join(sockDir, 'libvirt-sock-ro');
     try {
@@ -379,7 +419,11 @@ async function startDaemon(name: string, prefix: string, launch: Launch, opts: D
 
 let libvirtUserMade = false;
 
-async function ensureQemuUser(): Promise<void> {
+/**
+ * Makes sure the user and group libvirt-qemu exist (libvirtd's QEMU driver
+ * refuses to start without them). Needs root.
+ */
+export async function ensureQemuUser(): Promise<void> {
   if (libvirtUserMade) return;
   // Debian builds the qemu driver with user libvirt-qemu; without that user
   // (created by libvirt-daemon-system, not libvirt-daemon) libvirtd logs

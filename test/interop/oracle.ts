@@ -79,8 +79,13 @@ export const hasNetcat = memo(() => {
   const r = spawnSync('nc', ['-h'], { encoding: 'utf8', timeout: 10_000 });
   return r.error === undefined && /^\s*-U\b/m.test(`${r.stdout}${r.stderr}`);
 });
+/** `qemu-system-x86_64 --version` runs (Debian: qemu-system-x86). */
+export const hasQemu = memo(() => runs('qemu-system-x86_64', ['--version']));
 /** We are root and may make a private mount namespace (`unshare -m true`). */
 export const canUnshare = memo(() => process.getuid?.() === 0 && runs('unshare', ['-m', 'true']));
+
+/** Root may also make a PID namespace with its own /proc (the QEMU harness's daemon). */
+export const canUnsharePid = memo(() => canUnshare() && runs('unshare', ['-m', '-p', '--fork', '--mount-proc', 'true']));
 
 /** The oracles by name, with the hint a CI failure prints. */
 export const ORACLES = {
@@ -90,4 +95,6 @@ export const ORACLES = {
   sshd: { what: 'OpenSSH (sshd, ssh, ssh-keygen)', check: hasSshd, hint: 'install openssh-server openssh-client' },
   netcat: { what: "'nc -U'", check: hasNetcat, hint: 'install netcat-openbsd' },
   unshare: { what: 'root with unshare -m', check: canUnshare, hint: 'run as root where mount namespaces are allowed' },
+  pidns: { what: 'root with unshare -m -p --fork --mount-proc', check: canUnsharePid, hint: 'run as root where mount and PID namespaces are allowed' },
+  qemu: { what: 'qemu-system-x86_64', check: hasQemu, hint: 'install qemu-system-x86 qemu-utils' },
 } as const;
