@@ -105,16 +105,12 @@ async function pump(ctl: Shell, st: Stream, escape: number): Promise<VirtError |
 
   const toTerminal = (async (): Promise<void> => {
     try {
-      for (;;) {
-        const got = await st.recv(1024 * 64);
+      // The iterator waits for data whatever the stream's NONBLOCK flag says.
+      for await (const got of st) {
         if (done) return;
-        if (typeof got === 'number') continue; // -2 cannot happen on a blocking recv
-        if (got.length === 0) {
-          shutdown(true); // the guest's end of data: a graceful end
-          return;
-        }
         if (!stdout.write(got)) await new Promise<void>((r) => stdout.once('drain', r));
       }
+      shutdown(true); // the guest's end of data: a graceful end
     } catch (e) {
       if (!done) shutdown(false, e instanceof VirtError ? e : internalError(String(e)));
     }
