@@ -26,6 +26,14 @@ import type { PacketChannel } from './channel.js';
 /** VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX: the most data one STREAM packet carries. */
 export const STREAM_CHUNK = 262120;
 
+/**
+ * Outgoing bytes of one stream that may wait in the socket's write queue
+ * (not yet handed to the OS): past it, send() waits until half of it has
+ * gone. Enough to keep the daemon fed while the caller fetches the next
+ * chunk, and still bounded.
+ */
+export const STREAM_SEND_WINDOW = 8 * STREAM_CHUNK;
+
 /** Queued incoming bytes past which the socket is no longer read (8 packets). */
 export const STREAM_QUEUE_MAX = 8 * STREAM_CHUNK;
 
@@ -65,6 +73,9 @@ export class ClientStream {
   #done = false;
   #readWaiter: Waiter | null = null;
   #confirmWaiter: Waiter | null = null;
+  /** Bytes of ours still in the socket's write queue, and a send() waiting for them to go. */
+  #unsent = 0;
+  #sendWaiter: (() => void) | null = null;
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   constructor(channel: PacketChannel, proc: Procedure<any, any, any, any, any>, serial: number,
@@ -210,14 +221,26 @@ export class ClientStream {
 
   /**
    * Sends data (upload / bidirectional streams) in ≤ 262120-byte packets;
-   * each waits for the socket to take the previous one.
+   * while more than STREAM_SEND_WINDOW bytes wait in the socket's queue, it
+   * waits for the queue to drain.
    */
   async send(data: Uint8Array): Promise<void> {
     for (let at = 0; at < data.length; at += STREAM_CHUNK) {
       this.#check();
-      this.#channel.send(this.#header(MessageType.STREAM, MessageStatus.CONTINUE), data.subarray(at, at + STREAM_CHUNK));
-      await this.#channel.drained();
+      const body = data.subarray(at, at + STREAM_CHUNK);
+      this.#unsent += body.length;
+      this.#channel.send(this.#header(MessageType.STREAM, MessageStatus.CONTINUE), body, () => {
+        this.#unsent -= body.length;
+        if (this.#unsent <= STREAM_SEND_WINDOW / 2) this.#wakeSender();
+      });
+      if (this.#unsent > STREAM_SEND_WINDOW) await new Promise<void>((r) => { this.#sendWaiter = r; });
     }
+  }
+
+  #wakeSender(): void {
+    const w = this.#sendWaiter;
+    this.#sendWaiter = null;
+    w?.();
   }
 
   /** Sends a hole (sparse upload). */
@@ -284,6 +307,7 @@ export class ClientStream {
     }
     if (!e) this.#eof = true;
     this.#wakeReader();
+    this.#wakeSender();
   }
 
   #wakeReader(): void {
