@@ -98,6 +98,10 @@ async function pump(ctl: Shell, st: Stream, escape: number): Promise<VirtError |
   const onEnd = (): void => shutdown(false, internalError('EOF on stdin'));
   const onError = (e: Error): void => shutdown(false, VirtError.report(ErrorCode.SYSTEM_ERROR, ErrorDomain.NONE,
     `cannot read from stdin: ${e.message}`));
+  // In the interactive shell, readline also listens to stdin: what is typed
+  // for the guest must not become shell input afterwards.
+  const others = stdin.listeners('data') as ((...a: unknown[]) => void)[];
+  for (const l of others) stdin.off('data', l);
   stdin.on('data', onData);
   stdin.once('end', onEnd);
   stdin.once('error', onError);
@@ -121,6 +125,7 @@ async function pump(ctl: Shell, st: Stream, escape: number): Promise<VirtError |
   stdin.off('end', onEnd);
   stdin.off('error', onError);
   stdin.pause();
+  for (const l of others) stdin.on('data', l);
   await toTerminal.catch(() => undefined);
   return error;
 }
