@@ -18,6 +18,9 @@ import {
   NodeDeviceMethods, NWFilterBindingMethods, NWFilterMethods, SecretMethods, StoragePoolMethods, StorageVolMethods,
 } from './generated.js';
 import { registerObjects } from './object-registry.js';
+import type { Stream } from './stream.js';
+
+export { Stream } from './stream.js';
 
 const hex = (u: string) => u;
 
@@ -151,11 +154,20 @@ export class Domain extends DomainMethods {
     await this.conn.call('domainSetSchedulerParametersFlags', { dom: this.ref, params, flags });
   }
 
-  /** virDomainScreenshot: the image goes to `stream`; returns the MIME type. */
+  /** virDomainScreenshot: the image comes on `stream` (read it, then finish); returns the MIME type. */
   async screenshot(stream: Stream, screen = 0, flags = 0): Promise<string | null> {
-    const r = await this.conn.call('domainScreenshot', { dom: this.ref, screen, flags });
-    stream.attach([r.data]);
-    return r.mime;
+    return (await this.conn.call('domainScreenshot', { dom: this.ref, screen, flags }, stream)).mime;
+  }
+  /**
+   * virDomainOpenConsole: attaches `stream` to the console `devName` (the
+   * first console or serial port when null). Flags: FORCE = 1, SAFE = 2.
+   */
+  async openConsole(devName: string | null, stream: Stream, flags = 0): Promise<void> {
+    await this.conn.call('domainOpenConsole', { dom: this.ref, dev_name: devName, flags }, stream);
+  }
+  /** virDomainOpenChannel: attaches `stream` to the channel `name` (the first when null). Flags: FORCE = 1. */
+  async openChannel(name: string | null, stream: Stream, flags = 0): Promise<void> {
+    await this.conn.call('domainOpenChannel', { dom: this.ref, name, flags }, stream);
   }
 
   // snapshots
@@ -327,6 +339,20 @@ export class StorageVol extends StorageVolMethods {
   async getXMLDesc(flags = 0): Promise<string> { return (await this.conn.call('storageVolGetXMLDesc', { vol: this.ref, flags })).xml; }
   async getPath(): Promise<string> { return (await this.conn.call('storageVolGetPath', { vol: this.ref })).name; }
   async delete(flags = 0): Promise<void> { await this.conn.call('storageVolDelete', { vol: this.ref, flags }); }
+  /**
+   * virStorageVolUpload: `stream` then takes `length` bytes (0 = to the
+   * end) for the volume from `offset`. Flags: SPARSE_STREAM = 1 (holes may be sent).
+   */
+  async upload(stream: Stream, offset = 0, length = 0, flags = 0): Promise<void> {
+    await this.conn.call('storageVolUpload', { vol: this.ref, offset, length, flags }, stream);
+  }
+  /**
+   * virStorageVolDownload: `stream` then gives `length` bytes (0 = to the
+   * end) of the volume from `offset`. Flags: SPARSE_STREAM = 1 (holes come as holes).
+   */
+  async download(stream: Stream, offset = 0, length = 0, flags = 0): Promise<void> {
+    await this.conn.call('storageVolDownload', { vol: this.ref, offset, length, flags }, stream);
+  }
   /** virStoragePoolLookupByVolume. */
   async storagePoolLookupByVolume(): Promise<StoragePool> {
     return this.conn.wrapStoragePool((await this.conn.call('storagePoolLookupByVolume', { vol: this.ref })).pool);
@@ -356,56 +382,6 @@ export class NodeDevice extends NodeDeviceMethods {
   }
 }
 
-/**
- * virStream. Incoming data (screenshot, volume download) is read with
- * `recv()` or `for await`; the remote transport feeds it chunk by chunk.
- */
-export class Stream extends ConnObject implements AsyncIterable<Uint8Array> {
-  #chunks: Uint8Array[] = [];
-  #finished = false;
-  #aborted = false;
-
-  constructor(conn: Connection, readonly flags = 0) {
-    super(conn);
-  }
-
-  /** @internal Gives the stream its incoming data. */
-  attach(chunks: Iterable<Uint8Array>): void {
-    this.#chunks.push(...chunks);
-    this.#finished = true;
-  }
-
-  /** virStreamRecv: the next chunk, or an empty array at end of stream. */
-  async recv(): Promise<Uint8Array> {
-    if (this.#aborted) throw VirtError.report(ErrorCode.INVALID_STREAM, ErrorDomain.STREAMS, 'virStreamRecv');
-    return this.#chunks.shift() ?? new Uint8Array(0);
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    for (;;) {
-      const c = await this.recv();
-      if (c.length === 0 && this.#chunks.length === 0) return;
-      yield c;
-    }
-  }
-
-  /** virStreamFinish. */
-  async finish(): Promise<void> {
-    this.#finished = true;
-    this.free();
-  }
-
-  /** virStreamAbort. */
-  async abort(): Promise<void> {
-    this.#aborted = true;
-    this.#chunks = [];
-    this.free();
-  }
-
-  get isFinished(): boolean {
-    return this.#finished;
-  }
-}
 
 export class DomainCheckpoint extends DomainCheckpointMethods {
   constructor(conn: Connection, readonly ref: CheckpointRef) {

@@ -48,6 +48,8 @@ export class Shell {
   /** Interactive mode (ctl->imode); `quit` clears it. */
   imode = false;
   debug = 4;
+  /** The console's escape sequence (`-e`): `^X` or one character. */
+  escapeChar = '^]';
   keepaliveInterval = -1;
   keepaliveCount = -1;
   conn: Connection | null = null;

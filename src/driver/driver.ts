@@ -11,9 +11,17 @@
  * codec turns them into 16 raw bytes. `hyper` fields are JS numbers.
  */
 import type { ParsedURI } from '../uri/index.js';
-import type { ArgsOf, EventFamily, Lxc, Procedure, Qemu, Remote, RetOf } from '../protocol/index.js';
+import type {
+  ArgsOf, EventFamily, Lxc, Procedure, Qemu, Remote, RemoteArgs, RemoteRet, RemoteStream, RetOf, StreamDirection,
+} from '../protocol/index.js';
 import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
+import type { DriverStream } from './stream.js';
 import { WRITE_METHODS } from './write-methods.js';
+
+export {
+  AttachedStream, bytesStreamDriver, readAllFrom, STREAM_CHUNK, StreamFlags, streamNoSupport,
+  type DriverStream, type StreamChunk, type StreamDriver,
+} from './stream.js';
 
 export interface DomainRef { name: string; uuid: string; id: number }
 export interface NetworkRef { name: string; uuid: string }
@@ -110,15 +118,23 @@ type ContractFn<P> = [ArgsOf<P>] extends [void] ? () => Promise<RetOf<P>> : (a: 
 /** The calls of the REMOTE program that are procedures, by table name. */
 export type RemoteCallName = CallNames<Remote>;
 
+/** The REMOTE procedures that open a stream (the table's `stream` marker). */
+export type StreamCallName = { [K in RemoteCallName]: [RemoteStream<K>] extends [StreamDirection] ? K : never }[RemoteCallName];
+
 /**
  * One optional method per procedure, typed from the tables: the contract
  * args and result of `remote.<name>` (after its override, if any), and of
  * the QEMU and LXC programs' procedures under `qemu…`/`lxc…` names
  * (QEMU_PROC_DOMAIN_MONITOR_COMMAND → `qemuDomainMonitorCommand`, see
- * contractName in protocol/).
+ * contractName in protocol/). A procedure that opens a stream also gets the
+ * caller's stream, to which the driver attaches its side (stream.ts).
  */
 export type TableContract =
-  & { [K in RemoteCallName]?: ContractFn<Remote[K]> }
+  & {
+    [K in RemoteCallName]?: [RemoteStream<K>] extends [StreamDirection]
+      ? (a: RemoteArgs<K>, stream: DriverStream) => Promise<RemoteRet<K>>
+      : ContractFn<Remote[K]>;
+  }
   & { [K in CallNames<Qemu> as `qemu${Capitalize<K>}`]?: ContractFn<Qemu[K]> }
   & { [K in CallNames<Lxc> as `lxc${Capitalize<K>}`]?: ContractFn<Lxc[K]> };
 

@@ -36,6 +36,8 @@ import { snapshotCommands } from './snapshot.js';
 import { storageOpsCommands } from './storage-ops.js';
 import { virshCommands } from './virsh.js';
 import { volumeCommands } from './volume.js';
+import { consoleCommands } from './console.js';
+import { volumeTransferCommands } from './volume-transfer.js';
 
 /** Every command tsvirsh implements, in no particular order. */
 const ALL: readonly CmdDef[] = [
@@ -68,6 +70,8 @@ const ALL: readonly CmdDef[] = [
   ...volumeCommands,
   ...storageOpsCommands,
   ...virshCommands,
+  ...consoleCommands,
+  ...volumeTransferCommands,
 ];
 
 /** `virsh help` of 9.0: each group's name, keyword and commands in order. */

@@ -27,6 +27,7 @@ import { readReferencedFile } from './node-host-file.js';
 import { initIOThreadStats, iothreadStatsParams } from './iothread-stats.js';
 import { maxCpus, type NodeInfo } from './node.js';
 import { SCREENSHOT_MIME, testScreenshot } from './domain-screenshot.js';
+import { bytesStreamDriver } from '../stream.js';
 import {
   alignSnapshotDisks, formatSnapshotDef, parseSnapshotXml, SnapshotList, SnapshotState, type SnapshotDef,
   type SnapshotObj,
@@ -848,10 +849,11 @@ export class DomainStore {
         }
         return { seconds: obj.timeSeconds, nseconds: obj.timeNseconds };
       },
-      async domainScreenshot({ flags }) {
+      async domainScreenshot({ flags }, stream) {
         // testDomainScreenshot neither looks the domain up nor checks its state.
         checkFlags(flags, 0, 'testDomainScreenshot', TEST);
-        return { mime: SCREENSHOT_MIME, data: testScreenshot() };
+        stream.attach(bytesStreamDriver(testScreenshot()));
+        return { mime: SCREENSHOT_MIME };
       },
 
       // ---------------------------------------------------------------------
