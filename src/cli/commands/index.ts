@@ -10,6 +10,7 @@ import type { CmdDef, CmdGroup } from '../command.js';
 import { checkpointCommands } from './checkpoint.js';
 import { domGuestCommands } from './dom-guest.js';
 import { domMonitorCommands } from './dom-monitor.js';
+import { domCapabilitiesCommands } from './domcapabilities.js';
 import { domainCommands } from './domain.js';
 import { domainBlockCommands } from './domain-block.js';
 import { domainHyperCommands } from './domain-hyper.js';
@@ -53,6 +54,7 @@ const ALL: readonly CmdDef[] = [
   ...domGuestCommands,
   ...eventCommands,
   ...hostCommands,
+  ...domCapabilitiesCommands,
   ...hostNodeCommands,
   ...hostCpuCommands,
   ...interfaceCommands,
