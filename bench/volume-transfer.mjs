@@ -175,7 +175,13 @@ async function consoleLatency() {
     const st = conn.newStream(0);
     await dom.openConsole(null, st, 0);
     let seen = '';
-    const reader = (async () => { for await (const c of st) seen += Buffer.from(c).toString('latin1'); })();
+    let wake = null;
+    const reader = (async () => {
+      for await (const c of st) {
+        seen += Buffer.from(c).toString('latin1');
+        wake?.();
+      }
+    })();
     const t0 = Date.now();
     while (!seen.includes(h.GUEST_PROMPT)) {
       if (Date.now() - t0 > 300_000) throw new Error('no guest prompt');
@@ -188,7 +194,9 @@ async function consoleLatency() {
       const before = seen.length;
       const s = performance.now();
       await st.send(Buffer.from('x'));
-      while (seen.length === before) await new Promise((r) => setImmediate(r));
+      // Woken by the reader, not polled: a polling loop would compete for the CPU it measures.
+      while (seen.length === before) await new Promise((r) => { wake = r; });
+      wake = null;
       lat.push(performance.now() - s);
     }
     await st.send(Buffer.from('\x15')); // ^U: clear the line
