@@ -14,6 +14,8 @@ import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
 import { formatURI, type ParsedURI } from '../uri/index.js';
 import { ConnectFlags, DomainXMLFlags } from './constants.js';
 import { ConnectionMethods } from './generated.js';
+import { formatUUIDBytes, parseUUIDText } from '../util/uuid.js';
+import { LIB_VERSION } from '../version.js';
 import { wrapObject, type ObjectTypes } from './object-registry.js';
 import { EVENT_KINDS, eventFields, type EventFamily } from '../protocol/index.js';
 import {
@@ -531,36 +533,23 @@ export class Connection extends ConnectionMethods implements AsyncDisposable {
 }
 
 /** libvirt 9.0.0, the version this stack is compatible with (virConnectGetLibVersion). */
-export const LIB_VERSION = 9_000_000;
-
-const UUID_HEX = /^[0-9a-fA-F]$/;
+export { LIB_VERSION };
 
 /**
- * virUUIDParse: 32 hex digits, dashes allowed between pairs, surrounding
- * blanks ignored. Returns the canonical lower-case dashed form.
+ * virUUIDParse for the library's *LookupByUUIDString: the canonical form, or
+ * libvirt's INVALID_ARG naming the API.
  */
 export function parseUUID(text: string, api = 'virUUIDParse'): string {
-  const s = text.trim();
-  let hex = '';
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!;
-    if (c === '-') continue;
-    if (!UUID_HEX.test(c)) { hex = ''; break; }
-    hex += c;
+  const u = parseUUIDText(text);
+  if (u === null) {
+    // virReportInvalidArg: the message is the text alone, without "invalid argument: ".
+    throw new VirtError(ErrorCode.INVALID_ARG, `uuidstr in ${api} must be a valid UUID`, ErrorDomain.NONE,
+      { str1: api, str2: 'uuidstr' });
   }
-  if (hex.length !== 32) {
-    throw VirtError.report(ErrorCode.INVALID_ARG, ErrorDomain.NONE, `uuidstr in ${api} must be a valid UUID`);
-  }
-  return formatUUIDHex(hex.toLowerCase());
+  return u;
 }
 
-function formatUUIDHex(h: string): string {
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
-
-export function formatUUIDBytes(b: Uint8Array): string {
-  return formatUUIDHex(Buffer.from(b).toString('hex'));
-}
+export { formatUUIDBytes };
 
 export type { SnapshotRef, InterfaceRef, NodeDeviceRef };
 export { DomainSnapshot, DomainXMLFlags };

@@ -784,12 +784,6 @@ export abstract class DomainMethods extends ConnObject {
     await this.conn.call('domainSetIOThreadParams', { dom: this.ref, iothread_id: iothreadId, params, flags });
   }
 
-  /** virDomainCheckpointCreateXML. */
-  async checkpointCreateXML(xmlDesc: RA<'domainCheckpointCreateXML'>['xml_desc'], flags = 0): Promise<DomainCheckpoint> {
-    const r = await this.conn.call('domainCheckpointCreateXML', { dom: this.ref, xml_desc: xmlDesc, flags });
-    return wrapObject('DomainCheckpoint', this.conn, r.checkpoint);
-  }
-
   /** virDomainListAllCheckpoints. */
   async listAllCheckpoints(flags = 0): Promise<DomainCheckpoint[]> {
     const r = await this.conn.call('domainListAllCheckpoints', { dom: this.ref, need_results: 1, flags });
@@ -902,11 +896,6 @@ export abstract class DomainCheckpointMethods extends ConnObject {
   async getParent(flags = 0): Promise<DomainCheckpoint> {
     const r = await this.conn.call('domainCheckpointGetParent', { checkpoint: this.ref, flags });
     return wrapObject('DomainCheckpoint', this.conn, r.parent);
-  }
-
-  /** virDomainCheckpointDelete. */
-  async delete(flags = 0): Promise<void> {
-    await this.conn.call('domainCheckpointDelete', { checkpoint: this.ref, flags });
   }
 }
 

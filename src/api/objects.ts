@@ -1,12 +1,13 @@
 /**
  * The objects of a connection (virDomain, virNetwork, virStoragePool,
- * virStorageVol, virInterface, virNodeDevice, virDomainSnapshot, virStream).
+ * virStorageVol, virInterface, virNodeDevice, virDomainSnapshot,
+ * virDomainCheckpoint, virSecret, virStream).
  * Each holds a reference on its connection until free() (or `using`), as
  * libvirt's objects do.
  */
 import {
-  DriverFeature, TYPED_PARAM_STRING_OKAY, type DomainRef, type InterfaceRef, type NetworkRef, type NodeDeviceRef,
-  type SnapshotRef, type StoragePoolRef, type StorageVolRef, type TypedParam, type VcpuInfo,
+  DriverFeature, readOnlyDenial, TYPED_PARAM_STRING_OKAY, type DomainRef, type InterfaceRef, type NetworkRef,
+  type NodeDeviceRef, type SnapshotRef, type StoragePoolRef, type StorageVolRef, type TypedParam, type VcpuInfo,
 } from '../driver/driver.js';
 import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
 import type { CheckpointRef, NetworkPortRef, NWFilterBindingRef, NWFilterRef, SecretRef } from '../protocol/index.js';
@@ -17,6 +18,9 @@ import {
   NodeDeviceMethods, NWFilterBindingMethods, NWFilterMethods, SecretMethods, StoragePoolMethods, StorageVolMethods,
 } from './generated.js';
 import { registerObjects } from './object-registry.js';
+import type { Stream } from './stream.js';
+
+export { Stream } from './stream.js';
 
 const hex = (u: string) => u;
 
@@ -150,17 +154,43 @@ export class Domain extends DomainMethods {
     await this.conn.call('domainSetSchedulerParametersFlags', { dom: this.ref, params, flags });
   }
 
-  /** virDomainScreenshot: the image goes to `stream`; returns the MIME type. */
+  /** virDomainScreenshot: the image comes on `stream` (read it, then finish); returns the MIME type. */
   async screenshot(stream: Stream, screen = 0, flags = 0): Promise<string | null> {
-    const r = await this.conn.call('domainScreenshot', { dom: this.ref, screen, flags });
-    stream.attach([r.data]);
-    return r.mime;
+    return (await this.conn.call('domainScreenshot', { dom: this.ref, screen, flags }, stream)).mime;
+  }
+  /**
+   * virDomainOpenConsole: attaches `stream` to the console `devName` (the
+   * first console or serial port when null). Flags: FORCE = 1, SAFE = 2.
+   */
+  async openConsole(devName: string | null, stream: Stream, flags = 0): Promise<void> {
+    await this.conn.call('domainOpenConsole', { dom: this.ref, dev_name: devName, flags }, stream);
+  }
+  /** virDomainOpenChannel: attaches `stream` to the channel `name` (the first when null). Flags: FORCE = 1. */
+  async openChannel(name: string | null, stream: Stream, flags = 0): Promise<void> {
+    await this.conn.call('domainOpenChannel', { dom: this.ref, name, flags }, stream);
   }
 
   // snapshots
   /** @internal */ wrapSnapshot(ref: SnapshotRef): DomainSnapshot { return new DomainSnapshot(this.conn, ref); }
+  /** virDomainSnapshotCreateXML, with the public API's flag checks. */
   async snapshotCreateXML(xml: string, flags = 0): Promise<DomainSnapshot> {
+    const args = { dom: this.ref, xml_desc: xml, flags };
+    denyReadOnly(this.conn, 'domainSnapshotCreateXML', args);
+    requireFlag(flags, 'VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT', 2, 'VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE', 1,
+      ErrorDomain.DOMAIN_SNAPSHOT);
+    exclusiveFlags(flags, 'VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE', 1, 'VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA', 4,
+      ErrorDomain.DOMAIN_SNAPSHOT);
     return this.wrapSnapshot((await this.conn.call('domainSnapshotCreateXML', { dom: this.ref, xml_desc: xml, flags })).snap);
+  }
+  /** virDomainCheckpointCreateXML, with the public API's flag checks. */
+  async checkpointCreateXML(xml: string, flags = 0): Promise<DomainCheckpoint> {
+    const args = { dom: this.ref, xml_desc: xml, flags };
+    denyReadOnly(this.conn, 'domainCheckpointCreateXML', args);
+    requireFlag(flags, 'VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE_VALIDATE', 4, 'VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE', 1,
+      ErrorDomain.DOMAIN_CHECKPOINT);
+    exclusiveFlags(flags, 'VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE', 1, 'VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE', 2,
+      ErrorDomain.DOMAIN_CHECKPOINT);
+    return new DomainCheckpoint(this.conn, (await this.conn.call('domainCheckpointCreateXML', args)).checkpoint);
   }
   async listAllSnapshots(flags = 0): Promise<DomainSnapshot[]> {
     return (await this.conn.call('domainListAllSnapshots', { dom: this.ref, need_results: 1, flags }))
@@ -204,8 +234,44 @@ export class DomainSnapshot extends DomainSnapshotMethods {
     return (await this.conn.call('domainSnapshotListAllChildren', { snapshot: this.ref, need_results: 1, flags }))
       .snapshots.map((s) => new DomainSnapshot(this.conn, s));
   }
-  async delete(flags = 0): Promise<void> { await this.conn.call('domainSnapshotDelete', { snap: this.ref, flags }); }
-  async revert(flags = 0): Promise<void> { await this.conn.call('domainRevertToSnapshot', { snap: this.ref, flags }); }
+  /** virDomainSnapshotDelete (CHILDREN and CHILDREN_ONLY exclude each other, checked before the driver). */
+  async delete(flags = 0): Promise<void> {
+    denyReadOnly(this.conn, 'domainSnapshotDelete', {});
+    exclusiveFlags(flags, 'VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN', 1, 'VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY', 4,
+      ErrorDomain.DOMAIN_SNAPSHOT);
+    await this.conn.call('domainSnapshotDelete', { snap: this.ref, flags });
+  }
+  /** virDomainRevertToSnapshot (RUNNING and PAUSED exclude each other, checked before the driver). */
+  async revert(flags = 0): Promise<void> {
+    denyReadOnly(this.conn, 'domainRevertToSnapshot', {});
+    exclusiveFlags(flags, 'VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING', 1, 'VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED', 2,
+      ErrorDomain.DOMAIN_SNAPSHOT);
+    await this.conn.call('domainRevertToSnapshot', { snap: this.ref, flags });
+  }
+}
+
+/** virCheckReadOnlyGoto: comes before the public API's argument checks. */
+function denyReadOnly(conn: Connection, method: string, args: unknown): void {
+  if (!conn.isReadOnly) return;
+  const denial = readOnlyDenial(method, args);
+  if (denial) throw denial;
+}
+
+/** VIR_REQUIRE_FLAG_GOTO: libvirt's public API wants `required` with `flag`. */
+function requireFlag(flags: number, name: string, flag: number, requiredName: string, required: number,
+  domain: number): void {
+  if ((flags & flag) && !(flags & required)) {
+    const msg = `Flag '${requiredName}' is required by flag '${name}'`;
+    throw new VirtError(ErrorCode.INVALID_ARG, msg, domain, { str1: msg, str2: null });
+  }
+}
+
+/** VIR_EXCLUSIVE_FLAGS_GOTO: libvirt's public API rejects two flags together. */
+function exclusiveFlags(flags: number, name1: string, flag1: number, name2: string, flag2: number, domain: number): void {
+  if ((flags & flag1) && (flags & flag2)) {
+    throw new VirtError(ErrorCode.INVALID_ARG, `Flags '${name1}' and '${name2}' are mutually exclusive`, domain,
+      { str1: `Flags '${name1}' and '${name2}' are mutually exclusive`, str2: null });
+  }
 }
 
 export class Network extends NetworkMethods {
@@ -273,6 +339,20 @@ export class StorageVol extends StorageVolMethods {
   async getXMLDesc(flags = 0): Promise<string> { return (await this.conn.call('storageVolGetXMLDesc', { vol: this.ref, flags })).xml; }
   async getPath(): Promise<string> { return (await this.conn.call('storageVolGetPath', { vol: this.ref })).name; }
   async delete(flags = 0): Promise<void> { await this.conn.call('storageVolDelete', { vol: this.ref, flags }); }
+  /**
+   * virStorageVolUpload: `stream` then takes `length` bytes (0 = to the
+   * end) for the volume from `offset`. Flags: SPARSE_STREAM = 1 (holes may be sent).
+   */
+  async upload(stream: Stream, offset = 0, length = 0, flags = 0): Promise<void> {
+    await this.conn.call('storageVolUpload', { vol: this.ref, offset, length, flags }, stream);
+  }
+  /**
+   * virStorageVolDownload: `stream` then gives `length` bytes (0 = to the
+   * end) of the volume from `offset`. Flags: SPARSE_STREAM = 1 (holes come as holes).
+   */
+  async download(stream: Stream, offset = 0, length = 0, flags = 0): Promise<void> {
+    await this.conn.call('storageVolDownload', { vol: this.ref, offset, length, flags }, stream);
+  }
   /** virStoragePoolLookupByVolume. */
   async storagePoolLookupByVolume(): Promise<StoragePool> {
     return this.conn.wrapStoragePool((await this.conn.call('storagePoolLookupByVolume', { vol: this.ref })).pool);
@@ -302,56 +382,6 @@ export class NodeDevice extends NodeDeviceMethods {
   }
 }
 
-/**
- * virStream. Incoming data (screenshot, volume download) is read with
- * `recv()` or `for await`; the remote transport feeds it chunk by chunk.
- */
-export class Stream extends ConnObject implements AsyncIterable<Uint8Array> {
-  #chunks: Uint8Array[] = [];
-  #finished = false;
-  #aborted = false;
-
-  constructor(conn: Connection, readonly flags = 0) {
-    super(conn);
-  }
-
-  /** @internal Gives the stream its incoming data. */
-  attach(chunks: Iterable<Uint8Array>): void {
-    this.#chunks.push(...chunks);
-    this.#finished = true;
-  }
-
-  /** virStreamRecv: the next chunk, or an empty array at end of stream. */
-  async recv(): Promise<Uint8Array> {
-    if (this.#aborted) throw VirtError.report(ErrorCode.INVALID_STREAM, ErrorDomain.STREAMS, 'virStreamRecv');
-    return this.#chunks.shift() ?? new Uint8Array(0);
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    for (;;) {
-      const c = await this.recv();
-      if (c.length === 0 && this.#chunks.length === 0) return;
-      yield c;
-    }
-  }
-
-  /** virStreamFinish. */
-  async finish(): Promise<void> {
-    this.#finished = true;
-    this.free();
-  }
-
-  /** virStreamAbort. */
-  async abort(): Promise<void> {
-    this.#aborted = true;
-    this.#chunks = [];
-    this.free();
-  }
-
-  get isFinished(): boolean {
-    return this.#finished;
-  }
-}
 
 export class DomainCheckpoint extends DomainCheckpointMethods {
   constructor(conn: Connection, readonly ref: CheckpointRef) {
@@ -362,6 +392,13 @@ export class DomainCheckpoint extends DomainCheckpointMethods {
   getName(): string { return this.ref.name; }
   /** virDomainCheckpointGetDomain: a new reference to the checkpoint's domain. */
   getDomain(): Domain { return new Domain(this.conn, this.ref.dom); }
+  /** virDomainCheckpointDelete (CHILDREN and CHILDREN_ONLY exclude each other, checked before the driver). */
+  async delete(flags = 0): Promise<void> {
+    denyReadOnly(this.conn, 'domainCheckpointDelete', {});
+    exclusiveFlags(flags, 'VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN', 1, 'VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY', 4,
+      ErrorDomain.DOMAIN_CHECKPOINT);
+    await this.conn.call('domainCheckpointDelete', { checkpoint: this.ref, flags });
+  }
 }
 
 export class NetworkPort extends NetworkPortMethods {

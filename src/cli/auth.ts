@@ -26,7 +26,7 @@ function readLine(fd: number): string | null {
 }
 
 /** A password read without echo when stdin is a terminal (getpass). */
-function readPassword(io: ShellIO): string | null {
+export function readPassword(io: ShellIO): string | null {
   const stdin = io.stdin as NodeJS.ReadStream;
   const tty = stdin.isTTY === true && typeof stdin.setRawMode === 'function';
   if (!tty) return readLine(0);

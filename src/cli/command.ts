@@ -157,6 +157,11 @@ export class ParsedCommand {
     return this.#numeric(ctl, name, (s) => strToLong(s, { signed: false, bits: 64, rejectNegative: true }));
   }
 
+  /** vshCommandOptULongLongWrap (negative numbers wrap). */
+  ulongLongWrap(ctl: Shell, name: string): bigint | undefined | null {
+    return this.#numeric(ctl, name, (s) => strToLong(s, { signed: false, bits: 64 }));
+  }
+
   /**
    * vshCommandOptScaledInt: a number with an optional unit suffix, scaled
    * by `scale` when it has none. A bad suffix or overflow also leaves

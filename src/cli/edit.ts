@@ -31,6 +31,11 @@ export interface EditOps<T> {
    * 'i' answer once, on a terminal.
    */
   relax?(): void;
+  /**
+   * An EDIT_NOT_CHANGED that does not end the edit: the unchanged
+   * document is defined again (snapshot-edit --current).
+   */
+  redefineUnchanged?: boolean;
 }
 
 /**
@@ -70,7 +75,7 @@ export async function editFlow<T>(ctl: Shell, ops: EditOps<T>): Promise<EditOutc
         if (!(await editFile(ctl, tmp))) return { kind: 'failed' };
         const edited = readBackFile(ctl, tmp);
         if (edited === null) return { kind: 'failed' };
-        if (edited === doc) return { kind: 'unchanged' };
+        if (edited === doc && !ops.redefineUnchanged) return { kind: 'unchanged' };
         docEdited = edited;
       }
       reedit = false;

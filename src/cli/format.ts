@@ -244,21 +244,8 @@ export function isInactiveId(id: number): boolean {
   return id === -1 || id === 0xffffffff;
 }
 
-/** virXMLEscape-like escaping used by virBufferEscapeString (control characters dropped). */
-export function escapeXml(s: string): string {
-  let out = '';
-  for (const ch of s) {
-    const c = ch.charCodeAt(0);
-    if (ch === '<') out += '&lt;';
-    else if (ch === '>') out += '&gt;';
-    else if (ch === '&') out += '&amp;';
-    else if (ch === '"') out += '&quot;';
-    else if (ch === "'") out += '&apos;';
-    else if (c < 0x20 && ch !== '\t' && ch !== '\n' && ch !== '\r') continue;
-    else out += ch;
-  }
-  return out;
-}
+/** virBufferEscapeString (util/xml.ts). */
+export { escapeXml } from '../util/xml.js';
 
 /** A virBuffer with virBufferAdjustIndent: indentation is applied at the start of each line. */
 export class XmlBuffer {

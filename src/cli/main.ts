@@ -212,6 +212,7 @@ async function runMain(ctl: Shell, argv: string[]): Promise<number> {
           ctl.error(`Invalid string '${arg}' for escape sequence`);
           return 1;
         }
+        ctl.escapeChar = arg;
         break;
       case 'h':
         ctl.print(usage(ctl.progname, ctl.groups));

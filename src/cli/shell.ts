@@ -48,6 +48,8 @@ export class Shell {
   /** Interactive mode (ctl->imode); `quit` clears it. */
   imode = false;
   debug = 4;
+  /** The console's escape sequence (`-e`): `^X` or one character. */
+  escapeChar = '^]';
   keepaliveInterval = -1;
   keepaliveCount = -1;
   conn: Connection | null = null;
@@ -186,11 +188,11 @@ export class Shell {
 
   // ---- commands ----------------------------------------------------------
 
-  /** vshCmddefSearch. */
+  /** vshCmddefSearch: a hidden alias stands for the command it names. */
   findCommand(name: string): CmdDef | undefined {
     for (const g of this.groups) {
       const c = g.commands.find((d) => d.name === name);
-      if (c) return c;
+      if (c) return c.alias !== undefined ? this.findCommand(c.alias) : c;
     }
     return undefined;
   }

@@ -11,7 +11,6 @@ import { strToLong } from './command.js';
 import { formatFixed } from './format.js';
 import type { Shell } from './shell.js';
 import { xpathDump, XPathUnsupported } from './xpath.js';
-import { strerrorOf } from '../util/strerror.js';
 
 /** VSH_MAX_XML_FILE. */
 const MAX_XML_FILE = 10 * 1024 * 1024;
@@ -21,11 +20,8 @@ export function unsupported(api: string, domain: number = ErrorDomain.NONE): Vir
   return VirtError.report(ErrorCode.NO_SUPPORT, domain, api);
 }
 
-/** strerror() for a Node errno error. */
-export function strerror(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException)?.code;
-  return (code && strerrorOf(code)) || (e instanceof Error ? e.message : String(e));
-}
+export { strerror } from '../util/strerror.js';
+import { strerror } from '../util/strerror.js';
 
 /** virReportSystemError: `<message>: <strerror>`. */
 function systemError(msg: string, e: unknown): VirtError {

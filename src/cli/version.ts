@@ -1,2 +1,2 @@
-/** The libvirt version tsvirt claims to be (LIBVIR_VERSION_NUMBER 9000000). */
-export const VERSION = '9.0.0';
+/** The libvirt version tsvirt claims to be (src/version.ts). */
+export { LIB_VERSION_STRING as VERSION } from '../version.js';

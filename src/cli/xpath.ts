@@ -138,7 +138,10 @@ function parse(expr: string): Path[] {
 function kids(n: XNode): XNode[] {
   if (n.kind !== 'element') return [];
   const out: XNode[] = n.el.children.map((el) => ({ kind: 'element' as const, el, parent: n }));
-  if (n.el.text.trim() !== '') out.unshift({ kind: 'text', text: n.el.text, parent: n });
+  // (blanks count as text only in an element with no children: see dumpElement)
+  if (n.el.text.trim() !== '' || (n.el.children.length === 0 && n.el.text !== '')) {
+    out.unshift({ kind: 'text', text: n.el.text, parent: n });
+  }
   return out;
 }
 
@@ -222,7 +225,9 @@ function escAttr(s: string): string {
 /** xmlNodeDump(format=1) of an element parsed without blank text nodes. */
 function dumpElement(e: XmlElement, level: number): string {
   const attrs = Object.entries(e.attrs).map(([k, v]) => ` ${k}="${escAttr(v)}"`).join('');
-  const text = e.text.trim() === '' ? '' : e.text;
+  // libxml2's blank-text heuristic (areBlanks) keeps the blanks of an
+  // element that has nothing else inside: `<a>\n  </a>` stays as it is.
+  const text = e.text.trim() === '' && e.children.length > 0 ? '' : e.text;
   if (e.children.length === 0 && text === '') return `<${e.name}${attrs}/>`;
   if (text !== '') {
     // Mixed content is printed as it is, without indentation.
@@ -231,6 +236,16 @@ function dumpElement(e: XmlElement, level: number): string {
   const pad = '  '.repeat(level + 1);
   const inner = e.children.map((c) => `${pad}${dumpElement(c, level + 1)}\n`).join('');
   return `<${e.name}${attrs}>\n${inner}${'  '.repeat(level)}</${e.name}>`;
+}
+
+/** xmlNodeDump without formatting. */
+function dumpRaw(n: XNode): string {
+  if (n.kind !== 'element') return dumpNode(n, 0);
+  const e = n.el;
+  const attrs = Object.entries(e.attrs).map(([k, v]) => ` ${k}="${escAttr(v)}"`).join('');
+  const text = e.text.trim() === '' && e.children.length > 0 ? '' : e.text;
+  const inner = escText(text) + e.children.map((c) => dumpRaw({ kind: 'element', el: c, parent: n })).join('');
+  return inner === '' ? `<${e.name}${attrs}/>` : `<${e.name}${attrs}>${inner}</${e.name}>`;
 }
 
 function dumpNode(n: XNode, level: number): string {
@@ -254,6 +269,8 @@ export function xpathDump(xml: string, expr: string, wrap: boolean): string {
   const nodes = evaluate(parse(expr), root);
   if (wrap) {
     if (nodes.length === 0) return '<nodes/>\n';
+    // xmlNodeDump stops formatting inside an element that has text children.
+    if (nodes.some((n) => n.kind === 'text')) return `<nodes>${nodes.map(dumpRaw).join('')}</nodes>\n`;
     return `<nodes>\n${nodes.map((n) => `  ${dumpNode(n, 1)}\n`).join('')}</nodes>\n`;
   }
   return nodes.map((n) => `${dumpNode(n, 0)}\n`).join('');

@@ -22,7 +22,9 @@ import {
   contractName, decodeArgs, encodeFrameOf, fromVirtError, retToWire, lxc, MessageStatus, MessageType, qemu, remote, remoteError,
   type Entry, type EventMessage, type Frame, type Header, type Procedure, type ProgramInfo,
 } from '../protocol/index.js';
-import { CloseReason, PacketChannel, STREAM_CHUNK } from '../rpc/index.js';
+import { CloseReason, PacketChannel } from '../rpc/index.js';
+import { AttachedStream, type StreamDriver } from '../driver/stream.js';
+import { ServerStream, type StreamHost } from './server-stream.js';
 import { formatURI } from '../uri/index.js';
 import type { Codec } from '../xdr/index.js';
 import { checkCallArgs } from './arg-checks.js';
@@ -61,8 +63,10 @@ export interface SessionOptions {
   onEnd(): void;
 }
 
-/** A reply's payload, encoded straight into its packet, and stream content to follow. */
-type Reply = { codec: Codec<unknown>; value: unknown; data?: Uint8Array | undefined };
+/** A reply's payload, encoded straight into its packet, and the driver's side of the stream the call opened. */
+type Reply = { codec: Codec<unknown>; value: unknown; stream?: OpenedStream | undefined };
+/** The driver's side of a stream a call opened, and whether holes may cross it. */
+interface OpenedStream { drv: StreamDriver; allowHoles: boolean }
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyProc = Procedure<any, any, any, any>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -70,9 +74,9 @@ type Args = any;
 /** A procedure the daemon answers itself: the session and the decoded args in, the contract result out. */
 type Special = (s: ClientSession, a: Args) => Promise<unknown>;
 
-function reply(p: AnyProc, r: unknown): Reply {
-  const { ret, data } = retToWire(p, r);
-  return { codec: p.ret, value: ret, data };
+function reply(p: AnyProc, r: unknown, stream?: OpenedStream): Reply {
+  const { ret } = retToWire(p, r);
+  return { codec: p.ret, value: ret, stream };
 }
 
 function rpcError(code: number, message: string): VirtError {
@@ -87,8 +91,8 @@ export class ClientSession {
   readonly #opts: SessionOptions;
   readonly #channel: PacketChannel;
   readonly #events = new EventRegistry();
-  /** serial → what to do when the client finishes or aborts the stream. */
-  readonly #streams = new Map<number, { proc: AnyProc; ended: boolean }>();
+  /** The client's open streams, by the serial of the call that opened each. */
+  readonly #streams = new Map<number, ServerStream>();
   #drv: DriverConnection | null = null;
   #uri: string | null = null;
   #readonly: boolean;
@@ -162,15 +166,18 @@ export class ClientSession {
     if (error === null) {
       const packet = this.#encode({ ...h, type: MessageType.REPLY, status: MessageStatus.OK }, reply!.codec, reply!.value);
       if (packet) {
+        // The stream exists before its REPLY leaves: the client may answer at once.
+        const st = reply!.stream ? this.#openStream(p!, h.serial, reply!.stream) : null;
         this.#send(packet);
         if (p!.name === 'connectClose') {
           this.#channel.close(CloseReason.CLIENT, null);
           return;
         }
-        if (p!.stream && reply!.data !== undefined) await this.#sendStream(p!, h.serial, reply!.data);
+        st?.start();
         return;
       }
       // virNetServerProgramDispatchCall: a ret that does not encode becomes this error.
+      reply!.stream?.drv.abort().catch(() => undefined);
       error = rpcError(ErrorCode.RPC, 'Unable to encode message payload');
     }
     this.#opts.log.debug(`client ${this.#opts.peer}: proc ${h.proc} failed: ${(error as Error).message ?? String(error)}`);
@@ -234,8 +241,33 @@ export class ClientSession {
       const denial = readOnlyDenial(contractName(p), args, p.readonly === false);
       if (denial) throw denial;
     }
+    if (p.stream) return this.#dispatchStream(drv, p, args);
     const r = await callDriver(drv, contractName(p) as DriverMethod, args as never);
     return reply(p, r);
+  }
+
+  /**
+   * A stream procedure: the driver gets a stream to attach its side to
+   * (the generated dispatcher's daemonCreateClientStream), whatever the
+   * procedure; the session then moves the data (server-stream.ts).
+   */
+  async #dispatchStream(drv: DriverConnection, p: AnyProc, args: Args): Promise<Reply> {
+    const st = new AttachedStream();
+    let r: unknown;
+    try {
+      r = await callDriver(drv, p.name as DriverMethod, args as never, st as never);
+    } catch (e) {
+      st.driver?.abort().catch(() => undefined);
+      throw e;
+    }
+    if (!st.driver) throw internal(`${apiNameFor(p.name)} opened no stream`);
+    if (this.#ended) {
+      st.driver.abort().catch(() => undefined);
+      throw internal('client is gone');
+    }
+    // @sparseflag: holes only when the sparse bit (1 for volume upload/download) was given.
+    const allowHoles = p.sparse && ((args as { flags?: number }).flags ?? 0) & 1 ? true : false;
+    return reply(p, r, { drv: st.driver, allowHoles });
   }
 
   #requireOpen(): DriverConnection {
@@ -419,30 +451,41 @@ export class ClientSession {
 
   // ------------------------------------------------------------ streams
 
-  /** daemon → client stream: data in ≤ 262120-byte packets, then the empty EOF packet. */
-  async #sendStream(p: AnyProc, serial: number, data: Uint8Array): Promise<void> {
-    const s = { proc: p, ended: false };
-    this.#streams.set(serial, s);
-    const h: Header = { prog: p.prog, vers: p.vers, proc: p.number, type: MessageType.STREAM, serial,
-      status: MessageStatus.CONTINUE };
-    for (let at = 0; at < data.length && !s.ended && !this.#channel.closed; at += STREAM_CHUNK) {
-      this.#channel.send(h, data.subarray(at, at + STREAM_CHUNK));
-      await this.#channel.drained();
-    }
-    if (!s.ended) this.#channel.send(h);
+  #openStream(p: AnyProc, serial: number, o: OpenedStream): ServerStream {
+    const st = new ServerStream(this.#streamHost, p, serial, o.drv, o.allowHoles);
+    this.#streams.get(serial)?.close(); // a reused serial replaces the old stream
+    this.#streams.set(serial, st);
+    return st;
   }
+
+  /** What the session's streams may use of it (built once the channel exists). */
+  readonly #streamHost: StreamHost = ((session: ClientSession): StreamHost => ({
+    get channel() {
+      return session.#channel;
+    },
+    hold: () => {
+      this.#inFlight++;
+      if (this.#inFlight >= this.#opts.maxClientRequests) this.#channel.pause();
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        this.#inFlight--;
+        if (this.#inFlight < this.#opts.maxClientRequests) this.#channel.resume();
+      };
+    },
+    drop: (why) => this.#fail('a stream', new Error(why)),
+    done: (serial) => {
+      this.#streams.delete(serial);
+    },
+    debug: (msg) => this.#opts.log.debug(`client ${this.#opts.peer}: ${msg}`),
+  }))(this);
 
   #onStreamPacket(f: Frame): void {
     const h = f.header;
     const s = this.#streams.get(h.serial);
-    if (!s || s.proc.number !== h.proc || s.proc.prog !== h.prog) return; // "Ignoring unexpected stream data"
-    if (h.type === MessageType.STREAM && (h.status === MessageStatus.OK || h.status === MessageStatus.ERROR)) {
-      // finish or abort: either way the daemon confirms with STREAM/OK.
-      s.ended = true;
-      this.#streams.delete(h.serial);
-      this.#channel.send({ ...h, status: MessageStatus.OK });
-    }
-    // Data from the client on a download stream is ignored.
+    if (!s || s.procNumber !== h.proc || s.prog !== h.prog) return; // "Ignoring unexpected stream data"
+    s.receive(f);
   }
 
   // ------------------------------------------------------------ end
@@ -451,7 +494,7 @@ export class ClientSession {
     if (this.#ended) return;
     this.#ended = true;
     if (error) this.#opts.log.debug(`client ${this.#opts.peer}: closed (${reason}): ${error.message}`);
-    for (const s of this.#streams.values()) s.ended = true;
+    for (const s of [...this.#streams.values()]) s.close();
     this.#streams.clear();
     const done = (): void => this.#opts.onEnd();
     this.#closeDriver().then(done, (e: unknown) => {

@@ -26,7 +26,6 @@ import { homedir, hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
 import { VERSION } from '../cli/version.js';
-import { strerrorOf } from '../util/strerror.js';
 
 /** virLogPriority. */
 export const LogPriority = { DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4 } as const;
@@ -65,11 +64,8 @@ export interface LogFilterSpec {
   match: string;
 }
 
-/** The strerror() text for a Node system error (its message when unknown). */
-export function strerror(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException | null)?.code ?? '';
-  return strerrorOf(code) ?? (err instanceof Error ? err.message : String(err));
-}
+export { strerror } from '../util/strerror.js';
+import { strerror } from '../util/strerror.js';
 
 /** virReportSystemError: `<what>: <strerror>` as a SYSTEM_ERROR. */
 export function systemError(what: string, err: unknown): VirtError {

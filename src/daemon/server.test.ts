@@ -136,7 +136,7 @@ describe('daemon server', () => {
       const { dom } = await c.call(remote.domainLookupByName, { name: 'test' });
       await rejectsWith(c.call(remote.domainSuspend, { dom }), 29, 20,
         'operation forbidden: read only access prevents virDomainSuspend');
-      await rejectsWith(c.call(remote.domainScreenshot, { dom, screen: 0, flags: 0 }), 29, 20,
+      await rejectsWith(c.openStream(remote.domainScreenshot, { dom, screen: 0, flags: 0 }), 29, 20,
         'operation forbidden: read only access prevents virDomainScreenshot');
       await rejectsWith(c.call(remote.domainGetXMLDesc, { dom, flags: 1 }), 29, 20,
         'operation forbidden: virDomainGetXMLDesc with secure flag');
@@ -210,9 +210,10 @@ describe('daemon server', () => {
   it('streams the screenshot and completes the finish handshake', async () => {
     const c = await opened();
     const { dom } = await c.call(remote.domainLookupByName, { name: 'test' });
-    const shot = await c.call(remote.domainScreenshot, { dom, screen: 0, flags: 0 });
-    assert.equal(shot.mime, 'image/png');
-    assert.equal(Buffer.from(shot.data.subarray(1, 4)).toString(), 'PNG');
+    const shot = await c.openStream(remote.domainScreenshot, { dom, screen: 0, flags: 0 });
+    assert.equal(shot.ret.mime, 'image/png');
+    assert.equal(Buffer.from((await shot.stream.readAll()).subarray(1, 4)).toString(), 'PNG');
+    await shot.stream.finish();
     const { stream } = await c.openStream(remote.domainScreenshot, { dom, screen: 0, flags: 0 });
     await stream.abort();
     assert.equal(c.pendingCalls, 0);

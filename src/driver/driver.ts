@@ -11,9 +11,17 @@
  * codec turns them into 16 raw bytes. `hyper` fields are JS numbers.
  */
 import type { ParsedURI } from '../uri/index.js';
-import type { ArgsOf, EventFamily, Lxc, Procedure, Qemu, Remote, RetOf } from '../protocol/index.js';
+import type {
+  ArgsOf, EventFamily, Lxc, Procedure, Qemu, Remote, RemoteArgs, RemoteRet, RemoteStream, RetOf, StreamDirection,
+} from '../protocol/index.js';
 import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
+import type { DriverStream } from './stream.js';
 import { WRITE_METHODS } from './write-methods.js';
+
+export {
+  AttachedStream, bytesStreamDriver, readAllFrom, STREAM_CHUNK, StreamFlags, streamNoSupport,
+  type DriverStream, type StreamChunk, type StreamDriver,
+} from './stream.js';
 
 export interface DomainRef { name: string; uuid: string; id: number }
 export interface NetworkRef { name: string; uuid: string }
@@ -22,6 +30,9 @@ export interface StorageVolRef { pool: string; name: string; key: string }
 export interface InterfaceRef { name: string; mac: string }
 export interface NodeDeviceRef { name: string }
 export interface SnapshotRef { name: string; dom: DomainRef }
+export interface CheckpointRef { name: string; dom: DomainRef }
+/** remote_nonnull_secret: usageType is VIR_SECRET_USAGE_TYPE_* (0 none, 1 volume, 2 ceph, 3 iscsi, 4 tls, 5 vtpm). */
+export interface SecretRef { uuid: string; usageType: number; usageID: string }
 
 /** remote_typed_param: type is VIR_TYPED_PARAM_* (1 int … 7 string). */
 export interface TypedParam { field: string; type: number; value: number | boolean | string }
@@ -107,15 +118,23 @@ type ContractFn<P> = [ArgsOf<P>] extends [void] ? () => Promise<RetOf<P>> : (a: 
 /** The calls of the REMOTE program that are procedures, by table name. */
 export type RemoteCallName = CallNames<Remote>;
 
+/** The REMOTE procedures that open a stream (the table's `stream` marker). */
+export type StreamCallName = { [K in RemoteCallName]: [RemoteStream<K>] extends [StreamDirection] ? K : never }[RemoteCallName];
+
 /**
  * One optional method per procedure, typed from the tables: the contract
  * args and result of `remote.<name>` (after its override, if any), and of
  * the QEMU and LXC programs' procedures under `qemu…`/`lxc…` names
  * (QEMU_PROC_DOMAIN_MONITOR_COMMAND → `qemuDomainMonitorCommand`, see
- * contractName in protocol/).
+ * contractName in protocol/). A procedure that opens a stream also gets the
+ * caller's stream, to which the driver attaches its side (stream.ts).
  */
 export type TableContract =
-  & { [K in RemoteCallName]?: ContractFn<Remote[K]> }
+  & {
+    [K in RemoteCallName]?: [RemoteStream<K>] extends [StreamDirection]
+      ? (a: RemoteArgs<K>, stream: DriverStream) => Promise<RemoteRet<K>>
+      : ContractFn<Remote[K]>;
+  }
   & { [K in CallNames<Qemu> as `qemu${Capitalize<K>}`]?: ContractFn<Qemu[K]> }
   & { [K in CallNames<Lxc> as `lxc${Capitalize<K>}`]?: ContractFn<Lxc[K]> };
 
@@ -197,7 +216,8 @@ export const TYPED_PARAM_STRING_OKAY = 1 << 2;
 
 /** Maps a contract method to libvirt's public API name, for error texts. */
 export function publicName(method: string): string {
-  return 'vir' + method[0]!.toUpperCase() + method.slice(1);
+  // libvirt spells the network filter APIs virNWFilter…
+  return ('vir' + method[0]!.toUpperCase() + method.slice(1)).replace(/^virNwfilter/, 'virNWFilter');
 }
 
 /**
@@ -235,10 +255,13 @@ export function apiNameFor(method: string): string {
 export function errorDomainFor(method: string): number {
   if (method.startsWith('domainSnapshot') || method === 'domainListAllSnapshots'
     || method === 'domainHasCurrentSnapshot' || method === 'domainRevertToSnapshot') return ErrorDomain.DOMAIN_SNAPSHOT;
+  if (method.startsWith('domainCheckpoint') || method === 'domainListAllCheckpoints') return ErrorDomain.DOMAIN_CHECKPOINT;
   if (method.startsWith('domain') || method === 'connectGetDomainCapabilities') return ErrorDomain.DOMAIN;
   if (method.startsWith('network')) return ErrorDomain.NETWORK;
+  if (method.startsWith('secret') || /^connect(NumOf|List|ListAll)Secrets$/.test(method)) return ErrorDomain.SECRET;
   if (method.startsWith('storage')) return ErrorDomain.STORAGE;
   if (method.startsWith('interface')) return ErrorDomain.INTERFACE;
+  if (/^nwfilter|NWFilter/.test(method)) return ErrorDomain.NWFILTER;
   if (method.startsWith('nodeDevice') || method === 'nodeNumOfDevices' || method === 'nodeListDevices') return ErrorDomain.NODEDEV;
   return ErrorDomain.NONE;
 }

@@ -195,14 +195,13 @@ describe('golden captures (real libvirt 9.0 traffic)', () => {
     assert.equal(e.str1, 'operation forbidden: %s');
   });
 
-  test('contract view of the screenshot: REPLY mime + the stream content', () => {
+  test('the screenshot: REPLY mime, then the stream content', () => {
     const shot = parseGolden(readFileSync(`${WIRE}/screenshot-stream.hex`, 'utf8'));
     const reply = shot.find((p) => p.type === 'REPLY')!;
     const data = shot.filter((p) => p.type === 'STREAM' && p.status === 'CONTINUE').map((p) => decodeFrame(p.raw).body);
     assert.deepEqual(data.map((d) => d.length), [33443, 0], 'one data packet, then the empty EOF packet');
-    const ret = decodeRet(remote.domainScreenshot, decodeFrame(reply.raw).body, Buffer.concat(data));
+    const ret = decodeRet(remote.domainScreenshot, decodeFrame(reply.raw).body);
     assert.equal(ret.mime, 'image/png');
-    assert.equal(ret.data.length, 33443);
   });
 
   test('keepalive captures: PING/PONG in both directions, serial 0', () => {

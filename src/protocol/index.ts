@@ -21,7 +21,7 @@ export type {
   ReadOnly, RetOf, StreamDirection, WireArgsOf, WireRetOf,
 } from './program.js';
 export * from './remote-types.js';
-export { remote, type Remote, type RemoteArgs, type RemoteName, type RemoteRet } from './remote.js';
+export { remote, type Remote, type RemoteArgs, type RemoteName, type RemoteRet, type RemoteStream } from './remote.js';
 export { contractName, entryOfContractName, lxc, qemu, type Lxc, type Qemu } from './qemu.js';
 export { formatSnapshot, programSnapshot, type EntrySnapshot, type ProgramSnapshot } from './snapshot.js';
 export {

@@ -60,8 +60,12 @@ export interface ProcOptions<WA, WR, CA, CR> {
   override?: Override<WA, WR, CA, CR>;
 }
 
-/** A callable procedure: CALL with args, REPLY with ret. */
-export interface Procedure<WA = unknown, WR = unknown, CA = WA, CR = WR> {
+/**
+ * A callable procedure: CALL with args, REPLY with ret. `S` is the table's
+ * stream marker as a type, so that the driver contract can give the
+ * stream-opening procedures their stream argument.
+ */
+export interface Procedure<WA = unknown, WR = unknown, CA = WA, CR = WR, S extends StreamDirection | null = StreamDirection | null> {
   readonly kind: 'call';
   /** The table key: libvirt's REMOTE_PROC_X name in lower camel case (`domainGetXMLDesc`). */
   readonly name: string;
@@ -70,7 +74,7 @@ export interface Procedure<WA = unknown, WR = unknown, CA = WA, CR = WR> {
   readonly vers: number;
   readonly args: Codec<WA>;
   readonly ret: Codec<WR>;
-  readonly stream: StreamDirection | null;
+  readonly stream: S;
   readonly sparse: boolean;
   readonly fds: 'in' | 'out' | 'both' | null;
   readonly priority: 'high' | 'normal';
@@ -92,21 +96,27 @@ export interface EventMessage<M = unknown> {
 }
 
 /** Either kind of table entry. */
-export type Entry = Procedure<any, any, any, any> | EventMessage<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+export type Entry = Procedure<any, any, any, any, any> | EventMessage<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** A procedure declaration before `program()` names it. */
-export interface ProcDef<WA, WR, CA, CR> { readonly kind: 'call'; readonly number: number; readonly opts: ProcOptions<WA, WR, CA, CR> }
+export interface ProcDef<WA, WR, CA, CR, S extends StreamDirection | null = null> {
+  readonly kind: 'call';
+  readonly number: number;
+  readonly opts: ProcOptions<WA, WR, CA, CR>;
+  /** Phantom: the stream marker as a literal type. */
+  readonly __stream?: S;
+}
 /** An event declaration before `program()` names it. */
 export interface EventDef<M> { readonly kind: 'event'; readonly number: number; readonly msg: Codec<M> }
-type AnyDef = ProcDef<any, any, any, any> | EventDef<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type AnyDef = ProcDef<any, any, any, any, any> | EventDef<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /**
  * Declares a procedure. Without an override, the contract types equal the
  * wire types; with one, they are inferred from its `args`/`ret` converters.
  */
-export function proc<WA = void, WR = void, CA = WA, CR = WR>(
-  number: number, opts: ProcOptions<WA, WR, CA, CR> = {},
-): ProcDef<NoInfer<WA>, NoInfer<WR>, NoInfer<CA>, NoInfer<CR>> {
+export function proc<WA = void, WR = void, CA = WA, CR = WR, S extends StreamDirection | null = null>(
+  number: number, opts: ProcOptions<WA, WR, CA, CR> & { stream?: S } = {},
+): ProcDef<NoInfer<WA>, NoInfer<WR>, NoInfer<CA>, NoInfer<CR>, NoInfer<S>> {
   // NoInfer: program()'s `any`-typed constraint must not become an inference
   // source for CA/CR (they would turn into `any` instead of defaulting to WA/WR).
   return { kind: 'call', number, opts };
@@ -118,7 +128,7 @@ export function event<M>(number: number, msg: Codec<M>): EventDef<NoInfer<M>> {
 }
 
 type Built<K extends string, D> =
-  D extends ProcDef<infer WA, infer WR, infer CA, infer CR> ? Procedure<WA, WR, CA, CR> & { readonly name: K }
+  D extends ProcDef<infer WA, infer WR, infer CA, infer CR, infer S> ? Procedure<WA, WR, CA, CR, S> & { readonly name: K }
     : D extends EventDef<infer M> ? EventMessage<M> & { readonly name: K } : never;
 
 /** What a program's table offers besides its entries (non-enumerable). */
@@ -160,7 +170,7 @@ export function program<D extends Record<string, AnyDef>>(prog: number, vers: nu
         stream: o.stream ?? null, sparse: o.sparse ?? false, fds: o.fds ?? null,
         priority: o.priority ?? 'normal', readonly: o.readonly ?? false, preAuth: o.preAuth ?? false,
         override: o.override ?? null,
-      }) as Procedure<any, any, any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+      }) as Procedure<any, any, any, any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
     } else {
       e = Object.freeze({ kind: 'event', name, number: d.number, prog, vers, msg: d.msg });
     }

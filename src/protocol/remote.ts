@@ -53,19 +53,8 @@ const domainGetInfoOverride: Override<{ dom: Infer<typeof domainRef> }, DomainGe
   },
 };
 
-/** DOMAIN_SCREENSHOT ret: only the MIME type; the image follows on the stream. */
+/** DOMAIN_SCREENSHOT ret: only the MIME type; the image follows on the stream the call opens. */
 const domainScreenshotRet = struct({ mime: optStr });
-type ScreenshotArgs = { dom: Infer<typeof domainRef>; screen: number; flags: number };
-
-const domainScreenshotOverride: Override<ScreenshotArgs, Infer<typeof domainScreenshotRet>, ScreenshotArgs,
-  { mime: string | null; data: Uint8Array }> = {
-  why: 'the image travels on the stream the call opens (STREAM packets, daemon → client, then an empty '
-    + 'CONTINUE and the OK handshake); the contract returns it whole as data',
-  ret: {
-    toWire: (r) => ({ ret: { mime: r.mime }, data: r.data }),
-    fromWire: (w, data) => ({ mime: w.mime, data: data ?? new Uint8Array(0) }),
-  },
-};
 
 // ------------------------------------------------- legacy domain event msgs
 
@@ -1007,7 +996,6 @@ export const remote = program(ProgramNumber.REMOTE, 1, {
     args: struct({ dom: domainRef, screen: uint, flags: uint }),
     ret: domainScreenshotRet,
     stream: 'in',
-    override: domainScreenshotOverride,
   }),
   domainGetState: proc(212, { // DOMAIN_GET_STATE
     args: struct({ dom: domainRef, flags: uint }),
@@ -1933,3 +1921,5 @@ export type RemoteName = keyof typeof remote & string;
 export type RemoteArgs<N extends RemoteName> = ArgsOf<Remote[N]>;
 /** Contract-side result of a REMOTE procedure by name. */
 export type RemoteRet<N extends RemoteName> = RetOf<Remote[N]>;
+/** The stream marker of a REMOTE procedure by name: 'in' | 'out' | 'both', or null when it opens none. */
+export type RemoteStream<N extends RemoteName> = Remote[N] extends { readonly stream: infer S } ? S : null;

@@ -43,6 +43,11 @@ export interface ChannelHandlers {
    * for). Off for clients, which must keep reading replies while they write.
    */
   boundBacklog?: boolean;
+  /**
+   * pause() is this side's own flow control (a client whose stream consumer
+   * lags): while paused, the peer's silence does not count for keepalive.
+   */
+  pauseIsOurs?: boolean;
 }
 
 export class PacketChannel {
@@ -131,6 +136,7 @@ export class PacketChannel {
   }
 
   resume(): void {
+    if (this.#paused) this.#lastRecv = Date.now();
     this.#paused = false;
     this.#applyReading();
   }
@@ -210,6 +216,9 @@ export class PacketChannel {
       this.#armKeepalive(this.#kaInterval - idle);
       return;
     }
+    // Silence we caused by not reading (flow control) is not the peer's:
+    // keep PINGing so it knows we are alive, but do not count its answers.
+    if (this.#paused && this.#handlers.pauseIsOurs) this.#kaSent = 0;
     if (this.#kaSent >= this.#kaCount) {
       this.close(CloseReason.KEEPALIVE, new Error('connection closed due to keepalive timeout'));
       return;

@@ -15,9 +15,8 @@ import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
 import {
   argsToWire, decodeMsg, decodeRet, encodeFrameOf, errorFromPayload, lxc, MessageStatus, MessageType, qemu, remote,
   type ArgsOf, type Entry, type EventMessage, type Frame, type Header, type Procedure, type ProgramInfo,
-  type RetOf, type WireRetOf,
+  type RetOf,
 } from '../protocol/index.js';
-import { fromXdr } from '../xdr/index.js';
 import { CloseReason, PacketChannel } from './channel.js';
 import { ClientStream } from './stream.js';
 
@@ -69,6 +68,7 @@ export class RpcClient {
     this.#channel = new PacketChannel(stream, {
       onFrame: (f) => this.#onFrame(f),
       onClose: (reason, error) => this.#onClose(reason, error),
+      pauseIsOurs: true,
     });
   }
 
@@ -94,18 +94,8 @@ export class RpcClient {
     this.#channel.stopKeepalive();
   }
 
-  /**
-   * Calls a procedure and resolves with its contract-side result. For a
-   * stream procedure whose contract returns the stream's content (the
-   * screenshot), the whole stream is read and finished first.
-   */
+  /** Calls a procedure and resolves with its contract-side result. */
   async call<P extends AnyProc>(p: P, args: ArgsOf<P>, opts: CallOptions = {}): Promise<RetOf<P>> {
-    if (p.stream === 'in' && p.override?.ret) {
-      const { ret, stream } = await this.openStream(p, args, opts);
-      const data = await stream.readAll(opts);
-      await stream.finish();
-      return p.override.ret.fromWire(ret, data) as RetOf<P>;
-    }
     if (p.stream) {
       throw new VirtError(ErrorCode.INTERNAL_ERROR, `internal error: ${p.name} opens a stream: use openStream()`,
         ErrorDomain.RPC);
@@ -114,15 +104,38 @@ export class RpcClient {
     return decodeRet(p, body) as RetOf<P>;
   }
 
-  /** Calls a stream procedure; resolves with the wire `ret` and the open stream. */
+  /**
+   * Calls a stream procedure; resolves with the contract `ret` and the open
+   * stream. Holes are allowed when the procedure is sparse and its flags
+   * carry the sparse bit (VIR_STORAGE_VOL_{UP,DOWN}LOAD_SPARSE_STREAM = 1).
+   */
   async openStream<P extends AnyProc>(p: P, args: ArgsOf<P>, opts: CallOptions = {}):
-  Promise<{ ret: WireRetOf<P>; stream: ClientStream }> {
+  Promise<{ ret: RetOf<P>; stream: ClientStream }> {
     const serial = this.#serial;
-    const stream = new ClientStream(this.#channel, p, serial, () => this.#streams.delete(serial));
+    const flags = (args as { flags?: number } | undefined)?.flags ?? 0;
+    const stream = new ClientStream(this.#channel, p, serial, {
+      allowHoles: p.sparse && (flags & 1) !== 0,
+      onDone: () => this.#streams.delete(serial),
+      flow: this.#flow,
+    });
     const body = await this.#send(p, args, stream, opts);
-    const ret = fromXdr(p.ret, body, { allowTrailing: true }) as WireRetOf<P>;
-    return { ret, stream };
+    return { ret: decodeRet(p, body) as RetOf<P>, stream };
   }
+
+  /**
+   * Streams whose consumers fall behind stop the socket being read; it is
+   * read again when none does (see STREAM_QUEUE_MAX).
+   */
+  readonly #flow = {
+    pause: (): void => {
+      if (this.#pausedStreams++ === 0) this.#channel.pause();
+    },
+    resume: (): void => {
+      if (--this.#pausedStreams === 0) this.#channel.resume();
+    },
+  };
+
+  #pausedStreams = 0;
 
   /** Closes the connection (reason CLIENT). Pending calls fail. */
   close(): void {
@@ -189,6 +202,15 @@ export class RpcClient {
   #onReply(f: Frame): void {
     const h = f.header;
     const pend = this.#pending.get(h.serial);
+    if (!pend) {
+      // A failed finish, or a write the daemon could not complete, comes back
+      // as a REPLY with the stream's serial (virNetServerProgramSendReplyError).
+      const s = this.#streams.get(h.serial);
+      if (s) {
+        s.receiveReply(f);
+        return;
+      }
+    }
     if (!pend || pend.proc.prog !== h.prog || pend.proc.vers !== h.vers) {
       // virNetClientCallDispatchReply: a reply nobody waits for is a protocol violation.
       this.#channel.close(CloseReason.ERROR, new VirtError(ErrorCode.RPC,

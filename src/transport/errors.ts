@@ -21,11 +21,8 @@ export function errnoCode(err: unknown): string {
   return (err as NodeJS.ErrnoException | null)?.code ?? '';
 }
 
-/** strerror() for a Node errno error. */
-export function strerror(err: unknown): string {
-  const code = errnoCode(err);
-  return strerrorOf(code) ?? (err instanceof Error ? err.message : String(err));
-}
+export { strerror } from '../util/strerror.js';
+import { strerror } from '../util/strerror.js';
 
 /** Whether a Node error is a name-resolution failure. */
 export function isResolveError(err: unknown): boolean {

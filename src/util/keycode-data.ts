@@ -2,7 +2,14 @@
  * Keycode data measured from libvirt 9.0 (virsh send-key and the test
  * driver's testDomainSendKey): for each codeset, the keycodes it knows
  * (hex ranges), and the symbolic names virsh accepts for the three codesets
- * that have them, with the value each stands for. Generated; do not edit.
+ * that have them, with the value each stands for.
+ *
+ * How it was measured: every value 0..65535 was sent in every codeset to
+ * the test driver (libvirt-python's sendKey), which accepts exactly the
+ * keycodes of the codeset's table; candidate names (the identifiers in
+ * libvirt.so, and every KEY_/BTN_ macro of linux/input-event-codes.h) were
+ * given to `virsh send-key --codeset X NAME` with virDomainSendKey
+ * preloaded to record the value virsh sent. Generated; do not edit.
  */
 
 /** virKeycodeSet: codeset names, numbered as libvirt numbers them. */

@@ -114,10 +114,29 @@ export function textAt(el: XmlElement | null | undefined, ...names: string[]): s
   return e ? e.text.trim() : undefined;
 }
 
-/** Escapes text for attributes and content as virBufferEscapeString does. */
+// The five XML specials and the control characters virBufferEscapeString drops.
+// eslint-disable-next-line no-control-regex
+const NEEDS_ESCAPE = /[<>&'"\x00-\x08\x0b\x0c\x0e-\x1f]/;
+
+/**
+ * virBufferEscapeString, the one XML escape of libvirt's formatters (and so
+ * of ours): the five specials become entities, control characters other
+ * than tab, newline and carriage return are dropped. (The test driver's
+ * libxml2-serialised output has its own rules, in domain-xml.ts.)
+ */
 export function escapeXml(s: string): string {
-  return s.replace(/[<>&'"]/g, (c) =>
-    c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '&' ? '&amp;' : c === "'" ? '&apos;' : '&quot;');
+  if (!NEEDS_ESCAPE.test(s)) return s;
+  let out = '';
+  for (const ch of s) {
+    if (ch === '<') out += '&lt;';
+    else if (ch === '>') out += '&gt;';
+    else if (ch === '&') out += '&amp;';
+    else if (ch === '"') out += '&quot;';
+    else if (ch === "'") out += '&apos;';
+    else if (ch < ' ' && ch !== '\t' && ch !== '\n' && ch !== '\r') continue; // dropped, as virBufferEscapeString does
+    else out += ch;
+  }
+  return out;
 }
 
 /**

@@ -224,6 +224,14 @@ const RICH_CASES: Case[] = [
   { name: 'desc-edit-title', args: d('desc test --title --edit; desc test --title'), env: { EDITOR: script('title.sh', "printf 'New title\\n' > \"$1\"") } },
 ];
 
+const IO = file('io.xml', "<domain type='test'><name>io</name><memory>1024</memory><vcpu>2</vcpu><os><type>hvm</type></os><iothreads>2</iothreads></domain>\n");
+
+const IOSTATS_CASES: Case[] = [
+  { name: 'iothread-stats', args: d('iothreadadd test 3; domstats test --iothread; iothreadset test 3 --poll-max-ns 100 --poll-grow 2; domstats test --iothread; domstats test; iothreadadd test 4; domstats --iothread') },
+  { name: 'iothread-stats-rich', args: r('iothreadset rich 5 --poll-grow 1; iothreadset rich 1 --poll-grow 1; domstats rich --iothread; iothreadadd rich 7 --config; domstats rich --iothread; iothreadset rich 7 --poll-grow 3; iothreaddel rich 7 --config; iothreaddel rich 1; iothreadadd rich 1; iothreadset rich 1 --poll-max-ns 5 --poll-shrink 4; domstats rich --iothread; destroy rich; domstats rich --iothread; start rich; domstats rich --iothread') },
+  { name: 'iothread-stats-defined', args: d(`define ${IO}; start io; domstats io --iothread; iothreadset io 1 --poll-grow 1; iothreadadd io 5 --config; destroy io; start io; domstats io --iothread; iothreadinfo io; iothreadset io 5 --poll-grow 9; destroy io; iothreadadd io 6; iothreaddel io 1; start io; domstats io --iothread; iothreadinfo io`), maskUUIDs: true },
+];
+
 const MISC_CASES: Case[] = [
   { name: 'perf', args: d('perf test; perf test --enable cmt,cpu_cycles --disable mbmt; perf test; dumpxml test; perf test --config --enable instructions; perf test --config') },
   { name: 'perf-errors', args: d('perf test --enable bogus; perf test --enable cmt --disable cmt; perf test --live --current; perf nosuch') },
@@ -232,6 +240,23 @@ const MISC_CASES: Case[] = [
   { name: 'domrename', args: d("destroy test; domrename test t2; list --all; domrename t2 t2; domrename t2 'a/b'; domrename t2 ''; domrename t2 test; list --all") },
   { name: 'domrename-errors', args: d('domrename test t2; domrename 1 x; domrename nosuch x') },
   { name: 'domrename-readonly', args: ro('domrename test t2') },
+];
+
+/** Odd values: empty strings, limits, separators. */
+const EDGE_CASES: Case[] = [
+  { name: 'quiet', args: ['-q', ...d("desc test; desc test x; desc test; memtune test --hard-limit 5; iothreadinfo test; iothreadadd test 1; iothreadinfo test; emulatorpin test; vcpupin test; domrename test x; edit test; vcpucount test; perf test --enable cmt; perf test; metadata test http://x/ --key k --set '<a/>'; metadata test http://x/ --remove; attach-device test /nonexistent; desc test --title --edit; blkiotune test; memtune test; attach-disk test x vdb --print-xml; detach-disk test vda --print-xml")], env: { EDITOR: 'true' } },
+  { name: 'edge-memtune', args: d("memtune test --hard-limit 9223372036854775807; memtune test --hard-limit 9223372036854775808; memtune test --hard-limit 1e; memtune test --hard-limit 5k; memtune test --hard-limit ' 7'; memtune test --soft-limit 8EiB; memtune test --soft-limit 7EiB; memtune test; memtune test --hard-limit ''") },
+  { name: 'edge-blkiotune', args: d("blkiotune test --device-weights /dev/sda,5,; blkiotune test --device-weights /dev/sda,-1; blkiotune test --device-weights /dev/sda,4294967296; blkiotune test --device-read-bytes-sec /dev/sda,18446744073709551615; blkiotune test; blkiotune test --weight 4294967295; blkiotune test --weight 2147483648; blkiotune test --device-weights '/dev/sda, +5'; blkiotune test; dumpxml test") },
+  { name: 'edge-numatune', args: d("numatune test --mode -1; numatune test --mode 07; numatune test --mode 0x0; numatune test --mode ' 1'; numatune test --nodeset ' 1'; numatune test --nodeset '1 - 3'; numatune test --nodeset 1-; numatune test --nodeset ,1; numatune test") },
+  { name: 'edge-blkdeviotune', args: d("blkdeviotune test vda --total-iops-sec 1k; blkdeviotune test vda --total-iops-sec -1; blkdeviotune test vda --total-bytes-sec -1; blkdeviotune test vda --total-bytes-sec-max 1000000000000001; blkdeviotune test vda --group-name ''; blkdeviotune test ''; blkdeviotune test vda --total-bytes-sec-max 1G --total-bytes-sec 1M; blkdeviotune test vda") },
+  { name: 'edge-cpulist', args: d("vcpupin test 0 ''; vcpupin test 0 0-1023; vcpupin test 0 0-1024; vcpupin test --cpulist 1; vcpupin test 0 7; vcpupin test 0 '1,,2'; vcpupin test 0 ' 1'; vcpupin test 1 r2; vcpupin test; emulatorpin test ''; iothreadadd test 1; iothreadpin test 1 ''") },
+  { name: 'edge-desc', args: d("desc test a   b  ; desc test; desc test --new-desc x y; desc test; desc test --title a b; desc test --title; desc test --title 'x\ny'") },
+  { name: 'edge-metadata-ns', args: d("metadata test http://x/ --key xmlns --set '<a/>'; metadata test http://x/ --key k:x --set '<a/>'; metadata test http://x/ --key k --set '<p:a xmlns:p=\"http://p/\"><p:b/><c/></p:a>'; metadata test http://x/; metadata test http://p/; dumpxml test; metadata test http://x/ --key k --set '<a xmlns=\"http://d/\"><b/></a>'; metadata test http://d/; dumpxml test; metadata test http://x/ --remove; dumpxml test") },
+  { name: 'edge-metadata-nested-ns', args: d("metadata test http://x/ --key k --set '<a><b xmlns=\"http://q/\"><c/></b><d/></a>'; metadata test http://x/; metadata test http://q/; dumpxml test") },
+  { name: 'edge-empty-args', args: d("perf test --enable ''; perf test --enable cmt,,mbmt; perf test --enable cmt, ; perf test --enable , ; set-lifecycle-action test poweroff ''; domrename test ''; metadata test '' --key k --set '<a/>'; metadata test http://x --key '' --set '<a/>'; metadata test http://x --key k --set ''; attach-disk test x ''; attach-disk test '' vdb --print-xml; detach-device-alias test ''; domiftune test ''") },
+  { name: 'edge-device-args', args: d("attach-interface test network '' --print-xml; attach-interface test '' x --print-xml; attach-interface test network x --mac '' --print-xml; detach-interface test network --mac ''; detach-interface test network --mac '' --print-xml; detach-interface nosuch network; detach-interface test network --current --live; detach-disk test ''; change-media test '' --eject; update-memory-device test --alias ''; update-memory-device test --requested-size 1; update-memory-device test --node -1") },
+  ...['--current --active', '--current --maximum --live', '--current --maximum', '--current --guest', '--current --active --live',
+    '--maximum --current --config', '--active --config', '--maximum --live'].map((o): Case => ({ name: `vcpucount ${o}`, args: d(`vcpucount test ${o}`) })),
 ];
 
 diffCases('tsvirsh matches virsh: domain-config', [
@@ -245,4 +270,6 @@ diffCases('tsvirsh matches virsh: domain-config', [
   ...META_CASES,
   ...MISC_CASES,
   ...RICH_CASES,
+  ...IOSTATS_CASES,
+  ...EDGE_CASES,
 ]);

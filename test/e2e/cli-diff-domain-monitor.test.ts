@@ -6,6 +6,7 @@
  * dom-monitor-*.xml fixtures, and their error paths.
  */
 import { join } from 'node:path';
+import { KEYCODE_NAMES, KEYCODE_SETS } from '../../src/util/keycode-data.js';
 import { FIXTURES, type Case } from './cli-cases.js';
 import { diffCases } from './cli-diff.js';
 
@@ -194,7 +195,23 @@ const guestCases: Case[] = [
   { name: 'guestvcpus-disable-readonly', args: ro('guestvcpus', 'test', '--cpulist', '0', '--disable') },
 ];
 
+/** One send-key command per key name of each codeset that has names, in one virsh invocation. */
+const everyKeyName = Object.entries(KEYCODE_NAMES).flatMap(([set, spec]) =>
+  spec.split(' ').map((t) => `send-key test --codeset ${set} ${t.slice(0, t.indexOf('='))}`)).join('; ');
+/**
+ * One send-key command per keycode 0..0x2ff of a codeset, and the 0xe0xx
+ * range of the scancode sets (a command line per codeset: one argument may
+ * not exceed 128 KiB).
+ */
+function everyKeyValue(set: string): string {
+  const values = Array.from({ length: 0x300 }, (_, i) => i);
+  if (set === 'xt' || set === 'atset1' || set === 'atset2') values.push(...Array.from({ length: 0x80 }, (_, i) => 0xe000 + i));
+  return values.map((v) => `send-key test --codeset ${set} ${v}`).join('; ');
+}
+
 const keyCases: Case[] = [
+  { name: 'send-key-every-name', args: d(everyKeyName) },
+  ...KEYCODE_SETS.map((set) => ({ name: `send-key-every-value-${set}`, args: d(everyKeyValue(set)) })),
   { name: 'send-key', args: d('send-key', 'test', 'KEY_A', '30', '0x1e', '036', '0X1E', 'KEY_RESERVED', '0') },
   { name: 'send-key-holdtime', args: d('send-key', 'test', '--holdtime', '100', 'KEY_LEFTCTRL', 'KEY_LEFTALT', 'KEY_DELETE') },
   { name: 'send-key-codesets', args: d('send-key test --codeset xt 30; send-key test --codeset usb 4; send-key test --codeset win32 VK_A VK_RETURN; send-key test --codeset os_x ANSI_A Return; send-key test --codeset rfb 1; send-key test --codeset qnum 0x1e; send-key test --codeset atset3 7') },

@@ -211,18 +211,21 @@ function capacity(v: number): string {
   return `${formatFixed(p.value, 3)} ${p.unit}`;
 }
 
-/** cmdDomjobinfo's report of a job: the classic fields, then what only the typed parameters have. */
-function printJobInfo(ctl: Shell, info: JobInfo, params: readonly Param[]): void {
+/** cmdDomjobinfo's report of a job after its type: the classic fields, then what only the typed parameters have. */
+function printJobDetails(ctl: Shell, info: JobInfo, params: readonly Param[]): void {
   const line = (label: string, value: string) => ctl.print(`${padEnd(label, 17)} ${value}\n`);
   const num = (f: string): number | undefined => {
     const p = params.find((x) => x.field === f);
     return p === undefined ? undefined : Number(p.value);
   };
-  const ms = (v: number) => `${padEnd(String(v), 12)} ms`;
-  line('Operation:', padEnd(JOB_OPERATIONS[num('operation') ?? 0] ?? 'unknown', 12));
+  const col = (v: number) => padEnd(String(v), 12);
+  const ms = (v: number) => `${col(v)} ms`;
+  const optional = (field: string, label: string, fmt: (v: number) => string, skipZero = false) => {
+    const v = num(field);
+    if (v !== undefined && !(skipZero && v === 0)) line(label, fmt(v));
+  };
   line('Time elapsed:', ms(info.timeElapsed));
-  const net = num('time_elapsed_net');
-  if (net !== undefined) line('Time elapsed w/o network:', ms(net));
+  optional('time_elapsed_net', 'Time elapsed w/o network:', ms);
   if (info.type === JobType.BOUNDED) line('Time remaining:', ms(info.timeRemaining));
   if (info.dataTotal || info.dataRemaining || info.dataProcessed) {
     line('Data processed:', capacity(info.dataProcessed));
@@ -233,38 +236,36 @@ function printJobInfo(ctl: Shell, info: JobInfo, params: readonly Param[]): void
     line('Memory processed:', capacity(info.memProcessed));
     line('Memory remaining:', capacity(info.memRemaining));
     line('Memory total:', capacity(info.memTotal));
-    const bps = num('memory_bps');
-    if (bps) line('Memory bandwidth:', `${capacity(bps)}/s`);
-    const dirty = num('memory_dirty_rate');
-    if (dirty !== undefined) line('Dirty rate:', `${padEnd(String(dirty), 12)} pages/s`);
-    const iteration = num('memory_iteration');
-    if (iteration !== undefined) line('Iteration:', padEnd(String(iteration), 12));
+    optional('memory_bps', 'Memory bandwidth:', (v) => `${capacity(v)}/s`, true);
+    optional('memory_dirty_rate', 'Dirty rate:', (v) => `${col(v)} pages/s`);
+    optional('memory_page_size', 'Page size:', (v) => `${col(v)} bytes`);
+    optional('memory_iteration', 'Iteration:', col);
+    optional('memory_postcopy_requests', 'Postcopy requests:', col);
   }
   if (info.fileTotal || info.fileRemaining || info.fileProcessed) {
     line('File processed:', capacity(info.fileProcessed));
     line('File remaining:', capacity(info.fileRemaining));
     line('File total:', capacity(info.fileTotal));
-    const bps = num('disk_bps');
-    if (bps) line('File bandwidth:', `${capacity(bps)}/s`);
+    optional('disk_bps', 'File bandwidth:', (v) => `${capacity(v)}/s`, true);
   }
-  const optional: Array<[string, string, (v: number) => string]> = [
-    ['memory_constant', 'Constant pages:', (v) => padEnd(String(v), 12)],
-    ['memory_normal', 'Normal pages:', (v) => padEnd(String(v), 12)],
-    ['memory_normal_bytes', 'Normal data:', capacity],
-    ['downtime', info.type === JobType.COMPLETED ? 'Total downtime:' : 'Expected downtime:', ms],
-    ['downtime_net', 'Downtime w/o network:', ms],
-    ['setup_time', 'Setup time:', ms],
-    ['compression_cache', 'Compression cache:', capacity],
-    ['compression_bytes', 'Compressed data:', capacity],
-    ['compression_pages', 'Compressed pages:', (v) => padEnd(String(v), 13)],
-    ['compression_cache_misses', 'Compression cache misses:', (v) => padEnd(String(v), 13)],
-    ['compression_overflow', 'Compression overflows:', (v) => padEnd(String(v), 13)],
-    ['auto_converge_throttle', 'Auto converge throttle:', (v) => padEnd(String(v), 13)],
-  ];
-  for (const [field, label, fmt] of optional) {
-    const v = num(field);
-    if (v !== undefined) line(label, fmt(v));
-  }
+  optional('memory_constant', 'Constant pages:', col);
+  optional('memory_normal', 'Normal pages:', col);
+  optional('memory_normal_bytes', 'Normal data:', capacity);
+  optional('downtime', info.type === JobType.COMPLETED ? 'Total downtime:' : 'Expected downtime:', ms);
+  optional('downtime_net', 'Downtime w/o network:', ms);
+  optional('setup_time', 'Setup time:', ms);
+  optional('compression_cache', 'Compression cache:', capacity);
+  optional('compression_bytes', 'Compressed data:', capacity);
+  // These four are printed 13 wide ("%-13llu").
+  const col13 = (v: number) => padEnd(String(v), 13);
+  optional('compression_pages', 'Compressed pages:', col13);
+  optional('compression_cache_misses', 'Compression cache misses:', col13);
+  optional('compression_overflow', 'Compression overflows:', col13);
+  optional('auto_converge_throttle', 'Auto converge throttle:', col13);
+  optional('disk_temp_used', 'Temporary disk space use:', capacity);
+  optional('disk_temp_total', 'Temporary disk space total:', capacity);
+  const errmsg = params.find((p) => p.field === 'errmsg');
+  if (errmsg) line('Error message:', String(errmsg.value));
 }
 
 async function cmdDomjobinfo(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
@@ -299,11 +300,15 @@ async function cmdDomjobinfo(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
       if (legacy === FAIL) return false;
       info = legacy;
     }
-    ctl.print(`${padEnd('Job type:', 17)} ${padEnd(JOB_TYPES[info.type] ?? 'unknown', 12)}\n`);
+    const line = (label: string, value: string) => ctl.print(`${padEnd(label, 17)} ${padEnd(value, 12)}\n`);
+    line('Job type:', JOB_TYPES[info.type] ?? 'unknown');
+    if (info.type === JobType.NONE) return true;
+    const op = params.find((p) => p.field === 'operation');
+    line('Operation:', JOB_OPERATIONS[op === undefined ? 0 : Number(op.value)] ?? 'unknown');
     // Only running jobs (and asked-for completed ones) have more to show, unless any is wanted.
     if (!anystats && info.type !== JobType.BOUNDED && info.type !== JobType.UNBOUNDED
       && (!(flags & JOB_STATS_COMPLETED) || info.type !== JobType.COMPLETED)) return true;
-    printJobInfo(ctl, info, params);
+    printJobDetails(ctl, info, params);
     return true;
   });
 }

@@ -419,7 +419,7 @@ async function cmdBlkdeviotune(ctl: Shell, cmd: ParsedCommand): Promise<boolean>
   }
   const group = cmd.string(ctl, 'group-name');
   if (group === null) {
-    ctl.error('Unable to parse group parameter');
+    ctl.error('Unable to parse group-name parameter');
     return false;
   }
   if (group !== undefined) params.push({ field: 'group_name', type: TP.STRING, value: group });
@@ -608,8 +608,8 @@ async function cmdVcpucount(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
   const all = !maximum && !active && !current && !config && !live && !guest;
   // Before 0.9.4 --current meant the opposite of --maximum: '--current --live'
   // still means '--active --live'.
-  if (current && (live || config || maximum)) {
-    if (!maximum) active = true;
+  if (current && !maximum && !active && (live || config)) {
+    active = true;
     current = false;
   }
   if (!exclusive(ctl, 'current', current, 'live', live)) return false;
@@ -724,9 +724,10 @@ async function cmdEmulatorpin(ctl: Shell, cmd: ParsedCommand): Promise<boolean> 
     const got = await ctl.attempt(ctl.c.call('domainGetEmulatorPinInfo', { dom: dom.ref, maplen, flags }));
     if (got === FAIL) return false;
     if (got.ret >= 0) {
-      ctl.printExtra(`${'emulator: CPU Affinity'}\n`);
+      ctl.printExtra('emulator: CPU Affinity\n');
       ctl.printExtra('----------------------------------\n');
-      ctl.print(`       *: ${bitmapDataFormat(got.cpumaps, maplen * 8)}\n`);
+      ctl.printExtra('       *: ');
+      ctl.print(`${bitmapDataFormat(got.cpumaps, maplen * 8)}\n`);
     }
     return true;
   }
@@ -997,10 +998,10 @@ async function cmdMetadata(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
 // ---------------------------------------------------------------------------
 // perf, set-lifecycle-action, domrename
 
-/** virshPrintPerfStatus. */
+/** virshPrintPerfStatus (extra output: -q leaves it out). */
 function printPerf(ctl: Shell, params: readonly TypedParam[]): void {
   for (const p of params) {
-    if (p.type === TP.BOOLEAN) ctl.print(`${padEnd(p.field, 15)}: ${p.value ? 'enabled' : 'disabled'}\n`);
+    if (p.type === TP.BOOLEAN) ctl.printExtra(`${padEnd(p.field, 15)}: ${p.value ? 'enabled' : 'disabled'}\n`);
   }
 }
 
@@ -1017,7 +1018,7 @@ async function cmdPerf(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
   const params: TypedParam[] = [];
   for (const [list, on] of [[enable, true], [disable, false]] as const) {
     if (list === undefined) continue;
-    for (const e of list.split(',')) params.push({ field: e, type: TP.BOOLEAN, value: on });
+    for (const e of list.split(',')) if (e !== '') params.push({ field: e, type: TP.BOOLEAN, value: on });
   }
   if (params.length === 0) {
     const got = await ctl.attempt(ctl.c.call('domainGetPerfEvents', { dom: dom.ref, flags: await stringOkay(ctl.c, flags) }));
@@ -1323,7 +1324,8 @@ export const domainConfigCommands: CmdDef[] = [
     name: 'vcpupin',
     help: 'control or query domain vcpu affinity',
     desc: 'Pin domain VCPUs to host physical CPUs.',
-    options: [DOMAIN_OPT, int('vcpu', 'vcpu number'), str('cpulist', 'host cpu number(s) to set, or omit option to query'),
+    options: [DOMAIN_OPT, int('vcpu', 'vcpu number'),
+      { ...str('cpulist', 'host cpu number(s) to set, or omit option to query'), emptyOk: true },
       ...AFFECT_OPTS],
     run: cmdVcpupin,
   },
@@ -1331,7 +1333,8 @@ export const domainConfigCommands: CmdDef[] = [
     name: 'emulatorpin',
     help: 'control or query domain emulator affinity',
     desc: 'Pin domain emulator threads to host physical CPUs.',
-    options: [DOMAIN_OPT, str('cpulist', 'host cpu number(s) to set, or omit option to query'), ...AFFECT_OPTS],
+    options: [DOMAIN_OPT, { ...str('cpulist', 'host cpu number(s) to set, or omit option to query'), emptyOk: true },
+      ...AFFECT_OPTS],
     run: cmdEmulatorpin,
   },
   {

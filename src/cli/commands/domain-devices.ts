@@ -443,17 +443,19 @@ async function cmdDetachInterface(ctl: Shell, cmd: ParsedCommand): Promise<boole
   const r = await optDomain(ctl, cmd);
   if (!r) return false;
   using dom = r.dom;
-  const type = cmd.string(ctl, 'type');
-  if (type == null) return false;
-  const mac = cmd.string(ctl, 'mac');
-  if (mac === null) return false;
   const printXml = cmd.bool('print-xml');
-  const failed = () => {
-    if (!printXml) ctl.error('Failed to detach interface');
+  const cleanup = () => {
+    ctl.error('Failed to detach interface');
     return false;
   };
+  // Past the domain's XML, --print-xml leaves the failure message out.
+  const failed = () => (printXml ? false : cleanup());
+  const type = cmd.string(ctl, 'type');
+  if (type == null) return cleanup();
+  const mac = cmd.string(ctl, 'mac');
+  if (mac === null) return cleanup();
   const root = await domainTree(ctl, dom, (f.flags & CONFIG) !== 0);
-  if (!root) return failed();
+  if (!root) return cleanup();
   const nets = devices(root, 'interface').filter((n) => attr(n, 'type') === type);
   if (nets.length === 0) {
     ctl.error(mac !== undefined ? `No interface with MAC address ${mac} was found` : `No interface found whose type is ${type}`);

@@ -4,6 +4,7 @@
  */
 import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import type { Domain } from '../../api/index.js';
+import { domainManagedSaveRemove } from '../../api/domain-save.js';
 import {
   DomainMemoryModFlags, DomainModificationImpact, DomainUndefineFlags, DomainVcpuFlags, DomainXMLFlags,
 } from '../../api/constants.js';
@@ -67,7 +68,7 @@ async function cmdAutostart(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
 }
 
 /** virshFetchPassFdsList: null after an error, else the descriptors (none without --pass-fds). */
-function passFds(ctl: Shell, cmd: ParsedCommand): number[] | null {
+export function passFds(ctl: Shell, cmd: ParsedCommand): number[] | null {
   const o = cmd.stringQuiet('pass-fds');
   if (o.rc <= 0) return [];
   const fds: number[] = [];
@@ -494,8 +495,7 @@ async function cmdStart(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
       const saved = await ctl.attempt(dom.hasManagedSaveImage(0));
       if (saved === FAIL) {
         ctl.resetError();
-      } else if (saved) {
-        ctl.saveError(unsupported('virDomainManagedSaveRemove'));
+      } else if (saved && await ctl.attempt(domainManagedSaveRemove(dom, 0)) === FAIL) {
         ctl.reportError();
         return false;
       }
@@ -735,9 +735,10 @@ async function cmdUndefine(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
           ctl.error('Refusing to undefine while domain managed save image exists');
           return false;
         }
-        ctl.saveError(unsupported('virDomainManagedSaveRemove'));
-        ctl.reportError();
-        return false;
+        if (await ctl.attempt(domainManagedSaveRemove(dom, 0)) === FAIL) {
+          ctl.reportError();
+          return false;
+        }
       }
       if (hasSnapshotsMetadata) {
         ctl.error(snapshotsMetadata ? `Unable to remove metadata of ${hasSnapshotsMetadata} snapshots`

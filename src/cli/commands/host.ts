@@ -19,7 +19,7 @@ async function cmdCapabilities(ctl: Shell, _cmd: ParsedCommand): Promise<boolean
 }
 
 /** The elements at a child path below `root`. */
-function select(root: XmlElement, path: string[]): XmlElement[] {
+export function select(root: XmlElement, path: string[]): XmlElement[] {
   let cur = [root];
   for (const name of path) cur = cur.flatMap((e) => e.children.filter((c) => c.name === name));
   return cur;

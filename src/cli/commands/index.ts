@@ -7,25 +7,46 @@
  * the command it stands for.
  */
 import type { CmdDef, CmdGroup } from '../command.js';
+import { checkpointCommands } from './checkpoint.js';
 import { domGuestCommands } from './dom-guest.js';
 import { domMonitorCommands } from './dom-monitor.js';
+import { domCapabilitiesCommands } from './domcapabilities.js';
 import { domainCommands } from './domain.js';
+import { domainBlockCommands } from './domain-block.js';
+import { domainHyperCommands } from './domain-hyper.js';
+import { domainMigrateCommands } from './domain-migrate.js';
+import { domainSaveCommands } from './domain-save.js';
 import { domainConfigCommands } from './domain-config.js';
 import { domainDeviceCommands } from './domain-devices.js';
 import { eventCommands } from './event.js';
 import { hostCommands } from './host.js';
+import { hostCpuCommands } from './host-cpu.js';
+import { hostNodeCommands } from './host-node.js';
 import { interfaceCommands } from './interface.js';
+import { interfaceChangeCommands } from './interface-change.js';
 import { monitorCommands } from './monitor.js';
 import { networkCommands } from './network.js';
+import { networkPortCommands } from './network-port.js';
+import { networkUpdateCommands } from './network-update.js';
 import { nodedevCommands } from './nodedev.js';
+import { nodedevOpsCommands } from './nodedev-ops.js';
+import { nwfilterCommands } from './nwfilter.js';
 import { poolCommands } from './pool.js';
+import { secretCommands } from './secret.js';
 import { snapshotCommands } from './snapshot.js';
+import { storageOpsCommands } from './storage-ops.js';
 import { virshCommands } from './virsh.js';
 import { volumeCommands } from './volume.js';
+import { consoleCommands } from './console.js';
+import { volumeTransferCommands } from './volume-transfer.js';
 
 /** Every command tsvirsh implements, in no particular order. */
 const ALL: readonly CmdDef[] = [
   ...domainCommands,
+  ...domainSaveCommands,
+  ...domainBlockCommands,
+  ...domainMigrateCommands,
+  ...domainHyperCommands,
   ...domainConfigCommands,
   ...domainDeviceCommands,
   ...monitorCommands,
@@ -33,13 +54,26 @@ const ALL: readonly CmdDef[] = [
   ...domGuestCommands,
   ...eventCommands,
   ...hostCommands,
+  ...domCapabilitiesCommands,
+  ...hostNodeCommands,
+  ...hostCpuCommands,
   ...interfaceCommands,
+  ...interfaceChangeCommands,
   ...networkCommands,
+  ...networkPortCommands,
+  ...networkUpdateCommands,
+  ...nwfilterCommands,
   ...nodedevCommands,
+  ...nodedevOpsCommands,
   ...snapshotCommands,
+  ...checkpointCommands,
+  ...secretCommands,
   ...poolCommands,
   ...volumeCommands,
+  ...storageOpsCommands,
   ...virshCommands,
+  ...consoleCommands,
+  ...volumeTransferCommands,
 ];
 
 /** `virsh help` of 9.0: each group's name, keyword and commands in order. */

@@ -10,8 +10,8 @@ import { FAIL, type Shell } from '../shell.js';
 import { dumpXML } from '../util.js';
 import { exclusive } from './domain.js';
 
-const BY_NAME = 1;
-const BY_MAC = 2;
+export const BY_NAME = 1;
+export const BY_MAC = 2;
 /** VIR_INTERFACE_XML_INACTIVE. */
 const XML_INACTIVE = 1;
 
@@ -20,18 +20,19 @@ function isMac(s: string): boolean {
   return /^([0-9a-fA-F]{1,2}:){5}[0-9a-fA-F]{1,2}([\x00-\x20]|$)/.test(s);
 }
 
-/** virshCommandOptInterfaceBy. */
-async function optInterface(ctl: Shell, cmd: ParsedCommand, flags = BY_NAME | BY_MAC): Promise<Interface | null> {
-  const n = cmd.string(ctl, 'interface');
+/** virshCommandOptInterfaceBy: the interface the option `optname` names, by name or by MAC. */
+export async function optInterface(ctl: Shell, cmd: ParsedCommand, flags = BY_NAME | BY_MAC, optname = 'interface'):
+  Promise<Interface | null> {
+  const n = cmd.string(ctl, optname);
   if (n == null) return null;
-  ctl.debugMsg(1, `${cmd.name}: found option <interface>: ${n}\n`);
+  ctl.debugMsg(1, `${cmd.name}: found option <${optname}>: ${n}\n`);
   const mac = isMac(n);
   let iface: Interface | typeof FAIL | null = null;
   if (!mac && (flags & BY_NAME)) {
-    ctl.debugMsg(0, `${cmd.name}: <interface> trying as interface NAME\n`);
+    ctl.debugMsg(0, `${cmd.name}: <${optname}> trying as interface NAME\n`);
     iface = await ctl.attempt(ctl.c.interfaceLookupByName(n));
   } else if (mac && (flags & BY_MAC)) {
-    ctl.debugMsg(0, `${cmd.name}: <interface> trying as interface MAC\n`);
+    ctl.debugMsg(0, `${cmd.name}: <${optname}> trying as interface MAC\n`);
     iface = await ctl.attempt(ctl.c.interfaceLookupByMACString(n));
   }
   if (iface === null || iface === FAIL) {

@@ -34,7 +34,7 @@ function validWWN(ctl: Shell, wwn: string): boolean {
 }
 
 /** vshFindNodeDevice: a name, or a 'wwnn,wwpn' pair. */
-async function findNodeDevice(ctl: Shell, value: string): Promise<NodeDevice | null> {
+export async function findNodeDevice(ctl: Shell, value: string): Promise<NodeDevice | null> {
   let dev: NodeDevice | typeof FAIL;
   if (value.includes(',')) {
     const arr = stringToArray(value);

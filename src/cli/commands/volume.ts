@@ -21,7 +21,7 @@ function volTypeToString(t: number): string {
 }
 
 /** virshVolSize: a scaled size in bytes; libvirt's error is kept for a bad suffix. */
-function volSize(ctl: Shell, data: string): bigint | null {
+export function volSize(ctl: Shell, data: string): bigint | null {
   const r = scanNumber(data);
   if (!r || r.negative || r.magnitude > (1n << 64n) - 1n) return null;
   const v = scaleInteger(r.magnitude, r.rest, 1n, (1n << 64n) - 1n);

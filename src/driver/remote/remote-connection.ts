@@ -14,6 +14,7 @@ import { CloseReason, RpcClient, type CallOptions } from '../../rpc/index.js';
 import { formatURI, type ParsedURI } from '../../uri/index.js';
 import { currentSignal } from '../call-context.js';
 import { DriverFeature as Feature, type DriverConnection, type DriverEvent, type OpenOptions } from '../driver.js';
+import type { DriverStream } from '../stream.js';
 import { planRemote, type RemotePlan } from './plan.js';
 import { connectTransport, type Transport } from '../../transport/index.js';
 
@@ -83,6 +84,21 @@ class RemoteConnection {
 
   call<P extends AnyProc>(p: P, args: unknown, opts?: CallOptions): Promise<unknown> {
     return this.#client.call(p, args as never, opts);
+  }
+
+  /**
+   * A stream procedure (remoteDomainOpenConsole & co): the call, then the
+   * RPC stream becomes the driver's side of the caller's stream.
+   */
+  async openStream(p: AnyProc, args: unknown, stream: DriverStream): Promise<unknown> {
+    const { ret, stream: rpc } = await this.#client.openStream(p, args as never, { signal: currentSignal() });
+    try {
+      stream.attach(rpc);
+    } catch (e) {
+      await rpc.abort().catch(() => undefined);
+      throw e;
+    }
+    return ret;
   }
 
   async handshake(signal?: AbortSignal): Promise<void> {
@@ -161,6 +177,7 @@ class RemoteConnection {
         if (name in target) return target[name];
         const p = procOf(name);
         if (!p) return undefined;
+        if (p.stream) return (args: unknown, stream: DriverStream) => this.openStream(p, args, stream);
         return (args: unknown) => this.call(p, args, { signal: currentSignal() });
       },
       has: (target, name) => typeof name === 'string' && (name in target || procOf(name) !== undefined),

@@ -8,6 +8,7 @@
  * virDomainDefFormatInternal's order.
  */
 import { randomUUID } from 'node:crypto';
+import { parseUUIDText } from '../../util/uuid.js';
 import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import { attrEntries, parseXml, parseXmlAsync, type XmlElement } from '../../util/xml.js';
 import {
@@ -137,25 +138,8 @@ const LIFECYCLE = ['destroy', 'restart', 'rename-restart', 'preserve'];
 const CRASH_LIFECYCLE = [...LIFECYCLE, 'coredump-destroy', 'coredump-restart'];
 const LOCKFAILURE = ['poweroff', 'restart', 'pause', 'ignore'];
 
-/** virUUIDParse: 32 hex digits, dashes allowed between byte pairs. */
-export function parseUUID(s: string): string | null {
-  const t = s.trim();
-  let hexs = '';
-  let i = 0;
-  while (i < t.length && hexs.length < 32) {
-    if (t[i] === '-') { i++; continue; }
-    if (!/[0-9a-fA-F]/.test(t[i]!) || !/[0-9a-fA-F]/.test(t[i + 1] ?? '')) return null;
-    hexs += t.slice(i, i + 2);
-    i += 2;
-  }
-  if (hexs.length !== 32) return null;
-  while (i < t.length) {
-    if (!/\s/.test(t[i]!)) return null;
-    i++;
-  }
-  hexs = hexs.toLowerCase();
-  return `${hexs.slice(0, 8)}-${hexs.slice(8, 12)}-${hexs.slice(12, 16)}-${hexs.slice(16, 20)}-${hexs.slice(20)}`;
-}
+/** virUUIDParse (util/uuid.ts). */
+export const parseUUID = parseUUIDText;
 
 /** virScaleInteger: the factor a unit suffix stands for. */
 function unitScale(unit: string | undefined, defaultScale: number): number {

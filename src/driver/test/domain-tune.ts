@@ -58,6 +58,12 @@ function leaf(name: string, text: string | number, attrs: Array<[string, string]
   return node(name, attrs, [], String(text));
 }
 
+/** The element's unsigned integer text as a bigint (values up to 2^64), or 0. */
+function bigNum(n: XNode | undefined): bigint {
+  const t = n?.text.trim() ?? '';
+  return /^\d+$/.test(t) ? BigInt(t) : 0n;
+}
+
 /** The element's unsigned integer text, or 0. */
 function num(n: XNode | undefined): number {
   if (!n) return 0;
@@ -96,7 +102,7 @@ const BLKIO_DEVICE_FIELDS = [
   ['read_bytes_sec', 'device_read_bytes_sec'], ['write_bytes_sec', 'device_write_bytes_sec'],
 ] as const;
 
-interface BlkioDevice { path: string; values: Record<string, number> }
+interface BlkioDevice { path: string; values: Record<string, bigint> }
 interface Blkio { weight: number; devices: BlkioDevice[] }
 
 function readBlkio(def: DomainDef): Blkio {
@@ -104,8 +110,8 @@ function readBlkio(def: DomainDef): Blkio {
   const devices: BlkioDevice[] = [];
   for (const d of b?.children ?? []) {
     if (d.name !== 'device') continue;
-    const values: Record<string, number> = {};
-    for (const [el] of BLKIO_DEVICE_FIELDS) values[el] = num(kid(d, el));
+    const values: Record<string, bigint> = {};
+    for (const [el] of BLKIO_DEVICE_FIELDS) values[el] = bigNum(kid(d, el));
     devices.push({ path: kid(d, 'path')?.text ?? '', values });
   }
   return { weight: num(kid(b, 'weight')), devices };
@@ -116,7 +122,7 @@ function writeBlkio(def: DomainDef, b: Blkio): void {
   const kids: XNode[] = [];
   if (b.weight) kids.push(leaf('weight', b.weight));
   for (const d of b.devices) {
-    const fields = BLKIO_DEVICE_FIELDS.filter(([el]) => d.values[el]).map(([el]) => leaf(el, d.values[el]!));
+    const fields = BLKIO_DEVICE_FIELDS.filter(([el]) => d.values[el]).map(([el]) => leaf(el, String(d.values[el])));
     if (fields.length) kids.push(node('device', [], [leaf('path', d.path), ...fields]));
   }
   miscSet(def, 'blkiotune', kids.length ? node('blkiotune', [], kids) : null);
@@ -134,12 +140,10 @@ function parseBlkioDeviceStr(str: string, type: string): BlkioDevice[] {
   for (let i = 0; i < parts.length; i += 2) {
     const path = parts[i]!;
     const value = parts[i + 1]!;
+    // virStrToLong_uip / _ullp: unsigned, no sign, in range.
     const big = field === 'read_bytes_sec' || field === 'write_bytes_sec';
-    const v = /^\d+$/.test(value) ? Number(value) : NaN;
-    if (path === '' || Number.isNaN(v) || (!big && v > 0xffffffff)) {
-      if (path === '') {
-        throw VirtError.report(ErrorCode.INVALID_ARG, ErrorDomain.NONE, `unable to parse blkio device '${type}' '${str}'`);
-      }
+    const v = /^[ \t\n\v\f\r]*\+?\d+$/.test(value) ? BigInt(value.trim()) : -1n;
+    if (v < 0n || v > (big ? (1n << 64n) - 1n : 0xffffffffn)) {
       throw VirtError.report(ErrorCode.INVALID_ARG, ErrorDomain.NONE,
         `invalid value '${value}' for parameter '${type}' of device '${path}'`);
     }
@@ -156,8 +160,8 @@ function mergeBlkio(dest: BlkioDevice[], src: BlkioDevice[], type: string): void
     if (d) {
       d.values[field] = s.values[field]!;
     } else if (s.values[field]) {
-      const values: Record<string, number> = {};
-      for (const [el] of BLKIO_DEVICE_FIELDS) values[el] = 0;
+      const values: Record<string, bigint> = {};
+      for (const [el] of BLKIO_DEVICE_FIELDS) values[el] = 0n;
       values[field] = s.values[field]!;
       dest.push({ path: s.path, values });
     }

@@ -168,14 +168,9 @@ export function kidText(n: XNode | undefined, name: string): string | undefined 
   return c ? c.text.trim() : undefined;
 }
 
-const NEEDS_ESCAPE = /[<>&'"]/;
-
-/** virBufferEscapeString: all five XML specials become entities. */
-export function escapeLibvirt(s: string): string {
-  if (!NEEDS_ESCAPE.test(s)) return s;
-  return s.replace(/[<>&'"]/g, (c) =>
-    c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '&' ? '&amp;' : c === "'" ? '&apos;' : '&quot;');
-}
+/** virBufferEscapeString (util/xml.ts). */
+export { escapeXml as escapeLibvirt } from '../../util/xml.js';
+import { escapeXml as escapeLibvirt } from '../../util/xml.js';
 
 /**
  * Formats a node the way libvirt's formatters do: two-space indent,

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DomainRef, DriverConnection, DriverEvent } from '../driver.js';
 import { isVirtError } from '../../errors.js';
+import { AttachedStream, readAllFrom } from '../stream.js';
 import { screenshotPNG, testScreenshot } from './domain-screenshot.js';
 import { TestHost } from './host.js';
 import { DomainEventType as Ev, ListDomainsFlags as LF } from './domain-constants.js';
@@ -418,14 +419,15 @@ test('host files: invalid test: data is refused as libvirt does', () => {
 
 test('screenshot: a PNG of libvirt\'s geometry, no domain lookup', async () => {
   const { m, test: dom } = await env();
-  const shot = await m.domainScreenshot({ dom: { ...dom, uuid: '00000000-0000-0000-0000-000000000000' }, screen: 0, flags: 0 });
+  const st = new AttachedStream();
+  const shot = await m.domainScreenshot({ dom: { ...dom, uuid: '00000000-0000-0000-0000-000000000000' }, screen: 0, flags: 0 }, st);
   assert.equal(shot.mime, 'image/png');
-  const b = Buffer.from(shot.data);
+  const b = Buffer.from(await readAllFrom(st.driver!));
   assert.deepEqual([...b.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   assert.equal(b.toString('ascii', 12, 16), 'IHDR');
   assert.deepEqual([b.readUInt32BE(16), b.readUInt32BE(20), b[24], b[25]], [1120, 832, 8, 0]);
   assert.equal(b.toString('ascii', b.length - 8, b.length - 4), 'IEND');
-  await rejects(m.domainScreenshot({ dom, screen: 0, flags: 1 }), 8, 12, 'unsupported flags (0x1) in function testDomainScreenshot');
+  await rejects(m.domainScreenshot({ dom, screen: 0, flags: 1 }, new AttachedStream()), 8, 12, 'unsupported flags (0x1) in function testDomainScreenshot');
   // Without libvirt's image on the machine, the built-in picture.
   assert.deepEqual(testScreenshot('/nonexistent/test-screenshot.png'), screenshotPNG());
 });

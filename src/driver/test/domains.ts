@@ -24,12 +24,16 @@ import {
 import type { Devices } from './domain-devices.js';
 import { getAttr, kid, kids, type XNode } from './domain-xml.js';
 import { readReferencedFile } from './node-host-file.js';
+import { initIOThreadStats, iothreadStatsParams } from './iothread-stats.js';
 import { maxCpus, type NodeInfo } from './node.js';
 import { SCREENSHOT_MIME, testScreenshot } from './domain-screenshot.js';
+import { bytesStreamDriver } from '../stream.js';
 import {
   alignSnapshotDisks, formatSnapshotDef, parseSnapshotXml, SnapshotList, SnapshotState, type SnapshotDef,
   type SnapshotObj,
 } from './snapshot.js';
+import type { CheckpointDef } from './checkpoint.js';
+import { MomentList } from './moment-list.js';
 
 const TEST = ErrorDomain.TEST;
 const DOM = ErrorDomain.DOMAIN;
@@ -54,7 +58,7 @@ const BLOCK_INFO = { capacity: 1099506450432, allocation: 1099511627776, physica
 /** The domain list filters testConnectGetAllDomainStats honours (active, persistent, state). */
 const STATS_LIST_FILTERS = LF.ACTIVE | LF.INACTIVE | LF.PERSISTENT | LF.TRANSIENT | LF.RUNNING | LF.PAUSED
   | LF.SHUTOFF | LF.OTHER;
-/** The stats groups the 9.0 test driver has workers for (IOTHREAD only reports threads added by API). */
+/** The stats groups the 9.0 test driver has workers for (IOTHREAD: see iothread-stats.ts). */
 const STATS_SUPPORTED = StatsTypes.STATE | StatsTypes.IOTHREAD;
 
 /** virDomainTaintFlags numbering and virDomainTaintMessage texts. */
@@ -88,6 +92,8 @@ export class DomainObj {
   autostart = false;
   hasManagedSave = false;
   readonly snapshots = new SnapshotList();
+  /** vm->checkpoints; the APIs are in checkpoint.ts. */
+  readonly checkpoints = new MomentList<CheckpointDef>();
   taint = 0;
   readonly deprecations: string[] = [];
   /** The guest clock of virDomainGetTime (testDomainObjPrivate seconds/nseconds). */
@@ -145,6 +151,7 @@ export class DomainStore {
       const def = parseDomainElement(domEl, { inheritedNs });
       generateIfnames(def);
       const { obj } = this.#add(def, {});
+      initIOThreadStats(obj, def);
       const ns = def.ns;
       this.#loadSnapshots(obj, ns?.snapshots ?? [], baseDir, inheritedNs);
       obj.persistent = !(ns?.transient ?? false);
@@ -331,8 +338,10 @@ export class DomainStore {
       const n = obj.snapshots.size;
       if (!((any(LF.HAS_SNAPSHOT) && n > 0) || (any(LF.NO_SNAPSHOT) && n <= 0))) return false;
     }
-    // The test driver keeps no checkpoints through this contract.
-    if (any(LF.HAS_CHECKPOINT | LF.NO_CHECKPOINT) && !any(LF.NO_CHECKPOINT)) return false;
+    if (any(LF.HAS_CHECKPOINT | LF.NO_CHECKPOINT)) {
+      const n = obj.checkpoints.size;
+      if (!((any(LF.HAS_CHECKPOINT) && n > 0) || (any(LF.NO_CHECKPOINT) && n <= 0))) return false;
+    }
     return true;
   }
 
@@ -359,7 +368,7 @@ export class DomainStore {
   // For the other domain parts (domain-tune.ts): the lookups and
   // definition pickers every test_driver.c domain call starts with.
 
-  /** testDomObjFromDomain. */
+  /** testDomObjFromDomain, for the other parts of the host (checkpoints, tuning, …). */
   lookup(dom: DomainRef): DomainObj {
     return this.#resolve(dom);
   }
@@ -382,6 +391,26 @@ export class DomainStore {
   /** Queues a lifecycle event for the domain. */
   emitLifecycle(obj: DomainObj, event: number, detail: number): void {
     this.#emit(obj, event, detail);
+  }
+
+  /** testDomainStartState (domain-save.ts: restore). */
+  startState(obj: DomainObj, reason: number): void {
+    this.#startState(obj, reason);
+  }
+
+  /** testDomainShutdownState (domain-save.ts: save, managed save, crash dump). */
+  shutdownState(obj: DomainObj, reason: number): void {
+    this.#shutdownState(obj, reason);
+  }
+
+  /** virDomainObjListAdd with VIR_DOMAIN_OBJ_LIST_ADD_LIVE | _CHECK_LIVE (domain-save.ts: restore). */
+  addLive(def: DomainDef): DomainObj {
+    return this.#add(def, { live: true, checkLive: true }).obj;
+  }
+
+  /** virDomainObjListRemove. */
+  remove(obj: DomainObj): void {
+    this.#remove(obj);
   }
 
   /** The contract methods this part implements. */
@@ -428,6 +457,7 @@ export class DomainStore {
             params.push({ field: 'state.state', type: TypedParamType.INT, value: o.state },
               { field: 'state.reason', type: TypedParamType.INT, value: o.reason });
           }
+          if ((want & StatsTypes.IOTHREAD) && o.isActive) params.push(...iothreadStatsParams(o));
           retStats.push({ dom: o.ref(), params });
         }
         return { retStats };
@@ -819,10 +849,11 @@ export class DomainStore {
         }
         return { seconds: obj.timeSeconds, nseconds: obj.timeNseconds };
       },
-      async domainScreenshot({ flags }) {
+      async domainScreenshot({ flags }, stream) {
         // testDomainScreenshot neither looks the domain up nor checks its state.
         checkFlags(flags, 0, 'testDomainScreenshot', TEST);
-        return { mime: SCREENSHOT_MIME, data: testScreenshot() };
+        stream.attach(bytesStreamDriver(testScreenshot()));
+        return { mime: SCREENSHOT_MIME };
       },
 
       // ---------------------------------------------------------------------
@@ -853,6 +884,19 @@ export class DomainStore {
         const snap = self.#snapFromName(obj, snapshot.name);
         const list = obj.snapshots.list(snap, flags).map((s) => self.#snapRef(snapshot.dom, s.def.name));
         return { snapshots: need_results ? list : [], ret: list.length };
+      },
+      async domainSnapshotNumChildren({ snap, flags }) {
+        checkFlags(flags, SL.DESCENDANTS | SL.TOPOLOGICAL | SNAPSHOT_FILTERS_ALL,
+          'testDomainSnapshotNumChildren', TEST);
+        const obj = self.#resolve(snap.dom);
+        return { num: obj.snapshots.list(self.#snapFromName(obj, snap.name), flags).length };
+      },
+      async domainSnapshotListChildrenNames({ snap, maxnames, flags }) {
+        checkFlags(flags, SL.DESCENDANTS | SL.TOPOLOGICAL | SNAPSHOT_FILTERS_ALL,
+          'testDomainSnapshotListChildrenNames', TEST);
+        const obj = self.#resolve(snap.dom);
+        const names = obj.snapshots.list(self.#snapFromName(obj, snap.name), flags).map((s) => s.def.name);
+        return { names: names.slice(0, Math.max(0, maxnames)) };
       },
       async domainSnapshotLookupByName({ dom, name, flags }) {
         checkFlags(flags, 0, 'testDomainSnapshotLookupByName', TEST);
@@ -933,6 +977,9 @@ export class DomainStore {
     const redefine = !!(flags & SC.REDEFINE);
     const updateCurrent = !(redefine && !(flags & SC.CURRENT));
     const obj = this.#resolve(dom);
+    if (obj.checkpoints.size > 0) {
+      throw VirtError.report(ErrorCode.OPERATION_UNSUPPORTED, TEST, 'cannot create snapshot while checkpoint exists');
+    }
     if (!obj.persistent && (flags & SC.HALT)) {
       throw VirtError.report(ErrorCode.OPERATION_INVALID, TEST, 'cannot halt after transient domain snapshot');
     }
@@ -979,23 +1026,7 @@ export class DomainStore {
    */
   #snapshotRedefinePrep(obj: DomainObj, def: SnapshotDef): SnapshotObj | undefined {
     const list = obj.snapshots;
-    // virDomainSnapshotCheckCycles.
-    if (def.parent !== undefined) {
-      if (def.parent === def.name) {
-        throw VirtError.report(ErrorCode.INVALID_ARG, DOM, `cannot set moment ${def.name} as its own parent`);
-      }
-      const parent = list.find(def.parent);
-      if (!parent) {
-        throw VirtError.report(ErrorCode.INVALID_ARG, DOM,
-          `parent ${def.parent} for moment ${def.name} not found`);
-      }
-      for (let p: SnapshotObj | null = parent; p; p = p.parent) {
-        if (p.def.name === def.name) {
-          throw VirtError.report(ErrorCode.INVALID_ARG, DOM,
-            `parent ${def.parent} would create cycle to ${def.name}`);
-        }
-      }
-    }
+    list.checkCycles(def);
     const other = list.find(def.name);
     if (def.dom && def.dom.uuid !== obj.def.uuid) {
       throw VirtError.report(ErrorCode.INVALID_ARG, SNAP, `definition for snapshot ${def.name} must use uuid ${obj.def.uuid}`);

@@ -7,9 +7,12 @@ import type { DriverConnection } from '../driver.js';
 import { readXmlFile, tooLargeError } from '../../util/read-file.js';
 import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import { children, parseXml, type XmlElement } from '../../util/xml.js';
+import { CheckpointStore } from './checkpoint.js';
 import { DomainBalloon } from './domain-balloon.js';
+import { DomainCpuStats } from './domain-cpu-stats.js';
 import { DomainMonitor } from './domain-monitor.js';
 import { DomainStore } from './domains.js';
+import { DomainSaveStore } from './domain-save.js';
 import { DomainSettingsStore } from './domain-settings.js';
 import { DomainTuneStore } from './domain-tune.js';
 import { EventBus } from './events.js';
@@ -33,10 +36,14 @@ export class TestHost {
   /** Tuning and settings calls on the domains' definitions. */
   readonly domainTune: DomainTuneStore;
   readonly domainSettings: DomainSettingsStore;
+  /** Save, restore, managed save and core dumps. */
+  readonly domainSave: DomainSaveStore;
   readonly networks: NetworkStore;
   readonly storage: StorageStore;
   readonly interfaces: InterfaceStore;
   readonly nodedevs: NodeDeviceStore;
+  readonly checkpoints: CheckpointStore;
+  readonly cpuStats: DomainCpuStats;
   readonly domainMonitor: DomainMonitor;
   readonly domainBalloon: DomainBalloon;
   /** `<auth><user password='…'>name</user></auth>` of the host file. */
@@ -48,18 +55,22 @@ export class TestHost {
     this.domains = new DomainStore(this);
     this.domainTune = new DomainTuneStore(this.domains);
     this.domainSettings = new DomainSettingsStore(this);
+    this.domainSave = new DomainSaveStore(this.domains);
     this.networks = new NetworkStore(this);
     this.storage = new StorageStore(this);
     this.interfaces = new InterfaceStore(this);
     this.nodedevs = new NodeDeviceStore(this);
+    this.checkpoints = new CheckpointStore(this);
+    this.cpuStats = new DomainCpuStats(this);
     this.domainMonitor = new DomainMonitor(this);
     this.domainBalloon = new DomainBalloon(this);
   }
 
   /** In testOpenParse's order, so a file with several errors reports the same one first. */
   get parts(): HostPart[] {
-    return [this.node, this.domains, this.networks, this.interfaces, this.storage, this.nodedevs, this.domainTune,
-      this.domainSettings, this.domainMonitor, this.domainBalloon];
+    return [this.node, this.domains, this.networks, this.interfaces, this.storage, this.nodedevs, this.checkpoints, this.cpuStats,
+      this.domainTune, this.domainSettings, this.domainSave, this.domainMonitor,
+      this.domainBalloon];
   }
 
   /** Builds a host from a `<node>` document (testOpenParse). */

@@ -4,8 +4,10 @@
  * virNetworkDefFormatBuf prints it.
  */
 import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
-import { escapeXml, type XmlElement } from '../../util/xml.js';
+import { escapeXml, parseXml, type XmlElement } from '../../util/xml.js';
 import { checkRange, formatAddr, ipPrefix, parseAddr, type SocketAddr } from './network-addr.js';
+import { formatBandwidth, parseBandwidth, type NetDevBandwidth } from './netdev-bandwidth.js';
+import { formatVlan, parseVlan, type NetDevVlan } from './netdev-vlan.js';
 import {
   childrenNamed, firstChild, formatElement, generateUuid, parseInteger, parseTristate, parseUInt, parseUuid,
   prop, xpathAttr, xpathString,
@@ -17,8 +19,12 @@ const D = ErrorDomain.NETWORK;
 export const FORWARD_MODES = ['none', 'nat', 'route', 'open', 'bridge', 'private', 'vepa', 'passthrough', 'hostdev'] as const;
 export type ForwardMode = (typeof FORWARD_MODES)[number];
 
-export interface DhcpRange { start: SocketAddr; end: SocketAddr; lease?: { expiry: bigint; unit: string } | undefined }
-export interface DhcpHost { mac?: string | undefined; id?: string | undefined; name?: string | undefined; ip?: SocketAddr | undefined }
+export interface DhcpRange { start: SocketAddr; end: SocketAddr; lease?: DhcpLease | undefined }
+export interface DhcpLease { expiry: bigint; unit: string }
+export interface DhcpHost {
+  mac?: string | undefined; id?: string | undefined; name?: string | undefined; ip?: SocketAddr | undefined;
+  lease?: DhcpLease | undefined;
+}
 
 export interface NetworkIPDef {
   family?: string | undefined;
@@ -34,13 +40,30 @@ export interface NetworkIPDef {
   tftproot?: string | undefined;
 }
 
+export interface DnsHost { ip: SocketAddr; names: string[] }
+export interface DnsSrv {
+  service?: string | undefined; protocol?: string | undefined; domain?: string | undefined; target?: string | undefined;
+  port: number; priority: number; weight: number;
+}
+export interface DnsTxt { name: string; value?: string | undefined }
+
+/** A `<portgroup>`; its virtualport is kept as given. */
+export interface PortGroupDef {
+  name: string;
+  isDefault: boolean;
+  trustGuestRxFilters?: 'yes' | 'no' | undefined;
+  vlan?: NetDevVlan | undefined;
+  virtualport?: XmlElement | undefined;
+  bandwidth?: NetDevBandwidth | undefined;
+}
+
 export interface DnsDef {
   enable?: 'yes' | 'no' | undefined;
   forwardPlainNames?: 'yes' | 'no' | undefined;
   forwarders: { domain?: string | undefined; addr?: SocketAddr | undefined }[];
-  hosts: { ip: SocketAddr; names: string[] }[];
-  srvs: XmlElement[];
-  txts: { name: string; value?: string | undefined }[];
+  hosts: DnsHost[];
+  srvs: DnsSrv[];
+  txts: DnsTxt[];
 }
 
 export interface NetworkDef {
@@ -69,13 +92,13 @@ export interface NetworkDef {
   mac?: string | undefined;
   domain?: { name?: string | undefined; localOnly?: 'yes' | 'no' | undefined } | undefined;
   dns?: DnsDef | undefined;
-  vlan?: XmlElement | undefined;
-  bandwidth?: XmlElement | undefined;
+  vlan?: NetDevVlan | undefined;
+  bandwidth?: NetDevBandwidth | undefined;
   port?: XmlElement | undefined;
   ips: NetworkIPDef[];
   routes: XmlElement[];
   virtualport?: XmlElement | undefined;
-  portgroups: XmlElement[];
+  portgroups: PortGroupDef[];
 }
 
 function xmlErr(msg: string): VirtError {
@@ -159,58 +182,8 @@ function parseIp(netName: string, el: XmlElement): NetworkIPDef {
 }
 
 function parseDhcp(netName: string, dhcp: XmlElement, def: NetworkIPDef): void {
-  const prefix = ipPrefix(def.address, def.netmask, def.prefix);
-  for (const r of childrenNamed(dhcp, 'range')) {
-    const start = prop(r, 'start');
-    if (start === undefined) throw xmlErr(`Missing 'start' attribute in dhcp range for network '${netName}'`);
-    const s = parseAddr(start);
-    if (!s) throw badSocketAddr(start);
-    const end = prop(r, 'end');
-    if (end === undefined) throw xmlErr(`Missing 'end' attribute in dhcp range for network '${netName}'`);
-    const e = parseAddr(end);
-    if (!e) throw badSocketAddr(end);
-    checkRange(s, e, def.address, prefix);
-    let lease: DhcpRange['lease'];
-    const l = firstChild(r, 'lease');
-    if (l) lease = parseLease(l);
-    def.ranges.push({ start: s, end: e, lease });
-  }
-  for (const h of childrenNamed(dhcp, 'host')) {
-    const mac = prop(h, 'mac');
-    if (mac !== undefined) {
-      if (def.address.family === 6) {
-        throw xmlErr(`Invalid to specify MAC address '${mac}' in network '${netName}' IPv6 static host definition`);
-      }
-      const b = parseMac(mac);
-      if (!b) throw xmlErr(`Cannot parse MAC address '${mac}' in network '${netName}'`);
-      if (b[0]! & 1) throw xmlErr(`expected unicast mac address, found multicast '${mac}' in network '${netName}'`);
-    }
-    const id = prop(h, 'id');
-    if (id !== undefined) {
-      const bad = /[^0-9a-fA-F:]/.exec(id);
-      if (bad) throw xmlErr(`Invalid character '${bad[0]}' in id '${id}' of network '${netName}'`);
-    }
-    const name = prop(h, 'name');
-    if (name !== undefined && !/^[A-Za-z0-9]/.test(name)) {
-      throw xmlErr(`Cannot use host name '${name}' in network '${netName}'`);
-    }
-    const ipStr = prop(h, 'ip');
-    let ip: SocketAddr | undefined;
-    if (ipStr !== undefined) {
-      const a = parseAddr(ipStr);
-      if (!a) throw xmlErr(`Invalid IP address in static host definition for network '${netName}'`);
-      ip = a;
-    }
-    if (def.address.family === 6) {
-      if (id === undefined && name === undefined) {
-        throw xmlErr(`Static host definition in IPv6 network '${netName}' must have id or name attribute`);
-      }
-    } else if (mac === undefined && name === undefined) {
-      throw xmlErr(`Static host definition in IPv4 network '${netName}' must have mac or name attribute`);
-    }
-    if (ipStr === undefined) throw xmlErr(`Missing IP address in static host definition for network '${netName}'`);
-    def.hosts.push({ mac, id, name, ip });
-  }
+  for (const r of childrenNamed(dhcp, 'range')) def.ranges.push(parseDhcpRange(netName, def, r));
+  for (const h of childrenNamed(dhcp, 'host')) def.hosts.push(parseDhcpHost(netName, def, h, false));
   const bootp = firstChild(dhcp, 'bootp');
   if (bootp && def.address.family === 4) {
     const file = prop(bootp, 'file');
@@ -228,7 +201,76 @@ function parseDhcp(netName: string, dhcp: XmlElement, def: NetworkIPDef): void {
   def.hasDhcp = def.ranges.length > 0 || def.hosts.length > 0;
 }
 
-function parseLease(l: XmlElement): { expiry: bigint; unit: string } | undefined {
+/** virNetworkDHCPRangeDefParseXML: a `<range>` of the `<ip>` element `ip`. */
+export function parseDhcpRange(netName: string, ip: NetworkIPDef, r: XmlElement): DhcpRange {
+  const start = prop(r, 'start');
+  if (start === undefined) throw xmlErr(`Missing 'start' attribute in dhcp range for network '${netName}'`);
+  const s = parseAddr(start);
+  if (!s) throw badSocketAddr(start);
+  const end = prop(r, 'end');
+  if (end === undefined) throw xmlErr(`Missing 'end' attribute in dhcp range for network '${netName}'`);
+  const e = parseAddr(end);
+  if (!e) throw badSocketAddr(end);
+  checkRange(s, e, ip.address, ipPrefix(ip.address, ip.netmask, ip.prefix));
+  let lease: DhcpRange['lease'];
+  const l = firstChild(r, 'lease');
+  if (l) lease = parseLease(l);
+  return { start: s, end: e, lease };
+}
+
+/**
+ * virNetworkDHCPHostDefParseXML: a static `<host>` of the `<ip>` element
+ * `ip`. With `partialOkay` (a delete's search pattern) one of name, mac or
+ * ip is enough.
+ */
+export function parseDhcpHost(netName: string, ip: NetworkIPDef, h: XmlElement, partialOkay: boolean): DhcpHost {
+  const mac = prop(h, 'mac');
+  if (mac !== undefined) {
+    if (ip.address.family === 6) {
+      throw xmlErr(`Invalid to specify MAC address '${mac}' in network '${netName}' IPv6 static host definition`);
+    }
+    const b = parseMac(mac);
+    if (!b) throw xmlErr(`Cannot parse MAC address '${mac}' in network '${netName}'`);
+    if (b[0]! & 1) throw xmlErr(`expected unicast mac address, found multicast '${mac}' in network '${netName}'`);
+  }
+  const id = prop(h, 'id');
+  if (id !== undefined) {
+    const bad = /[^0-9a-fA-F:]/.exec(id);
+    if (bad) throw xmlErr(`Invalid character '${bad[0]}' in id '${id}' of network '${netName}'`);
+  }
+  const name = prop(h, 'name');
+  if (name !== undefined && !/^[A-Za-z0-9]/.test(name)) {
+    throw xmlErr(`Cannot use host name '${name}' in network '${netName}'`);
+  }
+  const ipStr = prop(h, 'ip');
+  let addr: SocketAddr | undefined;
+  if (ipStr !== undefined) {
+    const a = parseAddr(ipStr);
+    if (!a) throw xmlErr(`Invalid IP address in static host definition for network '${netName}'`);
+    addr = a;
+  }
+  if (partialOkay) {
+    // (libvirt 9.0's message ends with a space)
+    if (mac === undefined && name === undefined && ipStr === undefined) {
+      throw xmlErr(`At least one of name, mac, or ip attribute must be specified for static host definition in network '${netName}' `);
+    }
+  } else {
+    if (ip.address.family === 6) {
+      if (id === undefined && name === undefined) {
+        throw xmlErr(`Static host definition in IPv6 network '${netName}' must have id or name attribute`);
+      }
+    } else if (mac === undefined && name === undefined) {
+      throw xmlErr(`Static host definition in IPv4 network '${netName}' must have mac or name attribute`);
+    }
+    if (ipStr === undefined) throw xmlErr(`Missing IP address in static host definition for network '${netName}'`);
+  }
+  let lease: DhcpHost['lease'];
+  const l = firstChild(h, 'lease');
+  if (l) lease = parseLease(l);
+  return { mac, id, name, ip: addr, lease };
+}
+
+function parseLease(l: XmlElement): DhcpLease | undefined {
   const expiry = prop(l, 'expiry');
   if (expiry === undefined) return undefined;
   const v = parseInteger(expiry);
@@ -380,8 +422,10 @@ export function parseNetworkDef(root: XmlElement): NetworkDef {
     // (register= only exists from libvirt 9.x on, after 9.0.)
     def.domain = { name: prop(dom, 'name'), localOnly: parseTristate(dom, 'localOnly') };
   }
-  def.bandwidth = firstChild(root, 'bandwidth');
-  def.vlan = firstChild(root, 'vlan');
+  const bandwidth = firstChild(root, 'bandwidth');
+  if (bandwidth) def.bandwidth = parseBandwidth(bandwidth);
+  const vlan = firstChild(root, 'vlan');
+  if (vlan) def.vlan = parseVlan(vlan);
   def.port = firstChild(root, 'port');
   const bridgeEl = firstChild(root, 'bridge');
   def.bridge = xpathAttr(bridgeEl, 'name');
@@ -414,11 +458,8 @@ export function parseNetworkDef(root: XmlElement): NetworkDef {
   }
   const dns = firstChild(root, 'dns');
   if (dns) def.dns = parseDns(name, dns);
-  def.virtualport = firstChild(root, 'virtualport');
-  for (const pg of childrenNamed(root, 'portgroup')) {
-    if (xpathAttr(pg, 'name') === undefined) throw xmlErr('Missing required name attribute in portgroup');
-    def.portgroups.push(pg);
-  }
+  def.virtualport = virtualPort(firstChild(root, 'virtualport'), true);
+  for (const pg of childrenNamed(root, 'portgroup')) def.portgroups.push(parsePortGroup(pg));
   for (const ip of childrenNamed(root, 'ip')) def.ips.push(parseIp(name, ip));
   def.routes = childrenNamed(root, 'route');
   const fwd = firstChild(root, 'forward');
@@ -484,17 +525,12 @@ function formatIp(ip: NetworkIPDef, pad: string): string {
     const p3 = p2 + '  ';
     for (const r of ip.ranges) {
       s += `${p3}<range start='${formatAddr(r.start)}' end='${formatAddr(r.end)}'`;
-      if (r.lease) {
-        s += `>\n${p3}  ` + (r.lease.expiry === 0n ? "<lease expiry='0'/>" : `<lease expiry='${r.lease.expiry}' unit='${r.lease.unit}'/>`);
-        s += `\n${p3}</range>\n`;
-      } else {
-        s += '/>\n';
-      }
+      s += formatLeaseTail(r.lease, 'range', p3);
     }
     for (const h of ip.hosts) {
       s += `${p3}<host${attr('mac', h.mac)}${attr('id', h.id)}${attr('name', h.name)}`;
       if (h.ip) s += ` ip='${formatAddr(h.ip)}'`;
-      s += '/>\n';
+      s += formatLeaseTail(h.lease, 'host', p3);
     }
     if (ip.bootfile !== undefined) {
       s += `${p3}<bootp file='${escapeXml(ip.bootfile)}'`;
@@ -504,6 +540,13 @@ function formatIp(ip: NetworkIPDef, pad: string): string {
     s += `${p2}</dhcp>\n`;
   }
   return s + `${pad}</ip>\n`;
+}
+
+/** The end of a `<range>` or `<host>` start tag: `/>`, or the `<lease>` child and the end tag. */
+function formatLeaseTail(lease: DhcpLease | undefined, tag: string, pad: string): string {
+  if (!lease) return '/>\n';
+  const l = lease.expiry === 0n ? "<lease expiry='0'/>" : `<lease expiry='${lease.expiry}' unit='${lease.unit}'/>`;
+  return `>\n${pad}  ${l}\n${pad}</${tag}>\n`;
 }
 
 /** virNetworkDefFormat (flags 0). */
@@ -562,14 +605,14 @@ export function formatNetworkDef(def: NetworkDef): string {
     s += '/>\n';
   }
   if (def.dns) s += formatDns(def.dns);
-  if (def.vlan) s += formatElement(def.vlan, 1);
-  if (def.bandwidth && def.bandwidth.children.length) s += formatElement(def.bandwidth, 1);
+  s += formatVlan(def.vlan, '  ');
+  s += formatBandwidth(def.bandwidth, '  ');
   const isolated = prop(def.port, 'isolated');
   if (isolated === 'yes' || isolated === 'no') s += `${p}<port isolated='${isolated}'/>\n`;
   for (const ip of def.ips) s += formatIp(ip, p);
   for (const r of def.routes) s += formatElement(r, 1);
   if (def.virtualport) s += formatElement(def.virtualport, 1);
-  for (const pg of def.portgroups) s += formatElement(pg, 1);
+  for (const pg of def.portgroups) s += formatPortGroup(pg);
   return s + '</network>\n';
 }
 
@@ -604,33 +647,9 @@ function parseDns(netName: string, el: XmlElement): DnsDef {
     }
     dns.forwarders.push(fwd);
   }
-  for (const h of childrenNamed(el, 'host')) {
-    const names = childrenNamed(h, 'hostname').map((n) => n.text);
-    if (names.length === 0 || names.some((n) => n === '')) {
-      throw VirtError.report(ErrorCode.XML_DETAIL, D, `Missing hostname in network '${netName}' DNS HOST record`);
-    }
-    const ip = prop(h, 'ip');
-    if (ip === undefined) throw VirtError.report(ErrorCode.XML_DETAIL, D, `Missing IP address in network '${netName}' DNS HOST record`);
-    const a = parseAddr(ip);
-    if (!a) throw VirtError.report(ErrorCode.XML_DETAIL, D, `Invalid IP address in network '${netName}' DNS HOST record`);
-    dns.hosts.push({ ip: a, names });
-  }
-  for (const srv of childrenNamed(el, 'srv')) {
-    if (prop(srv, 'service') === undefined) {
-      throw VirtError.report(ErrorCode.XML_DETAIL, D, `missing required service attribute in DNS SRV record of network '${netName}'`);
-    }
-    dns.srvs.push(srv);
-  }
-  for (const t of childrenNamed(el, 'txt')) {
-    const tname = prop(t, 'name');
-    if (tname === undefined) throw VirtError.report(ErrorCode.XML_DETAIL, D, `missing required name attribute in DNS TXT record of network ${netName}`);
-    if (/[ ,]/.test(tname)) throw VirtError.report(ErrorCode.XML_DETAIL, D, `prohibited character in DNS TXT record name '${tname}' of network ${netName}`);
-    const value = prop(t, 'value');
-    if (value === undefined) {
-      throw VirtError.report(ErrorCode.XML_DETAIL, D, `missing required value attribute in DNS TXT record named '${tname}' of network ${netName}`);
-    }
-    dns.txts.push({ name: tname, value });
-  }
+  for (const h of childrenNamed(el, 'host')) dns.hosts.push(parseDnsHost(netName, h, false) as DnsHost);
+  for (const srv of childrenNamed(el, 'srv')) dns.srvs.push(parseDnsSrv(netName, srv, false));
+  for (const t of childrenNamed(el, 'txt')) dns.txts.push(parseDnsTxt(netName, t, false));
   if (dns.enable === 'no' && (dns.forwarders.length || dns.hosts.length || dns.srvs.length || dns.txts.length)) {
     throw xmlErr(`Extra data in disabled network '${netName}'`);
   }
@@ -654,15 +673,12 @@ function formatDns(dns: DnsDef): string {
   }
   for (const t of dns.txts) s += `${p}  <txt name='${escapeXml(t.name)}' value='${escapeXml(t.value ?? '')}'/>\n`;
   for (const srv of dns.srvs) {
-    const service = prop(srv, 'service');
-    const protocol = prop(srv, 'protocol');
-    if (service === undefined || protocol === undefined) continue;
-    s += `${p}  <srv service='${escapeXml(service)}' protocol='${escapeXml(protocol)}'`;
-    s += attr('domain', prop(srv, 'domain')) + attr('target', prop(srv, 'target'));
-    for (const k of ['port', 'priority', 'weight']) {
-      const v = parseUInt(prop(srv, k) ?? '0');
-      if (v) s += ` ${k}='${v}'`;
-    }
+    if (srv.service === undefined || srv.protocol === undefined) continue;
+    s += `${p}  <srv service='${escapeXml(srv.service)}' protocol='${escapeXml(srv.protocol)}'`;
+    s += attr('domain', srv.domain) + attr('target', srv.target);
+    if (srv.port) s += ` port='${srv.port}'`;
+    if (srv.priority) s += ` priority='${srv.priority}'`;
+    if (srv.weight) s += ` weight='${srv.weight}'`;
     s += '/>\n';
   }
   for (const h of dns.hosts) {
@@ -686,4 +702,151 @@ function formatMetadata(el: XmlElement, depth: number): string {
   let s = `${pad}<${el.name}${attrs}>\n`;
   for (const c of el.children) s += formatMetadata(c, depth + 1);
   return s + `${pad}</${el.name}>\n`;
+}
+
+function detail(msg: string): VirtError {
+  return VirtError.report(ErrorCode.XML_DETAIL, D, msg);
+}
+
+/**
+ * virNetworkDNSHostDefParseXML: a DNS `<host>`. With `partialOkay` (a
+ * delete's search pattern) either the ip or the hostnames may be missing.
+ */
+export function parseDnsHost(netName: string, h: XmlElement, partialOkay: boolean): { ip: SocketAddr | undefined; names: string[] } {
+  const names = childrenNamed(h, 'hostname').map((n) => n.text);
+  if (names.some((n) => n === '') || (names.length === 0 && !partialOkay)) {
+    throw detail(`Missing hostname in network '${netName}' DNS HOST record`);
+  }
+  const ip = prop(h, 'ip');
+  let addr: SocketAddr | undefined;
+  if (ip !== undefined) {
+    const a = parseAddr(ip);
+    if (!a) throw detail(`Invalid IP address in network '${netName}' DNS HOST record`);
+    addr = a;
+  } else {
+    if (!partialOkay) throw detail(`Missing IP address in network '${netName}' DNS HOST record`);
+    if (names.length === 0) throw detail(`Missing ip and hostname in network '${netName}' DNS HOST record`);
+  }
+  return { ip: addr, names };
+}
+
+/** DNS_RECORD_LENGTH_SRV: 512 minus the overhead RFC 2782 mentions. */
+const DNS_RECORD_LENGTH_SRV = 512 - 30;
+
+/** virXPathUInt on an attribute: the value, undefined when absent, null when not a number. */
+function uintAttr(el: XmlElement, name: string): number | undefined | null {
+  const v = prop(el, name);
+  if (v === undefined || v === '') return undefined;
+  return parseUInt(v);
+}
+
+/** virNetworkDNSSrvDefParseXML; `partialOkay` lets service and protocol be missing. */
+export function parseDnsSrv(netName: string, el: XmlElement, partialOkay: boolean): DnsSrv {
+  const service = prop(el, 'service');
+  if (service === undefined && !partialOkay) {
+    throw detail(`missing required service attribute in DNS SRV record of network '${netName}'`);
+  }
+  if (service !== undefined) {
+    if (Buffer.byteLength(service) > DNS_RECORD_LENGTH_SRV) {
+      throw detail(`service attribute '${service}' in network '${netName}' is too long, limit is ${DNS_RECORD_LENGTH_SRV} bytes`);
+    }
+    if (!/^[A-Za-z0-9_\-+/*]*$/.test(service)) {
+      throw detail(`invalid character in service attribute '${service}' in DNS SRV record of network '${netName}'`);
+    }
+  }
+  const protocol = prop(el, 'protocol');
+  if (protocol === undefined && !partialOkay) {
+    throw detail(`missing required protocol attribute in DNS SRV record '${service ?? '(null)'}' of network '${netName}'`);
+  }
+  if (protocol !== undefined && !/^[A-Za-z0-9\-+/]*$/.test(protocol)) {
+    throw detail(`invalid character in protocol attribute '${protocol}' in DNS SRV record of network '${netName}'`);
+  }
+  const target = prop(el, 'target');
+  const srv: DnsSrv = { service, protocol, domain: prop(el, 'domain'), target, port: 0, priority: 0, weight: 0 };
+  const svc = service ?? '(null)';
+  const checks: Array<[keyof DnsSrv & ('port' | 'priority' | 'weight'), string, number]> = [
+    ['port', 'invalid DNS SRV port attribute', 1], ['priority', 'Invalid DNS SRV priority attribute', 0],
+    ['weight', 'invalid DNS SRV weight attribute', 0],
+  ];
+  for (const [key, bad, min] of checks) {
+    const v = uintAttr(el, key);
+    if (v !== undefined && v !== null && target === undefined) {
+      throw detail(`DNS SRV ${key} attribute not permitted without target for service '${svc}' in network '${netName}'`);
+    }
+    if (v === null || (v !== undefined && (v < min || v > 65535))) {
+      throw detail(`${bad} for service '${svc}' in network '${netName}'`);
+    }
+    srv[key] = v ?? 0;
+  }
+  return srv;
+}
+
+/** virNetworkDNSTxtDefParseXML; `partialOkay` lets the value be missing. */
+export function parseDnsTxt(netName: string, t: XmlElement, partialOkay: boolean): DnsTxt {
+  const name = prop(t, 'name');
+  if (name === undefined) throw detail(`missing required name attribute in DNS TXT record of network ${netName}`);
+  if (/[ ,]/.test(name)) throw detail(`prohibited character in DNS TXT record name '${name}' of network ${netName}`);
+  const value = prop(t, 'value');
+  if (value === undefined && !partialOkay) {
+    throw detail(`missing required value attribute in DNS TXT record named '${name}' of network ${netName}`);
+  }
+  return { name, value };
+}
+
+/** virNetworkPortGroupParseXML. */
+export function parsePortGroup(el: XmlElement): PortGroupDef {
+  const name = xpathAttr(el, 'name');
+  if (name === undefined) throw xmlErr('Missing required name attribute in portgroup');
+  const isDefault = xpathAttr(el, 'default');
+  const pg: PortGroupDef = {
+    name,
+    isDefault: isDefault !== undefined && isDefault.toLowerCase() === 'yes',
+    trustGuestRxFilters: parseTristate(el, 'trustGuestRxFilters'),
+    virtualport: virtualPort(firstChild(el, 'virtualport')),
+  };
+  const bandwidth = firstChild(el, 'bandwidth');
+  if (bandwidth) pg.bandwidth = parseBandwidth(bandwidth);
+  // (the vlan is parsed last, as in virNetworkPortGroupParseXML)
+  const vlan = firstChild(el, 'vlan');
+  if (vlan) pg.vlan = parseVlan(vlan);
+  return pg;
+}
+
+/** virPortGroupDefFormat (9.0 writes an end tag even for an empty portgroup). */
+function formatPortGroup(pg: PortGroupDef): string {
+  let s = `  <portgroup name='${escapeXml(pg.name)}'`;
+  if (pg.isDefault) s += " default='yes'";
+  if (pg.trustGuestRxFilters) s += ` trustGuestRxFilters='${pg.trustGuestRxFilters}'`;
+  s += '>\n';
+  s += formatVlan(pg.vlan, '    ');
+  if (pg.virtualport) s += formatElement(pg.virtualport, 2);
+  s += formatBandwidth(pg.bandwidth, '    ');
+  return s + '  </portgroup>\n';
+}
+
+/** virNetworkDefCopy: a deep copy through a format/parse cycle, which also revalidates the definition. */
+export function copyNetworkDef(def: NetworkDef): NetworkDef {
+  return parseNetworkDef(parseXml(formatNetworkDef(def), '(network_definition)', D));
+}
+
+/** virNetDevVPortProfile types (none excluded). */
+const VPORT_TYPES = ['802.1Qbg', '802.1Qbh', 'openvswitch', 'midonet'];
+
+/**
+ * A `<virtualport>` kept as given after virNetDevVPortProfileParse's type
+ * checks (a network's own needs a type), except one without a type or any
+ * parameter, which virNetDevVPortProfileFormat leaves out.
+ */
+function virtualPort(el: XmlElement | undefined, requireType = false): XmlElement | undefined {
+  if (!el) return undefined;
+  const type = prop(el, 'type');
+  if (type !== undefined && !VPORT_TYPES.includes(type)) {
+    throw VirtError.report(ErrorCode.CONFIG_UNSUPPORTED, ErrorDomain.NONE, `unknown virtualport type ${type}`);
+  }
+  if (type === undefined && requireType) {
+    throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.NONE, 'missing required virtualport type');
+  }
+  const params = firstChild(el, 'parameters');
+  const empty = type === undefined && (!params || Object.keys(params.attrs).length === 0);
+  return empty ? undefined : el;
 }

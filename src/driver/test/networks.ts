@@ -7,7 +7,8 @@ import type { DriverConnection, NetworkRef } from '../driver.js';
 import { checkFlags, ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import type { XmlElement } from '../../util/xml.js';
 import type { TestHost } from './host.js';
-import { formatNetworkDef, parseNetworkDef, type NetworkDef } from './network-def.js';
+import { copyNetworkDef, formatNetworkDef, parseNetworkDef, type NetworkDef } from './network-def.js';
+import { updateNetworkSection, UpdateFlags } from './network-update.js';
 import { childrenNamed } from './node-conf-util.js';
 import { loadFamilyElement, parseDefinitionXml } from './node-host-file.js';
 
@@ -193,6 +194,15 @@ export class NetworkStore {
       networkSetAutostart: async ({ net, autostart }) => {
         this.#byName(net.name).autostart = autostart !== 0;
       },
+      networkUpdate: async ({ net, command, section, parentIndex, xml, flags }) => {
+        checkFlags(flags, UpdateFlags.AFFECT_LIVE | UpdateFlags.AFFECT_CONFIG, 'testNetworkUpdate', T);
+        const obj = this.#byUuid(net.uuid);
+        // AFFECT_CURRENT: the live state of a running network, else its config.
+        if ((flags & (UpdateFlags.AFFECT_LIVE | UpdateFlags.AFFECT_CONFIG)) === UpdateFlags.AFFECT_CURRENT) {
+          flags |= obj.active ? UpdateFlags.AFFECT_LIVE : UpdateFlags.AFFECT_CONFIG;
+        }
+        updateObj(obj, command, section, parentIndex, xml, flags);
+      },
       networkIsActive: async ({ net }) => ({ active: this.#byUuid(net.uuid).active ? 1 : 0 }),
       networkIsPersistent: async ({ net }) => ({ persistent: this.#byUuid(net.uuid).persistent ? 1 : 0 }),
     };
@@ -209,4 +219,46 @@ function matchFlags(flags: number, o: NetworkObj): boolean {
   if ((flags & (L.AUTOSTART | L.NO_AUTOSTART)) &&
       !(((flags & L.AUTOSTART) && o.autostart) || ((flags & L.NO_AUTOSTART) && !o.autostart))) return false;
   return true;
+}
+
+/** virNetworkObjConfigChangeSetup: the checks common to all updates. */
+function configChangeSetup(obj: NetworkObj, flags: number): void {
+  if (!obj.active && (flags & UpdateFlags.AFFECT_LIVE)) {
+    throw VirtError.report(ErrorCode.OPERATION_INVALID, ErrorDomain.NETWORK, 'network is not running');
+  }
+  if (flags & UpdateFlags.AFFECT_CONFIG) {
+    if (!obj.persistent) {
+      throw VirtError.report(ErrorCode.OPERATION_INVALID, ErrorDomain.NETWORK,
+        'cannot change persistent config of a transient network');
+    }
+    // virNetworkObjSetDefTransient: a running network keeps its config apart from the live definition.
+    if (obj.active && !obj.newDef) obj.newDef = copyNetworkDef(obj.def);
+  }
+}
+
+/**
+ * virNetworkObjUpdate: applies the update to copies of the live and/or
+ * persistent definitions, checks each with a format/parse cycle, and only
+ * then replaces the originals.
+ */
+function updateObj(obj: NetworkObj, command: number, section: number, parentIndex: number, xml: string, flags: number): void {
+  configChangeSetup(obj, flags);
+  let live: NetworkDef | null = null;
+  let config: NetworkDef | null = null;
+  if (flags & UpdateFlags.AFFECT_LIVE) {
+    live = copyNetworkDef(obj.def);
+    updateNetworkSection(live, command, section, parentIndex, xml);
+    copyNetworkDef(live);
+  }
+  if (flags & UpdateFlags.AFFECT_CONFIG) {
+    config = copyNetworkDef(obj.newDef ?? obj.def);
+    updateNetworkSection(config, command, section, parentIndex, xml);
+    copyNetworkDef(config);
+  }
+  // virNetworkObjReplacePersistentDef
+  if (config) {
+    if (obj.active) obj.newDef = config;
+    else obj.def = config;
+  }
+  if (live) obj.def = live;
 }

@@ -53,32 +53,8 @@ export function childrenNamed(el: XmlElement | undefined, name: string): XmlElem
   return el ? el.children.filter((c) => c.name === name) : [];
 }
 
-/**
- * virUUIDParse: 32 hex digits, dashes allowed between them, leading and
- * trailing blanks ignored. Returns the canonical lower-case form or null.
- */
-export function parseUuid(s: string): string | null {
-  let i = 0;
-  while (i < s.length && (s[i] === ' ' || s[i] === '\t' || s[i] === '\n')) i++;
-  let hex = '';
-  for (; i < s.length && hex.length < 32; i++) {
-    const c = s[i]!;
-    if (c === '-') continue;
-    if (!/[0-9a-fA-F]/.test(c)) return null;
-    hex += c;
-  }
-  if (hex.length < 32) return null;
-  for (; i < s.length; i++) {
-    if (!/\s/.test(s[i]!)) return null;
-  }
-  hex = hex.toLowerCase();
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
-/** virUUIDGenerate: a random version-4 UUID. */
-export function generateUuid(): string {
-  return randomUUID();
-}
+/** virUUIDParse and virUUIDGenerate (util/uuid.ts). */
+export { generateUUID as generateUuid, parseUUIDText as parseUuid } from '../../util/uuid.js';
 
 /**
  * strtoull/strtol-style parse as virStrToLong_* do: optional leading blanks,

@@ -34,6 +34,10 @@ export type NodeDevCap =
 
 export interface NodeDeviceDef {
   name: string;
+  /** `<parent wwnn= wwpn= fabric_wwn=>`: how a device to create names its vHBA parent. */
+  parentWwnn?: string | undefined;
+  parentWwpn?: string | undefined;
+  parentFabricWwn?: string | undefined;
   sysfsPath?: string | undefined;
   devnode?: string | undefined;
   devlinks: string[];
@@ -71,7 +75,7 @@ function hexId(el: XmlElement, name: string, dev: string, missing: string, inval
   return Number(n);
 }
 
-function parseCap(dev: string, el: XmlElement): NodeDevCap {
+function parseCap(dev: string, el: XmlElement, create: boolean): NodeDevCap {
   const type = prop(el, 'type');
   if (type === undefined) {
     throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.XML, `Missing required attribute 'type' in element 'capability'`);
@@ -161,11 +165,15 @@ function parseCap(dev: string, el: XmlElement): NodeDevCap {
       return { type, ifname, address: xpathString(el, 'address'), link: firstChild(el, 'link'), features, subtype: sub };
     }
     case 'scsi_host': {
-      const host = ulong(el, 'host', dev, "no SCSI host ID supplied for '%s'", "invalid SCSI host ID supplied for '%s'");
+      // A device to create gets its host number from the kernel: only existing ones carry it.
+      let host = 0;
       let uniqueId = -1;
-      const u = numberAt(el, 'unique_id');
-      if (u === -2) throw internal(`invalid unique_id supplied for '${dev}'`);
-      if (firstChild(el, 'unique_id')) uniqueId = u;
+      if (!create) {
+        host = ulong(el, 'host', dev, "no SCSI host ID supplied for '%s'", "invalid SCSI host ID supplied for '%s'");
+        const u = numberAt(el, 'unique_id');
+        if (u === -2) throw internal(`invalid unique_id supplied for '${dev}'`);
+        if (firstChild(el, 'unique_id')) uniqueId = u;
+      }
       const c: NodeDevCap = { type, host, uniqueId, vportOps: false };
       for (const sub of childrenNamed(el, 'capability')) {
         const t = prop(sub, 'type');
@@ -173,6 +181,10 @@ function parseCap(dev: string, el: XmlElement): NodeDevCap {
         if (t === 'vport_ops') c.vportOps = true;
         else if (t === 'fc_host') {
           c.fc = { wwnn: xpathString(sub, 'wwnn'), wwpn: xpathString(sub, 'wwpn'), fabricWwn: xpathString(sub, 'fabric_wwn') };
+          // A missing WWN would be generated for the virt type (virRandomGenerateWWN), which the
+          // test driver has none of: that always fails.
+          if (create && c.fc.wwnn === undefined) throw internal(`no WWNN supplied for '${dev}', and auto-generation failed`);
+          if (create && c.fc.wwpn === undefined) throw internal(`no WWPN supplied for '${dev}', and auto-generation failed`);
         } else {
           throw internal(`unknown SCSI host capability type '${t}' for '${dev}'`);
         }
@@ -225,12 +237,16 @@ function parseCap(dev: string, el: XmlElement): NodeDevCap {
 /** virNetDevFeature names, in enum order. */
 const NET_FEATURES = ['rx', 'tx', 'sg', 'tso', 'gso', 'gro', 'lro', 'rxvlan', 'txvlan', 'ntuple', 'rxhash', 'rdma', 'txudptnl', 'switchdev'];
 
-/** virNodeDeviceDefParseXML (EXISTING_DEVICE) on a `<device>` element. */
-export function parseNodeDeviceDef(root: XmlElement): NodeDeviceDef {
+/**
+ * virNodeDeviceDefParseXML on a `<device>` element: EXISTING_DEVICE for a
+ * host file, CREATE_DEVICE (`create`) for virNodeDeviceCreateXML, where the
+ * name is always 'new device'.
+ */
+export function parseNodeDeviceDef(root: XmlElement, create = false): NodeDeviceDef {
   if (root.name !== 'device') {
     throw VirtError.report(ErrorCode.XML_ERROR, D, `unexpected root element <${root.name}> expecting <device>`);
   }
-  const name = xpathString(root, 'name');
+  const name = create ? 'new device' : xpathString(root, 'name');
   if (name === undefined) throw VirtError.report(ErrorCode.NO_NAME, D, null);
   const def: NodeDeviceDef = { name, sysfsPath: xpathString(root, 'path'), devlinks: [], caps: [] };
   for (const dn of childrenNamed(root, 'devnode')) {
@@ -252,10 +268,13 @@ export function parseNodeDeviceDef(root: XmlElement): NodeDeviceDef {
   if (pwwnn === undefined && pwwpn !== undefined) {
     throw VirtError.report(ErrorCode.XML_ERROR, D, `when providing parent wwpn='${pwwpn}', the wwnn must also be provided`);
   }
+  def.parentWwnn = pwwnn;
+  def.parentWwpn = pwwpn;
+  def.parentFabricWwn = xpathAttr(parentEl, 'fabric_wwn');
   // <driver> is filled from sysfs by the real node device driver; the parser ignores it.
   const caps = childrenNamed(root, 'capability');
   if (caps.length === 0) throw internal(`no device capabilities for '${name}'`);
-  for (const c of caps) def.caps.push(parseCap(name, c));
+  for (const c of caps) def.caps.push(parseCap(name, c, create));
   return def;
 }
 

@@ -1,8 +1,7 @@
 /**
  * Domain snapshots for the test driver: the definition (snapshot_conf.c's
- * virDomainSnapshotDefParse / virDomainSnapshotDefFormat), and the tree of
- * snapshots a domain owns (virdomainmomentobjlist.c). Children are kept
- * newest first, as libvirt links them, so listings walk in libvirt's order.
+ * virDomainSnapshotDefParse / virDomainSnapshotDefFormat), and the list of
+ * snapshots a domain owns: a MomentList with the snapshot filters.
  */
 import { statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
@@ -13,6 +12,7 @@ import {
   domainDisks, formatDomainDef, parseDomainElement, type DomainDef,
 } from './domain-def.js';
 import { escapeLibvirt, getAttr, kid, toXNode, type XNode } from './domain-xml.js';
+import { MomentList, MomentListFlags, type MomentObj } from './moment-list.js';
 
 const SNAP = ErrorDomain.DOMAIN_SNAPSHOT;
 
@@ -321,138 +321,26 @@ export function formatSnapshotDef(def: SnapshotDef, uuid: string, secure: boolea
 }
 
 // ---------------------------------------------------------------------------
-// The snapshot tree (virDomainMomentObjList).
+// The snapshot tree (virDomainSnapshotObjList over virDomainMomentObjList).
 
-/** A snapshot in its domain's tree (virDomainMomentObj). */
-export interface SnapshotObj {
-  def: SnapshotDef;
-  parent: SnapshotObj | null;
-  /** Newest first (virDomainMomentSetParent prepends). */
-  children: SnapshotObj[];
-}
+/** A snapshot in its domain's tree. */
+export type SnapshotObj = MomentObj<SnapshotDef>;
 
 /** A domain's snapshots (virDomainSnapshotObjList). */
-export class SnapshotList {
-  readonly #objs = new Map<string, SnapshotObj>();
-  /** Children of the metaroot: the root snapshots. */
-  #roots: SnapshotObj[] = [];
-  current: SnapshotObj | null = null;
-
-  get size(): number {
-    return this.#objs.size;
-  }
-
-  find(name: string): SnapshotObj | undefined {
-    return this.#objs.get(name);
-  }
-
-  all(): SnapshotObj[] {
-    return [...this.#objs.values()];
-  }
-
-  /** virDomainSnapshotAssignDef. */
-  assign(def: SnapshotDef): SnapshotObj {
-    if (this.#objs.has(def.name)) {
-      throw VirtError.report(ErrorCode.OPERATION_FAILED, ErrorDomain.DOMAIN, `domain moment ${def.name} already exists`);
-    }
-    const obj: SnapshotObj = { def, parent: null, children: [] };
-    this.#objs.set(def.name, obj);
-    return obj;
-  }
-
-  /** virDomainMomentLinkParent: under the named parent, or a root. */
-  linkParent(obj: SnapshotObj): void {
-    const parent = obj.def.parent !== undefined ? this.#objs.get(obj.def.parent) ?? null : null;
-    this.#setParent(obj, parent);
-  }
-
-  #childrenOf(parent: SnapshotObj | null): SnapshotObj[] {
-    return parent ? parent.children : this.#roots;
-  }
-
-  #setParent(obj: SnapshotObj, parent: SnapshotObj | null): void {
-    obj.parent = parent;
-    this.#childrenOf(parent).unshift(obj);
-  }
-
-  /** virDomainMomentDropParent. */
-  dropParent(obj: SnapshotObj): void {
-    const list = this.#childrenOf(obj.parent);
-    const i = list.indexOf(obj);
-    if (i >= 0) list.splice(i, 1);
-    obj.parent = null;
-  }
-
-  /** virDomainMomentMoveChildren: `from`'s children go in front of `to`'s. */
-  moveChildren(from: SnapshotObj, to: SnapshotObj | null): void {
-    for (const c of from.children) c.parent = to;
-    const list = this.#childrenOf(to);
-    list.unshift(...from.children);
-    from.children = [];
-  }
-
-  /** Removes from the list; true when it was the current snapshot. */
-  remove(obj: SnapshotObj): boolean {
-    this.#objs.delete(obj.def.name);
-    const wasCurrent = this.current === obj;
-    if (wasCurrent) this.current = null;
-    return wasCurrent;
-  }
-
-  /** Pre-order walk of the descendants (virDomainMomentForEachDescendant). */
-  descendants(obj: SnapshotObj | null): SnapshotObj[] {
-    const out: SnapshotObj[] = [];
-    const walk = (list: SnapshotObj[]) => {
-      for (const c of [...list]) {
-        out.push(c);
-        walk(c.children);
-      }
-    };
-    walk(this.#childrenOf(obj));
-    return out;
-  }
-
-  /** Re-links every snapshot after a bulk load (virDomainMomentUpdateRelations). */
-  updateRelations(): boolean {
-    this.#roots = [];
-    for (const o of this.#objs.values()) { o.children = []; o.parent = null; }
-    let ok = true;
-    for (const o of this.#objs.values()) {
-      let parent: SnapshotObj | null = null;
-      if (o.def.parent !== undefined) {
-        parent = this.#objs.get(o.def.parent) ?? null;
-        if (!parent) ok = false;
-      }
-      this.#setParent(o, parent);
-    }
-    // A cycle leaves snapshots unreachable from the roots.
-    if (this.descendants(null).length !== this.#objs.size) ok = false;
-    return ok;
-  }
-
+export class SnapshotList extends MomentList<SnapshotDef> {
   /**
    * virDomainSnapshotObjListGetNames / virDomainListSnapshots: the snapshots
    * under `from` (null: the whole list) that pass the filters.
    */
   list(from: SnapshotObj | null, flags: number): SnapshotObj[] {
     const F = SnapshotListFlags;
-    let f = flags;
-    // Both metadata filters set, or none: no filtering. NO_METADATA alone
-    // matches nothing, as every snapshot here has metadata.
-    if ((f & (F.METADATA | F.NO_METADATA)) === F.NO_METADATA) return [];
-    f &= ~(F.METADATA | F.NO_METADATA);
-    let candidates: SnapshotObj[];
-    const descend = from === null ? !(flags & F.ROOTS) : !!(flags & F.DESCENDANTS);
-    if (descend) {
-      candidates = from === null && !(flags & F.TOPOLOGICAL) ? this.all() : this.descendants(from);
-    } else {
-      candidates = [...this.#childrenOf(from)];
-    }
-    return candidates.filter((o) => {
-      if ((f & F.LEAVES) && o.children.length > 0) return false;
-      if ((f & F.NO_LEAVES) && o.children.length === 0) return false;
-      return snapshotFilter(o.def, f);
-    });
+    const M = MomentListFlags;
+    // virDomainSnapshotObjListGetNames' translation into the common flags.
+    const map: Array<[number, number]> = [[F.ROOTS, M.ROOTS], [F.TOPOLOGICAL, M.TOPOLOGICAL], [F.LEAVES, M.LEAVES],
+      [F.NO_LEAVES, M.NO_LEAVES], [F.METADATA, M.METADATA], [F.NO_METADATA, M.NO_METADATA]];
+    let common = 0;
+    for (const [s, m] of map) if (flags & s) common |= m;
+    return this.collect(from, common, (def) => snapshotFilter(def, flags));
   }
 }
 

@@ -230,6 +230,24 @@ export function parsePoolDef(root: XmlElement): PoolDef {
   return def;
 }
 
+/**
+ * virStoragePoolDefParseSourceString's parse of a `<source>` element for a
+ * pool type index (-1 for an unknown type, as virStoragePoolTypeFromString
+ * gives): the source part of a pool definition.
+ */
+export function parsePoolSource(src: XmlElement, typeIndex: number): PoolDef['source'] {
+  const type = POOL_TYPES[typeIndex];
+  if (type === undefined) {
+    throw VirtError.report(ErrorCode.INTERNAL_ERROR, D, `missing backend for pool type ${typeIndex}`);
+  }
+  const def: PoolDef = {
+    type, name: '', uuid: '', capacity: 0n, allocation: 0n, available: 0n,
+    source: { hosts: [], devices: [] }, perms: {},
+  };
+  parseSource(src, def, OPTIONS[type]);
+  return def.source;
+}
+
 function parseSource(src: XmlElement, def: PoolDef, opts: PoolOptions): void {
   const s = def.source;
   s.name = xpathString(src, 'name');

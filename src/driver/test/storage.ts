@@ -2,8 +2,8 @@
  * The test driver's storage pools and volumes (testStoragePool* and
  * testStorageVol* in libvirt's test_driver.c). Pools get the test driver's
  * fixed 100 GiB capacity; volumes are bookkept against it. Volume upload,
- * download, wipe, resize and clone are not implemented by the 9.0 test
- * driver and so have no method here.
+ * download, wipe and resize are not implemented by the 9.0 test driver and
+ * so have no method here.
  */
 import type { DriverConnection, StoragePoolRef, StorageVolRef } from '../driver.js';
 import { checkFlags, ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
@@ -12,8 +12,8 @@ import type { TestHost } from './host.js';
 import { childrenNamed } from './node-conf-util.js';
 import { loadFamilyElement, parseDefinitionXml } from './node-host-file.js';
 import {
-  formatPoolDef, formatVolDef, parsePoolDef, parseVolDef, poolTypeFlag, sourceConflicts, volTypeForPool,
-  type PoolDef, type VolDef,
+  formatPoolDef, formatVolDef, parsePoolDef, parsePoolSource, parseVolDef, POOL_TYPES, poolTypeFlag, sourceConflicts,
+  volTypeForPool, type PoolDef, type VolDef,
 } from './storage-def.js';
 
 /** virConnectListAllStoragePoolsFlags (state, persistence, autostart; bits 6-19 are pool types). */
@@ -23,6 +23,9 @@ export const ListPools = {
 
 /** virStoragePoolEventLifecycleType. */
 export const PoolEvent = { DEFINED: 0, UNDEFINED: 1, STARTED: 2, STOPPED: 3, CREATED: 4, DELETED: 5 } as const;
+
+/** VIR_STORAGE_VOL_CREATE_VALIDATE: accepted, though the RNG schema check behind it is not made. */
+const CREATE_VALIDATE = 4;
 
 /** defaultPoolCap / defaultPoolAlloc of the test driver. */
 export const DEFAULT_POOL_CAPACITY = 100n * 1024n * 1024n * 1024n;
@@ -151,6 +154,38 @@ export class StorageStore {
     const v = obj.vols.find((x) => x.name === name);
     if (!v) throw VirtError.report(ErrorCode.NO_STORAGE_VOL, T, `no storage vol with matching name '${name}'`);
     return v;
+  }
+
+  /**
+   * virStorageVolDefParseString in `obj`'s pool, then the name check of
+   * testStorageVolCreateXML*. The test driver hands its flags to the parser,
+   * which (after the schema check VALIDATE asks for) refuses VALIDATE itself.
+   */
+  #parseNewVol(obj: PoolObj, xml: string, flags: number): VolDef {
+    const doc = parseDefinitionXml(xml, '(storage_volume_definition)', ErrorDomain.STORAGE);
+    checkFlags(flags, 0, 'virStorageVolDefParseXML', ErrorDomain.STORAGE);
+    const vol = parseVolDef(obj.def, doc);
+    if (obj.vols.some((v) => v.name === vol.name)) {
+      throw VirtError.report(ErrorCode.OPERATION_FAILED, T, 'storage vol already exists');
+    }
+    return vol;
+  }
+
+  /** The space check, path, key and bookkeeping of testStorageVolCreateXML*. */
+  #addVol(obj: PoolObj, vol: VolDef): StorageVolRef {
+    const def = obj.def;
+    if (def.allocation + vol.allocation > def.capacity) {
+      throw VirtError.report(ErrorCode.INTERNAL_ERROR, T, `Not enough free space in pool for volume '${vol.name}'`);
+    }
+    vol.path = `${def.targetPath ?? '(null)'}/${vol.name}`;
+    vol.key = vol.path;
+    if (obj.vols.some((v) => v.key === vol.key || v.path === vol.path)) {
+      throw VirtError.report(ErrorCode.INTERNAL_ERROR, ErrorDomain.NONE, `Duplicate hash table key '${vol.key}'`);
+    }
+    obj.vols.push(vol);
+    def.allocation += vol.allocation;
+    def.available = def.capacity - def.allocation;
+    return StorageStore.#volRef(def, vol);
   }
 
   /** Names of the active or the inactive pools (virStoragePoolObjGetNames), in insertion order. */
@@ -289,25 +324,25 @@ export class StorageStore {
         throw VirtError.report(ErrorCode.NO_STORAGE_VOL, T, `no storage vol with matching path '${path}'`);
       },
       storageVolCreateXML: async ({ pool, xml, flags }) => {
-        checkFlags(flags, 0, 'testStorageVolCreateXML', T);
+        checkFlags(flags, CREATE_VALIDATE, 'testStorageVolCreateXML', T);
         const obj = this.#activeByName(pool.name);
-        const def = obj.def;
-        const vol = parseVolDef(def, parseDefinitionXml(xml, '(storage_volume_definition)', ErrorDomain.STORAGE));
-        if (obj.vols.some((v) => v.name === vol.name)) {
-          throw VirtError.report(ErrorCode.OPERATION_FAILED, T, 'storage vol already exists');
+        const vol = this.#parseNewVol(obj, xml, flags);
+        return { vol: this.#addVol(obj, vol) };
+      },
+      // testStorageVolCreateXMLFrom: like CreateXML, once the volume to copy is
+      // found by name in the target pool (not in its own).
+      storageVolCreateXMLFrom: async ({ pool, xml, clonevol, flags }) => {
+        checkFlags(flags, CREATE_VALIDATE, 'testStorageVolCreateXMLFrom', T);
+        const obj = this.#activeByName(pool.name);
+        const vol = this.#parseNewVol(obj, xml, flags);
+        if (!obj.vols.some((v) => v.name === clonevol.name)) {
+          throw VirtError.report(ErrorCode.NO_STORAGE_VOL, T, `no storage vol with matching name '${clonevol.name}'`);
         }
-        if (def.allocation + vol.allocation > def.capacity) {
-          throw VirtError.report(ErrorCode.INTERNAL_ERROR, T, `Not enough free space in pool for volume '${vol.name}'`);
-        }
-        vol.path = `${def.targetPath ?? '(null)'}/${vol.name}`;
-        vol.key = vol.path;
-        if (obj.vols.some((v) => v.key === vol.key || v.path === vol.path)) {
-          throw VirtError.report(ErrorCode.INTERNAL_ERROR, ErrorDomain.NONE, `Duplicate hash table key '${vol.key}'`);
-        }
-        obj.vols.push(vol);
-        def.allocation += vol.allocation;
-        def.available = def.capacity - def.allocation;
-        return { vol: StorageStore.#volRef(def, vol) };
+        return { vol: this.#addVol(obj, vol) };
+      },
+      connectFindStoragePoolSources: async ({ type, srcSpec, flags }) => {
+        checkFlags(flags, 0, 'testConnectFindStoragePoolSources', T);
+        return { xml: findPoolSources(type, srcSpec) };
       },
       storageVolDelete: async ({ vol, flags }) => {
         checkFlags(flags, 0, 'testStorageVolDelete', T);
@@ -356,4 +391,60 @@ function matchPool(flags: number, o: PoolObj): boolean {
   const typeBits = flags & 0xfffc0;
   if (typeBits && !(typeBits & poolTypeFlag(o.def.type))) return false;
   return true;
+}
+
+/** defaultPoolSourcesLogicalXML of the test driver. */
+const LOGICAL_SOURCES = `<sources>
+  <source>
+    <device path='/dev/sda20'/>
+    <name>testvg1</name>
+    <format type='lvm2'/>
+  </source>
+  <source>
+    <device path='/dev/sda21'/>
+    <name>testvg2</name>
+    <format type='lvm2'/>
+  </source>
+</sources>
+`;
+
+/** defaultPoolSourcesNetFSXML, with the host asked about (put in as given, as its printf does). */
+function netfsSources(host: string): string {
+  return `<sources>
+  <source>
+    <host name='${host}'/>
+    <dir path='/testshare'/>
+    <format type='nfs'/>
+  </source>
+</sources>
+`;
+}
+
+/**
+ * testConnectFindStoragePoolSources: canned answers for logical and netfs.
+ * Its `!pool_type` test also turns away 'dir' (type 0) as unknown, while a
+ * really unknown type (-1) goes on to the source parse and the switch.
+ */
+function findPoolSources(type: string, srcSpec: string | null): string {
+  const typeIndex = (POOL_TYPES as readonly string[]).indexOf(type);
+  if (typeIndex === 0) throw VirtError.report(ErrorCode.INTERNAL_ERROR, T, `unknown storage pool type ${type}`);
+  let source: PoolDef['source'] | null = null;
+  if (srcSpec !== null) {
+    const doc = parseDefinitionXml(srcSpec, '(storage_source_specification)', ErrorDomain.STORAGE);
+    if (doc.name !== 'source') {
+      throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.XML, `expecting root element of 'source', not '${doc.name}'`);
+    }
+    source = parsePoolSource(doc, typeIndex);
+  }
+  switch (type) {
+    case 'logical':
+      return LOGICAL_SOURCES;
+    case 'netfs': {
+      const host = source?.hosts[0]?.name;
+      if (host === undefined) throw VirtError.report(ErrorCode.INVALID_ARG, T, 'hostname must be specified for netfs sources');
+      return netfsSources(host);
+    }
+    default:
+      throw VirtError.report(ErrorCode.NO_SUPPORT, T, `pool type '${type}' does not support source discovery`);
+  }
 }

@@ -12,6 +12,7 @@ import { GLOBAL_FEATURES, WRITE_METHODS, type Driver, type DriverConnection, typ
 import { DEFAULT_HOST_XML } from './default-host.js';
 import { TestHost } from './host.js';
 import { getHostname } from './node-hostname.js';
+import { BASELINE_METHODS, NODE_CPU_METHODS } from './node-cpu.js';
 
 
 const SYSINFO = `<sysinfo type='smbios'>
@@ -112,6 +113,8 @@ async function authenticate(host: TestHost, uri: ParsedURI, opts: OpenOptions): 
 
 /** What every test connection answers the same way, whatever its host. */
 const CONNECT_METHODS: Partial<DriverConnection> = {
+  ...NODE_CPU_METHODS,
+  ...BASELINE_METHODS,
   async connectGetType() { return { type: 'TEST' }; },
   async connectGetVersion() { return { hv_ver: 2 }; },
   async connectGetHostname() { return { hostname: await getHostname() }; },
