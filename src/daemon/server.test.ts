@@ -222,6 +222,26 @@ describe('daemon server', () => {
     c.close();
   });
 
+  it('idle() resolves once every call someone waits for has its reply, not counting abandoned ones', async () => {
+    const c = await opened();
+    let nothingInFlight = false;
+    void c.idle().then(() => { nothingInFlight = true; });
+    await new Promise((r) => setImmediate(r));
+    assert.ok(nothingInFlight, 'idle() with nothing in flight resolves at once');
+    const settled: string[] = [];
+    const calls = ['test', 'test', 'nosuch'].map((name) =>
+      c.call(remote.domainLookupByName, { name }).then(() => settled.push(name), () => settled.push(`!${name}`)));
+    const gaveUp = new AbortController();
+    const abandoned = c.call(remote.connectGetHostname, undefined, { signal: gaveUp.signal }).catch(() => 'aborted');
+    gaveUp.abort();
+    assert.equal(await abandoned, 'aborted');
+    await c.idle();
+    assert.deepEqual(settled, ['test', 'test', '!nosuch']);
+    await Promise.all(calls);
+    c.close();
+    await c.idle();
+  });
+
   it('keeps serving others while one client floods calls and never reads, or stalls mid-packet', async () => {
     await until(() => daemon.clientCount === 0, 'earlier clients are gone');
     // Flooder: thousands of pipelined calls, socket never read.

@@ -57,6 +57,7 @@ export class RpcClient {
   readonly #programs: readonly ProgramInfo[];
   readonly #onEvent: RpcClientOptions['onEvent'];
   readonly #closeListeners: ((reason: CloseReason, error: VirtError | null) => void)[] = [];
+  #idleWaiters: (() => void)[] = [];
   #serial = 0;
   #closeError: VirtError | null = null;
   #closed = false;
@@ -79,6 +80,29 @@ export class RpcClient {
   /** Calls in flight (for tests and diagnostics). */
   get pendingCalls(): number {
     return this.#pending.size;
+  }
+
+  /**
+   * Resolves once no call that a caller still waits for is in flight (calls
+   * given up by their callers do not count). libvirt's daemon may drop the
+   * reply to CONNECT_CLOSE when another reply is written after it
+   * (virNetServerClientDelayedClose), so the close must go out alone.
+   */
+  idle(): Promise<void> {
+    if (this.#closed || !this.#waiting()) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  #waiting(): boolean {
+    for (const [, p] of this.#pending) if (!p.abandoned) return true;
+    return false;
+  }
+
+  #checkIdle(): void {
+    if (this.#idleWaiters.length === 0 || (!this.#closed && this.#waiting())) return;
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const w of waiters) w();
   }
 
   onClose(cb: (reason: CloseReason, error: VirtError | null) => void): void {
@@ -154,6 +178,7 @@ export class RpcClient {
         const pend = this.#pending.get(serial);
         if (!pend || pend.abandoned) return;
         pend.abandoned = true;
+        this.#checkIdle();
         stream?.fail(abortError(p, signal!));
         reject(abortError(p, signal!));
       };
@@ -218,6 +243,7 @@ export class RpcClient {
       return;
     }
     this.#pending.delete(h.serial);
+    if (this.#idleWaiters.length > 0) setImmediate(() => this.#checkIdle());
     if (h.status === MessageStatus.OK) {
       if (pend.abandoned) {
         // The stream the abandoned call opened is of no use to anyone.
@@ -265,6 +291,7 @@ export class RpcClient {
     const err = closedError(cause);
     for (const [, p] of this.#pending) if (!p.abandoned) p.reject(err);
     this.#pending.clear();
+    this.#checkIdle();
     for (const [, s] of this.#streams) s.fail(err);
     this.#streams.clear();
     for (const cb of this.#closeListeners) cb(reason, cause);

@@ -140,6 +140,7 @@ class RemoteConnection {
       connectClose: async () => {
         this.#closing = true;
         try {
+          await this.#client.idle();
           if (!this.#client.closed) await this.#client.call(remote.connectClose, undefined);
         } finally {
           this.destroy();
