@@ -180,7 +180,7 @@ export class Domain extends DomainMethods {
       ErrorDomain.DOMAIN_SNAPSHOT);
     exclusiveFlags(flags, 'VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE', 1, 'VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA', 4,
       ErrorDomain.DOMAIN_SNAPSHOT);
-    return this.wrapSnapshot((await this.conn.call('domainSnapshotCreateXML', { dom: this.ref, xml_desc: xml, flags })).snap);
+    return this.wrapSnapshot((await this.conn.call('domainSnapshotCreateXML', args)).snap);
   }
   /** virDomainCheckpointCreateXML, with the public API's flag checks. */
   async checkpointCreateXML(xml: string, flags = 0): Promise<DomainCheckpoint> {

@@ -305,7 +305,7 @@ test('a syntax error in a 1 MiB line quotes the whole line, as libvirt\'s catchX
     && e.message === `(domain_definition):1: expected '>'\n${end}\n${'-'.repeat(end.length)}^`);
 });
 
-/** Median time of `runs` parses of `xml`, in ms. */
+/** The fastest of `runs` parses of `xml`, in ms. */
 function timeParse(xml: string, runs = 5): number {
   const times: number[] = [];
   for (let k = 0; k < runs; k++) {
@@ -321,12 +321,17 @@ function timeParse(xml: string, runs = 5): number {
   return Math.min(...times);
 }
 
-/** Parse time grows linearly: 4× the input takes well under 16× (quadratic) the time. */
+/**
+ * Parse time grows linearly: 8× the input takes well under the 64× a
+ * quadratic parser needs. The margin (up to 24×) absorbs what is not the
+ * parser's order: GC of a larger heap, objects with many keys going to
+ * dictionary mode, a loaded machine.
+ */
 function assertLinear(make: (n: number) => string, n: number): void {
   timeParse(make(n), 2); // warm up
   const small = timeParse(make(n));
-  const large = timeParse(make(4 * n));
-  assert.ok(large / Math.max(small, 0.5) < 8, `×4 input took ${(large / small).toFixed(1)}× the time (${small.toFixed(1)} → ${large.toFixed(1)} ms)`);
+  const large = timeParse(make(8 * n));
+  assert.ok(large / Math.max(small, 0.5) < 24, `×8 input took ${(large / small).toFixed(1)}× the time (${small.toFixed(1)} → ${large.toFixed(1)} ms)`);
 }
 
 test('many attributes on one element parse in linear time (duplicate check by Set)', () => {
@@ -335,11 +340,11 @@ test('many attributes on one element parse in linear time (duplicate check by Se
 });
 
 test('text, elements and entity references parse in linear time', () => {
-  assertLinear((n) => `<a>${'x'.repeat(n)}</a>`, 1 << 20);
+  assertLinear((n) => `<a>${'x'.repeat(n)}</a>`, 1 << 19);
   assertLinear((n) => `<a>${'<e/>'.repeat(n)}</a>`, 25_000);
   assertLinear((n) => `<a>${"<e a='1'>t</e>\n".repeat(n)}</a>`, 25_000);
   assertLinear((n) => `<!DOCTYPE a [<!ENTITY e "xy">]><a>${'&e;'.repeat(n)}</a>`, 25_000);
-  assertLinear((n) => `<a>${'x'.repeat(n)}<1/></a>`, 1 << 20);
+  assertLinear((n) => `<a>${'x'.repeat(n)}<1/></a>`, 1 << 19);
 });
 
 describe('parseXmlAsync', () => {

@@ -86,6 +86,8 @@ const RULES: ReadonlyArray<{ re: RegExp; to: string | ((m: string, ...g: string[
   // The guest's vCPU keeps running (and QEMU keeps using memory) between
   // the two runs: CPU times, their stats, QEMU's RSS.
   { re: /^(CPU time:\s+)[\d.]+s$/gm, to: '$1<t>s' },
+  // The host CPU a vCPU last ran on: the host's scheduler moves it.
+  { re: /^(CPU:\s+)\d+$/gm, to: '$1<cpu>', cmd: /^vcpuinfo$/ },
   { re: /^(\s*)([\w.]+)=\d+$/gm, to: (m, sp, k) => (VOLATILE_STAT.test(k!) ? `${sp}${k}=<n>` : m), cmd: /^domstats$/ },
   { re: /^rss \d+$/gm, to: 'rss <n>', cmd: /^dommemstat$/ },
   // QEMU measures each request's duration: a disk attached again in the

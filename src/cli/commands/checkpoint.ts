@@ -118,13 +118,30 @@ async function lookupCheckpoint(ctl: Shell, cmd: ParsedCommand, arg: string, dom
   return new DomainCheckpoint(ctl.c, r.checkpoint);
 }
 
-async function cmdCheckpointEdit(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
+/** The domain and its `--checkpointname` checkpoint, released together; null after an error (reported). */
+async function domainCheckpoint(ctl: Shell, cmd: ParsedCommand):
+  Promise<{ dom: Domain; chk: DomainCheckpoint; [Symbol.dispose](): void } | null> {
   const r = await optDomain(ctl, cmd);
-  if (!r) return false;
-  using dom = r.dom;
-  const found = await lookupCheckpoint(ctl, cmd, 'checkpointname', dom);
-  if (!found) return false;
-  using chk = found;
+  if (!r) return null;
+  const chk = await lookupCheckpoint(ctl, cmd, 'checkpointname', r.dom);
+  if (!chk) {
+    r.dom[Symbol.dispose]();
+    return null;
+  }
+  return {
+    dom: r.dom,
+    chk,
+    [Symbol.dispose]() {
+      chk[Symbol.dispose]();
+      r.dom[Symbol.dispose]();
+    },
+  };
+}
+
+async function cmdCheckpointEdit(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
+  using target = await domainCheckpoint(ctl, cmd);
+  if (!target) return false;
+  const { dom, chk } = target;
   const name = chk.getName();
   const ok = await checkpointEdit(ctl, dom, chk, name);
   if (!ok) ctl.error(`Failed to update ${name}`);
@@ -183,12 +200,9 @@ async function countChildren(ctl: Shell, chk: DomainCheckpoint, flags: number): 
 }
 
 async function cmdCheckpointInfo(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
-  const r = await optDomain(ctl, cmd);
-  if (!r) return false;
-  using dom = r.dom;
-  const found = await lookupCheckpoint(ctl, cmd, 'checkpointname', dom);
-  if (!found) return false;
-  using chk = found;
+  using target = await domainCheckpoint(ctl, cmd);
+  if (!target) return false;
+  const { dom, chk } = target;
   const line = (label: string, value: string | number) => ctl.print(`${label.padEnd(15)} ${value}\n`);
   line('Name:', chk.getName());
   line('Domain:', dom.getName());
@@ -354,12 +368,9 @@ async function cmdCheckpointDumpxml(ctl: Shell, cmd: ParsedCommand): Promise<boo
 }
 
 async function cmdCheckpointParent(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
-  const r = await optDomain(ctl, cmd);
-  if (!r) return false;
-  using dom = r.dom;
-  const found = await lookupCheckpoint(ctl, cmd, 'checkpointname', dom);
-  if (!found) return false;
-  using chk = found;
+  using target = await domainCheckpoint(ctl, cmd);
+  if (!target) return false;
+  const { dom, chk } = target;
   const parent = await checkpointParent(ctl, chk);
   if (parent === FAIL) return false;
   if (parent === null) {
@@ -371,12 +382,9 @@ async function cmdCheckpointParent(ctl: Shell, cmd: ParsedCommand): Promise<bool
 }
 
 async function cmdCheckpointDelete(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
-  const r = await optDomain(ctl, cmd);
-  if (!r) return false;
-  using dom = r.dom;
-  const found = await lookupCheckpoint(ctl, cmd, 'checkpointname', dom);
-  if (!found) return false;
-  using chk = found;
+  using target = await domainCheckpoint(ctl, cmd);
+  if (!target) return false;
+  const { dom, chk } = target;
   const name = chk.getName();
   let flags = 0;
   if (cmd.bool('children')) flags |= Delete.CHILDREN;

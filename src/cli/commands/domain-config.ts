@@ -14,7 +14,7 @@ import { padEnd, Table } from '../format.js';
 import { optDomain } from '../lookup.js';
 import { FAIL, type Shell } from '../shell.js';
 import { readFileAll, typedParamValue } from '../util.js';
-import { bitmapDataFormat, exclusive, nodeCPUCount } from './domain.js';
+import { affectFlags, bitmapDataFormat, exclusive, nodeCPUCount } from './domain.js';
 
 /** VIR_DOMAIN_DEFINE_VALIDATE. */
 const DEFINE_VALIDATE = 1;
@@ -63,16 +63,6 @@ const STRING_OKAY = 1 << 2;
 const MEMORY_UNLIMITED = 9007199254740991;
 /** VIR_DRV_FEATURE_TYPED_PARAM_STRING. */
 const FEATURE_TYPED_PARAM_STRING = 9;
-
-/** --config/--live/--current with VSH_EXCLUSIVE_OPTIONS_VAR(current, live) and (current, config). */
-export function affectFlags(ctl: Shell, cmd: ParsedCommand): number | null {
-  const current = cmd.bool('current');
-  const config = cmd.bool('config');
-  const live = cmd.bool('live');
-  if (!exclusive(ctl, 'current', current, 'live', live)) return null;
-  if (!exclusive(ctl, 'current', current, 'config', config)) return null;
-  return (config ? CONFIG : 0) | (live ? LIVE : 0);
-}
 
 /** The libvirt API's own addition for the typed-parameter getters: string parameters welcome. */
 async function stringOkay(conn: Connection, flags: number): Promise<number> {
@@ -429,19 +419,11 @@ async function cmdBlkdeviotune(ctl: Shell, cmd: ParsedCommand): Promise<boolean>
     if (v !== undefined) params.push({ field, type: TP.ULLONG, value: Number(v) });
   }
   if (params.length === 0) {
-    const f = await stringOkay(ctl.c, flags);
-    const count = await ctl.attempt(ctl.c.call('domainGetBlockIoTune', { dom: dom.ref, disk: null, nparams: 0, flags: f }));
-    if (count === FAIL) {
-      ctl.error('Unable to get number of block I/O throttle parameters');
-      return false;
-    }
-    if (count.nparams === 0) return true;
-    const got = await ctl.attempt(ctl.c.call('domainGetBlockIoTune', { dom: dom.ref, disk, nparams: count.nparams, flags: f }));
-    if (got === FAIL) {
-      ctl.error('Unable to get block I/O throttle parameters');
-      return false;
-    }
-    printParams(ctl, got.params);
+    // virsh counts without the disk and reads with it.
+    const got = await queryParams(ctl, (nparams, fl) => ctl.c.call('domainGetBlockIoTune',
+      { dom: dom.ref, disk: nparams === 0 ? null : disk, nparams, flags: fl }), flags, 'block I/O throttle');
+    if (got === null) return false;
+    printParams(ctl, got);
     return true;
   }
   if (await ctl.attempt(ctl.c.call('domainSetBlockIoTune', { dom: dom.ref, disk, params, flags })) === FAIL) {
@@ -515,21 +497,10 @@ async function cmdDomiftune(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
     if (rate['burst']) add('outbound.burst', rate['burst']);
   }
   if (params.length === 0) {
-    const f = await stringOkay(ctl.c, flags);
-    const get: ParamGetter = (nparams, fl) => ctl.c.call('domainGetInterfaceParameters',
-      { dom: dom.ref, device, nparams, flags: fl });
-    const count = await ctl.attempt(get(0, f));
-    if (count === FAIL) {
-      ctl.error('Unable to get number of interface parameters');
-      return false;
-    }
-    if (count.nparams === 0) return true;
-    const got = await ctl.attempt(get(count.nparams, f));
-    if (got === FAIL) {
-      ctl.error('Unable to get interface parameters');
-      return false;
-    }
-    printParams(ctl, got.params);
+    const got = await queryParams(ctl, (nparams, fl) => ctl.c.call('domainGetInterfaceParameters',
+      { dom: dom.ref, device, nparams, flags: fl }), flags, 'interface');
+    if (got === null) return false;
+    printParams(ctl, got);
     return true;
   }
   if (await ctl.attempt(ctl.c.call('domainSetInterfaceParameters', { dom: dom.ref, device, params, flags })) === FAIL) {
@@ -647,12 +618,11 @@ async function cmdVcpucount(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
 }
 
 async function cmdVcpupin(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
+  const flags = affectFlags(ctl, cmd);
+  if (flags === null) return false;
   const current = cmd.bool('current');
-  const config = cmd.bool('config');
-  const live = cmd.bool('live');
-  if (!exclusive(ctl, 'current', current, 'live', live)) return false;
-  if (!exclusive(ctl, 'current', current, 'config', config)) return false;
-  const flags = (config ? CONFIG : 0) | (live ? LIVE : 0);
+  const live = (flags & LIVE) !== 0;
+  const config = (flags & CONFIG) !== 0;
   const r = await optDomain(ctl, cmd);
   if (!r) return false;
   using dom = r.dom;
@@ -705,12 +675,9 @@ async function vcpuPinQuery(ctl: Shell, dom: Domain, vcpu: number | undefined, m
 }
 
 async function cmdEmulatorpin(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
+  const flags = affectFlags(ctl, cmd);
+  if (flags === null) return false;
   const current = cmd.bool('current');
-  const config = cmd.bool('config');
-  const live = cmd.bool('live');
-  if (!exclusive(ctl, 'current', current, 'live', live)) return false;
-  if (!exclusive(ctl, 'current', current, 'config', config)) return false;
-  const flags = (config ? CONFIG : 0) | (live ? LIVE : 0);
   const r = await optDomain(ctl, cmd);
   if (!r) return false;
   using dom = r.dom;
@@ -891,16 +858,12 @@ function unescapeXml(s: string): string {
 }
 
 async function cmdDesc(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
-  const config = cmd.bool('config');
-  const live = cmd.bool('live');
-  const current = cmd.bool('current');
   const title = cmd.bool('title');
   const edit = cmd.bool('edit');
-  if (!exclusive(ctl, 'current', current, 'live', live)) return false;
-  if (!exclusive(ctl, 'current', current, 'config', config)) return false;
-  const flags = (config ? CONFIG : 0) | (live ? LIVE : 0);
+  const flags = affectFlags(ctl, cmd);
+  if (flags === null) return false;
   // VIR_DOMAIN_XML_INACTIVE for the query with --config.
-  const queryflags = config ? DomainXMLFlags.INACTIVE : 0;
+  const queryflags = flags & CONFIG ? DomainXMLFlags.INACTIVE : 0;
   const r = await optDomain(ctl, cmd);
   if (!r) return false;
   using dom = r.dom;
@@ -941,17 +904,13 @@ async function cmdDesc(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
 }
 
 async function cmdMetadata(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
-  const config = cmd.bool('config');
-  const live = cmd.bool('live');
-  const current = cmd.bool('current');
   const edit = cmd.bool('edit');
   const rem = cmd.bool('remove');
-  if (!exclusive(ctl, 'current', current, 'live', live)) return false;
-  if (!exclusive(ctl, 'current', current, 'config', config)) return false;
+  const flags = affectFlags(ctl, cmd);
+  if (flags === null) return false;
   if (!exclusive(ctl, 'edit', edit, 'set', cmd.bool('set'))) return false;
   if (!exclusive(ctl, 'remove', rem, 'set', cmd.bool('set'))) return false;
   if (!exclusive(ctl, 'remove', rem, 'edit', edit)) return false;
-  const flags = (config ? CONFIG : 0) | (live ? LIVE : 0);
   const r = await optDomain(ctl, cmd);
   if (!r) return false;
   using dom = r.dom;

@@ -12,8 +12,8 @@ import { AFFECT_OPTS, DOMAIN_OPT, type CmdDef, type OptDef, type ParsedCommand }
 import { optDomain } from '../lookup.js';
 import { FAIL, type Shell } from '../shell.js';
 import { attr, elems, nodeToString, parseTree, setAttr, type XChild, type XElem } from '../xml-node.js';
-import { exclusive, requires } from './domain.js';
-import { affectFlags, parseRate } from './domain-config.js';
+import { affectFlags, exclusive, requires } from './domain.js';
+import { parseRate } from './domain-config.js';
 
 const LIVE = 1;
 const CONFIG = 2;
@@ -217,6 +217,12 @@ async function cmdAttachDisk(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
   }
   const diskAttrs = ` type='${type}'${attr1('device', o['type'])}${cmd.bool('rawio') ? " rawio='yes'" : ''}`;
   const xml = `<disk${diskAttrs}>\n${kids.join('')}</disk>\n`;
+  return attachBuilt(ctl, cmd, xml, f, 'disk');
+}
+
+/** The end of attach-disk and attach-interface: the XML they built, printed (--print-xml) or attached. */
+async function attachBuilt(ctl: Shell, cmd: ParsedCommand, xml: string, f: Parameters<typeof sendDevice>[3],
+  kind: 'disk' | 'interface'): Promise<boolean> {
   if (cmd.bool('print-xml')) {
     ctl.print(xml);
     return true;
@@ -225,10 +231,10 @@ async function cmdAttachDisk(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
   if (!r) return false;
   using dom = r.dom;
   if (!(await sendDevice(ctl, dom, xml, f, false))) {
-    ctl.error('Failed to attach disk');
+    ctl.error(`Failed to attach ${kind}`);
     return false;
   }
-  ctl.printExtra('Disk attached successfully\n');
+  ctl.printExtra(`${kind === 'disk' ? 'Disk' : 'Interface'} attached successfully\n`);
   return true;
 }
 
@@ -340,19 +346,7 @@ async function cmdAttachInterface(ctl: Shell, cmd: ParsedCommand): Promise<boole
     xml += '  </bandwidth>\n';
   }
   xml += '</interface>\n';
-  if (cmd.bool('print-xml')) {
-    ctl.print(xml);
-    return true;
-  }
-  const r = await optDomain(ctl, cmd);
-  if (!r) return false;
-  using dom = r.dom;
-  if (!(await sendDevice(ctl, dom, xml, f, false))) {
-    ctl.error('Failed to attach interface');
-    return false;
-  }
-  ctl.printExtra('Interface attached successfully\n');
-  return true;
+  return attachBuilt(ctl, cmd, xml, f, 'interface');
 }
 
 // ---------------------------------------------------------------------------

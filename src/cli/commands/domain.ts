@@ -39,6 +39,16 @@ export function exclusive(ctl: Shell, n1: string, v1: boolean, n2: string, v2: b
   return true;
 }
 
+/** --config/--live/--current with VSH_EXCLUSIVE_OPTIONS_VAR(current, live) and (current, config). */
+export function affectFlags(ctl: Shell, cmd: ParsedCommand): number | null {
+  const current = cmd.bool('current');
+  const config = cmd.bool('config');
+  const live = cmd.bool('live');
+  if (!exclusive(ctl, 'current', current, 'live', live)) return null;
+  if (!exclusive(ctl, 'current', current, 'config', config)) return null;
+  return (config ? DomainModificationImpact.CONFIG : 0) | (live ? DomainModificationImpact.LIVE : 0);
+}
+
 /** VSH_REQUIRE_OPTION_EXPR: `n1` needs `n2`. */
 export function requires(ctl: Shell, n1: string, v1: boolean, n2: string, v2: boolean): boolean {
   if (v1 && !v2) {
@@ -334,16 +344,12 @@ function schedUpdates(ctl: Shell, cmd: ParsedCommand, src: readonly TypedParam[]
 }
 
 async function cmdSchedinfo(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
+  const flags = affectFlags(ctl, cmd);
+  if (flags === null) return false;
   const current = cmd.bool('current');
-  const config = cmd.bool('config');
-  const live = cmd.bool('live');
-  if (!exclusive(ctl, 'current', current, 'live', live)) return false;
-  if (!exclusive(ctl, 'current', current, 'config', config)) return false;
-  let flags: number = DomainModificationImpact.CURRENT;
-  if (config) flags |= DomainModificationImpact.CONFIG;
-  if (live) flags |= DomainModificationImpact.LIVE;
+  const both = DomainModificationImpact.CONFIG | DomainModificationImpact.LIVE;
   // Live and config cannot be queried at once; settle on current then.
-  const queryflags = config && live ? DomainModificationImpact.CURRENT : flags;
+  const queryflags = flags === both ? DomainModificationImpact.CURRENT : flags;
   const r = await optDomain(ctl, cmd);
   if (!r) return false;
   using dom = r.dom;
@@ -365,7 +371,7 @@ async function cmdSchedinfo(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
     if (await ctl.attempt(set) === FAIL) return false;
     params = await ctl.attempt(query());
     if (params === FAIL) return false;
-  } else if (live && config) {
+  } else if (flags === both) {
     ctl.error('cannot query both live and config at once');
     return false;
   }
@@ -383,14 +389,9 @@ function memoryKiB(ctl: Shell, cmd: ParsedCommand): number | null {
 }
 
 async function cmdSetmaxmem(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
-  const config = cmd.bool('config');
-  const live = cmd.bool('live');
-  const current = cmd.bool('current');
-  if (!exclusive(ctl, 'current', current, 'live', live)) return false;
-  if (!exclusive(ctl, 'current', current, 'config', config)) return false;
-  let flags: number = DomainMemoryModFlags.CURRENT;
-  if (config) flags |= DomainMemoryModFlags.CONFIG;
-  if (live) flags |= DomainMemoryModFlags.LIVE;
+  // virDomainMemoryModFlags share the CURRENT/LIVE/CONFIG bits.
+  const flags = affectFlags(ctl, cmd);
+  if (flags === null) return false;
   const r = await optDomain(ctl, cmd);
   if (!r) return false;
   using dom = r.dom;
@@ -404,17 +405,10 @@ async function cmdSetmaxmem(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
 }
 
 async function cmdSetmem(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
-  const config = cmd.bool('config');
-  const live = cmd.bool('live');
-  const current = cmd.bool('current');
-  if (!exclusive(ctl, 'current', current, 'live', live)) return false;
-  if (!exclusive(ctl, 'current', current, 'config', config)) return false;
-  let flags: number = DomainMemoryModFlags.LIVE;
-  if (config || live || current) {
-    flags = DomainMemoryModFlags.CURRENT;
-    if (config) flags |= DomainMemoryModFlags.CONFIG;
-    if (live) flags |= DomainMemoryModFlags.LIVE;
-  }
+  let flags = affectFlags(ctl, cmd);
+  if (flags === null) return false;
+  // No --config/--live/--current: the running domain.
+  if (flags === 0 && !cmd.bool('current')) flags = DomainMemoryModFlags.LIVE;
   const r = await optDomain(ctl, cmd);
   if (!r) return false;
   using dom = r.dom;

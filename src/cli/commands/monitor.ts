@@ -12,7 +12,7 @@ import { filterList, yesNoFilter, type ListFilter } from '../list-filter.js';
 import { BY_ID, BY_NAME, BY_UUID, freeAll, lookupDomain, optDomain } from '../lookup.js';
 import { typedParamValue } from '../util.js';
 import { FAIL, type Shell } from '../shell.js';
-import { exclusive } from './domain.js';
+import { affectFlags, exclusive } from './domain.js';
 
 const STATES = ['no state', 'running', 'idle', 'paused', 'in shutdown', 'shut off', 'crashed', 'pmsuspended'];
 
@@ -358,11 +358,8 @@ const MEMSTAT_NAMES = ['swap_in', 'swap_out', 'major_fault', 'minor_fault', 'unu
   'usable', 'last_update', 'disk_caches', 'hugetlb_pgalloc', 'hugetlb_pgfail'];
 
 async function cmdDomMemStat(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
-  const config = cmd.bool('config');
-  const live = cmd.bool('live');
-  const current = cmd.bool('current');
-  if (!exclusive(ctl, 'current', current, 'live', live)) return false;
-  if (!exclusive(ctl, 'current', current, 'config', config)) return false;
+  let flags = affectFlags(ctl, cmd);
+  if (flags === null) return false;
   const r = await optDomain(ctl, cmd);
   if (!r) return false;
   using dom = r.dom;
@@ -373,9 +370,8 @@ async function cmdDomMemStat(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
       ctl.error(`Invalid collection period value '${period}'`);
       return false;
     }
-    // VIR_DOMAIN_AFFECT_LIVE (1) / CONFIG (2); none given and running: live, as virsh does.
-    let flags = (live ? 1 : 0) | (config ? 2 : 0);
-    if (!current && !live && !config && await dom.isActive().catch(() => false)) flags |= 1;
+    // None of --config/--live/--current given and running: live (VIR_DOMAIN_AFFECT_LIVE), as virsh does.
+    if (flags === 0 && !cmd.bool('current') && await dom.isActive().catch(() => false)) flags = 1;
     const set = await ctl.attempt(dom.conn.call('domainSetMemoryStatsPeriod', { dom: dom.ref, period, flags }));
     if (set === FAIL) {
       ctl.error('Unable to change balloon collection period.');

@@ -11,7 +11,7 @@ import { editCommand } from '../edit.js';
 import { optNetwork } from '../lookup.js';
 import { FAIL, type Shell } from '../shell.js';
 import { readFileAll } from '../util.js';
-import { exclusive } from './domain.js';
+import { affectFlags } from './domain.js';
 
 /** virNetworkUpdateCommand, by the names virsh accepts ("add" is "add-last"). */
 const COMMANDS = ['none', 'modify', 'delete', 'add-last', 'add-first'];
@@ -30,11 +30,11 @@ async function cmdNetworkUpdate(ctl: Shell, cmd: ParsedCommand): Promise<boolean
 }
 
 async function update(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
-  const config = cmd.bool('config');
-  const live = cmd.bool('live');
-  const current = cmd.bool('current');
-  if (!exclusive(ctl, 'current', current, 'live', live)) return false;
-  if (!exclusive(ctl, 'current', current, 'config', config)) return false;
+  // VIR_NETWORK_UPDATE_AFFECT_LIVE/_CONFIG are the domain's bits.
+  const flags = affectFlags(ctl, cmd);
+  if (flags === null) return false;
+  const live = (flags & AFFECT_LIVE) !== 0;
+  const config = (flags & AFFECT_CONFIG) !== 0;
   const r = await optNetwork(ctl, cmd);
   if (!r) return false;
   using net = r.net;
@@ -60,7 +60,6 @@ async function update(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
     xml = readFileAll(ctl, xml);
     if (xml === null) return false;
   }
-  const flags = (config ? AFFECT_CONFIG : 0) | (live ? AFFECT_LIVE : 0);
   const res = await ctl.attempt(ctl.c.call('networkUpdate',
     { net: net.ref, command, section, parentIndex: parentIndex ?? -1, xml, flags }));
   if (res === FAIL) {

@@ -118,6 +118,22 @@ class FileSource {
   }
 }
 
+/** The end of a transfer: the local file closed, then the stream finished (aborted when the close fails). */
+async function closeThenFinish(ctl: Shell, fd: number, file: string, st: Stream, vol: string): Promise<boolean> {
+  try {
+    closeSync(fd);
+  } catch {
+    ctl.error(`cannot close file ${file}`);
+    await st.abort().catch(() => undefined);
+    return false;
+  }
+  if (await ctl.attempt(st.finish()) === FAIL) {
+    ctl.error(`cannot close volume ${vol}`);
+    return false;
+  }
+  return true;
+}
+
 async function cmdVolUpload(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
   const offset = cmd.ulongLong(ctl, 'offset');
   if (offset === null) return false;
@@ -165,18 +181,8 @@ async function cmdVolUpload(ctl: Shell, cmd: ParsedCommand): Promise<boolean> {
       ctl.error(`cannot send data to volume ${r.name}`);
       return false;
     }
-    try {
-      fdOpen = false;
-      closeSync(fd);
-    } catch {
-      ctl.error(`cannot close file ${file}`);
-      await st.abort().catch(() => undefined);
-      return false;
-    }
-    if (await ctl.attempt(st.finish()) === FAIL) {
-      ctl.error(`cannot close volume ${r.name}`);
-      return false;
-    }
+    fdOpen = false;
+    if (!await closeThenFinish(ctl, fd, file, st, r.name)) return false;
     return true;
   } finally {
     if (fdOpen) closeSync(fd);
@@ -267,18 +273,8 @@ async function cmdVolDownload(ctl: Shell, cmd: ParsedCommand): Promise<boolean> 
       ctl.error(`cannot receive data from volume ${r.name}`);
       return false;
     }
-    try {
-      fdOpen = false;
-      closeSync(fd);
-    } catch {
-      ctl.error(`cannot close file ${file}`);
-      await st.abort().catch(() => undefined);
-      return false;
-    }
-    if (await ctl.attempt(st.finish()) === FAIL) {
-      ctl.error(`cannot close volume ${r.name}`);
-      return false;
-    }
+    fdOpen = false;
+    if (!await closeThenFinish(ctl, fd, file, st, r.name)) return false;
     ok = true;
     return true;
   } finally {
