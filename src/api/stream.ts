@@ -37,7 +37,11 @@ export const STREAM_AT_HOLE = -3;
 
 /** virStreamEventCallback. */
 export type StreamEventCallback = (stream: Stream, events: number) => void;
-/** virStreamSourceFunc: the next bytes to send; empty or null at the end. `nbytes` is a hint. */
+/**
+ * virStreamSourceFunc: the next bytes to send; empty or null at the end.
+ * `nbytes` is a hint. The bytes are handed over as they are (not copied):
+ * return a fresh buffer each time.
+ */
 export type StreamSourceFunc = (stream: Stream, nbytes: number) => Uint8Array | null | Promise<Uint8Array | null>;
 /** virStreamSinkFunc: takes received bytes. */
 export type StreamSinkFunc = (stream: Stream, data: Uint8Array) => void | Promise<void>;
@@ -239,7 +243,8 @@ export class Stream implements DriverStream, AsyncIterable<Uint8Array>, Disposab
       return data.length;
     }
     try {
-      await drv.send(data);
+      // The caller may reuse its buffer once we return, as in C; the driver keeps what it is given.
+      await drv.send(Uint8Array.prototype.slice.call(data));
     } catch (e) {
       throw this.#failed(e);
     }
@@ -397,7 +402,7 @@ export class Stream implements DriverStream, AsyncIterable<Uint8Array>, Disposab
         throw e;
       }
       if (!got || got.length === 0) return;
-      await this.send(got);
+      await this.#blockingSend(got);
     }
   }
 
@@ -432,7 +437,7 @@ export class Stream implements DriverStream, AsyncIterable<Uint8Array>, Disposab
       const want = Math.min(STREAM_CHUNK, dataLen);
       const got = await user(() => handler(this, want));
       if (!got || got.length === 0) return;
-      await this.send(got);
+      await this.#blockingSend(got);
       dataLen = Math.max(0, dataLen - got.length);
     }
   }

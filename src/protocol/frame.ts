@@ -90,6 +90,21 @@ export function encodeFrame(header: Header, body: Uint8Array = new Uint8Array(0)
 }
 
 /**
+ * The length word and header of a packet whose `bodyLength`-byte payload
+ * goes out separately (stream data: written after this without a copy).
+ * Not for the *_WITH_FDS types.
+ */
+export function encodeFrameHead(header: Header, bodyLength: number): Uint8Array {
+  if (hasFds(header.type)) throw new FrameError('encodeFrameHead does not build packets that carry FDs');
+  const length = 4 + HEADER_SIZE + bodyLength;
+  checkFrameLength(length);
+  const w = new XdrWriter({ initialSize: 4 + HEADER_SIZE, maxSize: 4 + HEADER_SIZE });
+  w.uint(length);
+  headerCodec.encode(w, header);
+  return w.finish();
+}
+
+/**
  * Builds one packet whose payload is `codec`'s encoding of `value`, written
  * straight after the header into the packet's own buffer (no separate
  * payload buffer to copy). Not for the *_WITH_FDS types.
@@ -147,7 +162,9 @@ export class FrameDecoder {
           this.#failed = e as FrameError;
           throw e;
         }
-        this.#frame = new Uint8Array(length);
+        // Unpooled and not zero-filled: every byte is written below before
+        // the packet is used, and zeroing 256 KiB per stream packet showed.
+        this.#frame = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length);
         this.#frame.set(this.#lenWord);
         this.#have = 4;
         this.#lenHave = 0;

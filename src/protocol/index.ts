@@ -7,7 +7,7 @@ export {
   type Header,
 } from './header.js';
 export {
-  checkFrameLength, decodeFrame, encodeFrame, encodeFrameOf, FrameDecoder, FrameError, type EncodeFrameOptions, type Frame,
+  checkFrameLength, decodeFrame, encodeFrame, encodeFrameHead, encodeFrameOf, FrameDecoder, FrameError, type EncodeFrameOptions, type Frame,
 } from './frame.js';
 export { FRAME_MAX, FRAME_MIN, NetMessageLimit, RemoteLimit } from './limits.js';
 export { errorFromPayload, fromVirtError, remoteError, toVirtError, type RemoteError } from './error.js';
