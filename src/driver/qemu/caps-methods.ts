@@ -22,6 +22,8 @@ export interface QemuCapsMethodsOptions extends ProbeOptions {
   hostUuid?: string;
   /** libvirt's cpu_map dir (default /usr/share/libvirt/cpu_map). */
   cpuMapDir?: string;
+  /** qemu:///system (true) or qemu:///session: session daemons also read ~/.config/qemu/firmware. */
+  privileged?: boolean;
 }
 
 /** connectGetCapabilities and connectGetDomainCapabilities for the QEMU driver. */
@@ -38,7 +40,7 @@ export function qemuCapsMethods(o: QemuCapsMethodsOptions): Pick<DriverConnectio
           `unsupported flags (0x${a.flags.toString(16)}) in function qemuConnectGetDomainCapabilities`, ErrorDomain.QEMU);
       }
       const r = await resolveDomainCaps(a, load);
-      return { capabilities: domainCapabilitiesXml(r, o.cpuMapDir) };
+      return { capabilities: domainCapabilitiesXml(r, o.cpuMapDir, { ...(o.privileged !== undefined ? { privileged: o.privileged } : {}) }) };
     },
   };
 }

@@ -9,6 +9,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import { findFileInPath, findQemuBinary, hasFlag, hostArch, LIBVIRT_ARCHES, type QemuCaps } from './capabilities.js';
+import { firmwareDirs, firmwareSupport } from './firmware.js';
 import { dataFromQemuProps, decodeX86, loadCpuMap, modelVendor, type X86Map } from './cpu-x86.js';
 import { type HostCpuModel, formatCpuModelFeatures } from './host-cpu.js';
 
@@ -199,7 +200,8 @@ export function formatDomainCapabilities(r: ResolvedDomainCaps, opts: DomainCaps
   s += "  <os supported='yes'>\n";
   s += enumXml('    ', 'firmware', ['bios', 'efi'], fw.auto);
   s += "    <loader supported='yes'>\n";
-  for (const l of fw.loaders) if (existsSync(l)) s += `      <value>${escapeXml(l)}</value>\n`;
+  // virQEMUCapsFillDomainLoaderCaps: existing images, each once.
+  for (const l of [...new Set(fw.loaders)]) if (existsSync(l)) s += `      <value>${escapeXml(l)}</value>\n`;
   s += enumXml('      ', 'type', ['rom', 'pflash'], ['rom', 'pflash']);
   s += enumXml('      ', 'readonly', ['yes', 'no'], ['yes', 'no']);
   s += enumXml('      ', 'secure', ['yes', 'no'], fw.secure ? ['yes', 'no'] : ['no']);
@@ -362,10 +364,13 @@ export function hostModelCpu(r: ResolvedDomainCaps, map: X86Map | undefined): Ho
 }
 
 /** domcapabilities for a resolved request, with the host-model CPU and cpu_map's model list and vendors. */
-export function domainCapabilitiesXml(r: ResolvedDomainCaps, mapDir?: string): string {
+export function domainCapabilitiesXml(r: ResolvedDomainCaps, mapDir?: string,
+  o: { privileged?: boolean; firmwareDirs?: readonly string[] } = {}): string {
   const map = isX86(r.caps.arch) ? loadCpuMap(mapDir) : undefined;
   const hm = hostModelCpu(r, map);
+  const dirs = o.firmwareDirs ?? firmwareDirs(o.privileged ?? process.getuid?.() === 0);
   return formatDomainCapabilities(r, {
+    firmware: firmwareSupport(r.machine, r.arch, dirs),
     ...(hm ? { hostModel: hm } : {}),
     ...(map ? { knownModels: new Set(map.models.map((m) => m.name)), modelVendor: (n: string) => modelVendor(map, n) } : {}),
   });
