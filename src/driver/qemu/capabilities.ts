@@ -25,7 +25,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { accessSync, closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, chownSync, closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -97,7 +97,7 @@ export interface QemuCaps {
   readonly sgx?: Record<string, unknown>;
 }
 
-const FORMAT = 1;
+const FORMAT = 2;
 
 /** QEMU_MODDIR of Debian's QEMU build (libvirt's meson option qemu_moddir). */
 export const QEMU_MODDIR = '/usr/lib/x86_64-linux-gnu/qemu';
@@ -372,6 +372,8 @@ interface RawCpuDef {
 async function probeOnce(binary: string, opts: ProbeOptions, accel: 'kvm:tcg' | 'tcg', tcgOnly: boolean): Promise<ProbeResult> {
   const dir = mkdtempSync(join(tmpdir(), 'tsvirt-qemu-probe-'));
   const sock = join(dir, 'qmp.monitor');
+  // QEMU, run as the qemu user, creates its monitor socket here (libvirt uses its libDir).
+  if (opts.uid !== undefined || opts.gid !== undefined) chownSync(dir, opts.uid ?? -1, opts.gid ?? -1);
   const machine = `none,accel=${accel}`;
   const child = spawn(binary, ['-S', '-no-user-config', '-nodefaults', '-nographic', '-machine', machine,
     '-qmp', `unix:${sock},server=on,wait=off`], {
@@ -443,6 +445,12 @@ async function collect(qmp: QmpClient, tcgOnly: boolean): Promise<ProbeResult> {
     if (kvm.enabled && kvm.present) flags.add('kvm');
     const types = new Set((await qmp.execute<{ name: string }[]>('qom-list-types')).map((t) => t.name));
     for (const [t, f] of OBJECT_TYPE_FLAGS) if (types.has(t)) flags.add(f);
+    // virQEMUCapsObjectPropsMaxCPU (only for the x86_64 type name, as libvirt's table has it).
+    if (types.has('max-x86_64-cpu')) {
+      const props = new Set((await qmp.execute<{ name: string }[]>('qom-list-properties', { typename: 'max-x86_64-cpu' })).map((p) => p.name));
+      if (props.has('unavailable-features')) flags.add('cpu-unavailable-features');
+      if (props.has('migratable')) flags.add('cpu.migratable');
+    }
   }
 
   const rawMachines = await qmp.execute<RawMachine[]>('query-machines');

@@ -213,7 +213,7 @@ export function formatDomainCapabilities(r: ResolvedDomainCaps, opts: DomainCaps
   const accelerated = virttype !== 'qemu';
   if (accelerated && guestNative(hostArch(), caps.arch)) {
     s += "    <mode name='host-passthrough' supported='yes'>\n";
-    s += enumXml('      ', 'hostPassthroughMigratable', ['on', 'off'], f('cpu-migratable') ? ['on', 'off'] : ['off']);
+    s += enumXml('      ', 'hostPassthroughMigratable', ['on', 'off'], f('cpu.migratable') ? ['on', 'off'] : ['off']);
     s += '    </mode>\n';
   } else {
     s += "    <mode name='host-passthrough' supported='no'/>\n";
