@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { findFileInPath, findQemuBinary, hasFlag, hostArch, LIBVIRT_ARCHES, type QemuCaps } from './capabilities.js';
 import { accelOf, hostHasIOMMU } from './domain-capabilities.js';
-import { decodeX86, loadCpuMap, readHostCpuid } from './cpu-x86.js';
+import { decodeX86, loadCpuMap, readHostCpuid } from '../../cpu/x86.js';
 import { formatCpuModelFeatures, type HostCpuModel } from './host-cpu.js';
 
 /** One host CPU in a NUMA cell (virCapsHostNUMACellCPU). */

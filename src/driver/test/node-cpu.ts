@@ -10,6 +10,7 @@
 import type { DriverConnection } from '../driver.js';
 import { checkFlags, ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import { escapeXml, parseXml } from '../../util/xml.js';
+import { CPU_MAP_DIR, decodeX86, intersectX86, loadCpuMap, modelFeatureNames, unionX86, type X86Data, type X86Map } from '../../cpu/x86.js';
 
 const T = ErrorDomain.TEST;
 
@@ -146,9 +147,11 @@ function formatBaseline(model: string, fallback: 'allow' | 'forbid', vendor: str
 const X86_VENDORS = ['Intel', 'AMD', 'Hygon'];
 
 /**
- * The x86 driver's baseline where it reduces to a model all CPUs share
- * without extra features. Anything else needs the CPU map's CPUID data
- * (intersection and re-decoding), which tsvirt does not carry.
+ * x86Baseline: the CPUID data every CPU has (each CPU's model plus its
+ * required features, intersected), decoded into the cpu_map model that
+ * needs the fewest extra features. The CPU map is libvirt's own, read where
+ * libvirt installs it; a baseline that reduces to one shared model without
+ * features needs no map.
  */
 function x86Baseline(cpus: HostCpu[], flags: number): string {
   for (const c of cpus) {
@@ -160,16 +163,56 @@ function x86Baseline(cpus: HostCpu[], flags: number): string {
     }
   }
   const first = cpus[0]!;
-  const simple = cpus.every((c) => c.model === first.model && c.features.length === 0)
-    && !(flags & BASELINE_EXPAND_FEATURES)
-    && cpus.every((c) => c.vendor === undefined || c.vendor === first.vendor);
-  if (!simple) {
-    throw VirtError.report(ErrorCode.OPERATION_UNSUPPORTED, ErrorDomain.CPU,
-      'tsvirt computes x86 baselines of identical models only');
+  // The vendor is kept only when every CPU names it, and the same one.
+  const vendor = cpus.every((c) => c.vendor !== undefined && c.vendor === first.vendor) ? first.vendor : undefined;
+  const sameModel = cpus.every((c) => c.model === first.model);
+  const named = cpus.filter((c) => c.vendor !== undefined);
+  if (named.some((c) => c.vendor !== named[0]!.vendor)) {
+    throw VirtError.report(ErrorCode.OPERATION_FAILED, ErrorDomain.CPU, 'CPU vendors do not match');
   }
-  // The vendor is kept only when every CPU names it.
-  const vendor = cpus.every((c) => c.vendor !== undefined) ? first.vendor : undefined;
-  return formatBaseline(first.model, 'forbid', vendor);
+  const map = loadCpuMap();
+  if (!map) {
+    // Without the map only the baseline of one shared model without features is known.
+    if (sameModel && cpus.every((c) => c.features.length === 0) && !(flags & BASELINE_EXPAND_FEATURES)) {
+      return formatBaseline(first.model, 'forbid', vendor);
+    }
+    throw VirtError.report(ErrorCode.OPERATION_UNSUPPORTED, ErrorDomain.CPU, `libvirt's CPU map is not installed in ${CPU_MAP_DIR}`);
+  }
+  let base: X86Data | undefined;
+  for (const c of cpus) {
+    const data = cpuData(map, c);
+    base = base === undefined ? data : intersectX86(base, data);
+  }
+  if (!base || base.size === 0) throw VirtError.report(ErrorCode.OPERATION_FAILED, ErrorDomain.CPU, 'CPUs are incompatible');
+  const v = vendor === undefined ? undefined : map.vendors.find((x) => x.name === vendor);
+  // CPUs of one model keep it (x86Decode's preferred model, with fallback forbid).
+  const decoded = decodeX86(map, v ? unionX86(base, v.data) : base,
+    { type: 'guest', ...(sameModel ? { preferred: first.model } : {}) });
+  if (!decoded) throw VirtError.report(ErrorCode.OPERATION_FAILED, ErrorDomain.CPU, 'CPUs are incompatible');
+  let features = decoded.features.map((f) => ({ name: f.name, policy: f.policy ?? 'require' }));
+  if (flags & BASELINE_EXPAND_FEATURES) {
+    // virCPUx86ExpandFeatures: the model's own features listed too, then all sorted by name.
+    for (const name of modelFeatureNames(map, decoded.model)) {
+      if (!features.some((f) => f.name === name)) features.push({ name, policy: 'require' });
+    }
+    features = features.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+  let s = formatBaseline(decoded.model, sameModel && decoded.model === first.model ? 'forbid' : 'allow', vendor).replace(/<\/cpu>\n$/, '');
+  for (const f of features) s += `  <feature policy='${f.policy}' name='${escapeXml(f.name)}'/>\n`;
+  return `${s}</cpu>\n`;
+}
+
+/** x86ModelFromCPU with the required features: the model's CPUID data and each listed feature's. */
+function cpuData(map: X86Map, c: HostCpu): X86Data {
+  const model = map.models.find((m) => m.name === c.model);
+  if (!model) throw VirtError.report(ErrorCode.INTERNAL_ERROR, ErrorDomain.CPU, `Unknown CPU model ${c.model}`);
+  let data: X86Data = new Map(model.data);
+  for (const name of c.features) {
+    const f = map.features.find((x) => x.name === name);
+    if (!f) throw VirtError.report(ErrorCode.INTERNAL_ERROR, ErrorDomain.CPU, `Unknown CPU feature ${name}`);
+    data = unionX86(data, f.data);
+  }
+  return data;
 }
 
 /** testConnectBaselineCPU: virCPUBaseline for the first CPU's architecture. */

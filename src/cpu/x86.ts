@@ -13,9 +13,9 @@
  */
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { children, parseXml, type XmlElement } from '../../util/xml.js';
-import type { QemuCpuModel } from './capabilities.js';
-import type { CpuFeature } from './host-cpu.js';
+import { children, parseXml, type XmlElement } from '../util/xml.js';
+import type { QemuCpuModel } from '../driver/qemu/capabilities.js';
+import type { CpuFeature } from '../driver/qemu/host-cpu.js';
 
 /** Where libvirt's CPU map is installed (Debian: libvirt-daemon). */
 export const CPU_MAP_DIR = '/usr/share/libvirt/cpu_map';
@@ -63,6 +63,23 @@ function subtract(data: X86Data, other: X86Data): void {
     const n = (cur & ~v) >>> 0;
     if (n === 0) data.delete(k); else data.set(k, n);
   }
+}
+
+/** x86DataAdd into a new map: the bits of either. */
+export function unionX86(a: X86Data, b: X86Data): X86Data {
+  const out: X86Data = new Map(a);
+  addAll(out, b);
+  return out;
+}
+
+/** x86DataIntersect into a new map: the bits of both. */
+export function intersectX86(a: X86Data, b: X86Data): X86Data {
+  const out: X86Data = new Map();
+  for (const [k, v] of a) {
+    const m = (v & (b.get(k) ?? 0)) >>> 0;
+    if (m !== 0) out.set(k, m);
+  }
+  return out;
 }
 
 function isSubset(data: X86Data, subset: X86Data): boolean {
@@ -286,6 +303,12 @@ function toFeatures(map: X86Map, data: X86Data, policy: CpuFeature['policy']): C
   return out;
 }
 
+/** The names of the map features a model's CPUID data contains (virCPUx86ExpandFeatures' source). */
+export function modelFeatureNames(map: X86Map, model: string): string[] {
+  const m = map.models.find((x) => x.name === model);
+  return m ? toFeatures(map, new Map(m.data), undefined).map((f) => f.name) : [];
+}
+
 const BASE_PENALTY = 2;
 
 /**
@@ -315,12 +338,13 @@ function better(current: Candidate, cand: Candidate, guest: boolean): boolean {
 /**
  * x86Decode: the cpu_map model (walked newest first) that describes `input`
  * with the fewest extra features, preferring models whose signature
- * matches. `type: 'host'` is the host CPU of `capabilities` (no disabled
+ * matches, unless `preferred` names a model. `type: 'host'` is the host CPU of `capabilities` (no disabled
  * features allowed, no policies printed); `'guest'` the host-model CPU of
  * `domcapabilities`, restricted to the hypervisor's `models`, whose
  * blockers become disabled features.
  */
-export function decodeX86(map: X86Map, input: X86Data, opts: { type: 'host' | 'guest'; models?: readonly QemuCpuModel[] }): DecodedCpu | undefined {
+export function decodeX86(map: X86Map, input: X86Data,
+  opts: { type: 'host' | 'guest'; models?: readonly QemuCpuModel[]; preferred?: string }): DecodedCpu | undefined {
   const data: X86Data = new Map(input);
   const vendor = map.vendors.find((v) => isSubset(data, v.data));
   if (vendor) subtract(data, vendor.data);
@@ -357,6 +381,8 @@ export function decodeX86(map: X86Map, input: X86Data, opts: { type: 'host' | 'g
       continue;
     }
     const cand: Candidate = { model, features };
+    // The caller's preferred model wins outright (x86Baseline of CPUs that share a model).
+    if (model.name === opts.preferred) { best = cand; break; }
     if (best === undefined) { best = cand; continue; }
     if (signature) {
       const cur = signaturesMatch(best.model, signature);
