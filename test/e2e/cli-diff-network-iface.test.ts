@@ -275,7 +275,7 @@ const RANGE = { EDITOR: 'sed -i s/192.168.122.254/192.168.122.100/' };
 const edit: Case[] = [
   { name: 'help groups filter', args: d('help', 'filter') },
   { name: 'help groups interface', args: d('help', 'interface') },
-  { name: 'help groups network', args: d('help', 'network'), todo: 'net-event comes with the event commands being reworked elsewhere' },
+  { name: 'help groups network', args: d('help', 'network') },
   { name: 'net-edit unchanged', args: d('net-edit', 'default'), env: { EDITOR: 'true' } },
   { name: 'net-edit unchanged quiet', args: ['-q', ...d('net-edit', 'default')], env: { EDITOR: 'true' } },
   { name: 'net-edit changed', args: d('net-edit default; net-dumpxml default'), env: RANGE },
