@@ -49,6 +49,7 @@ export async function openDriver(name: string | null | undefined, auth: ConnectA
   if (!driver) {
     throw VirtError.report(ErrorCode.NO_CONNECT, ErrorDomain.NONE, name ?? uri?.scheme ?? null);
   }
+  await registry.ready(driver);
   const drv = await driver.open(uri, { flags, auth: auth ?? undefined, signal: opts.signal });
   return { drv, uri };
 }

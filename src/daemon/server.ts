@@ -6,6 +6,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { loadClientConfig, type ClientConfig } from '../config/index.js';
+import type { DriverStartContext } from '../driver/driver.js';
 import { DriverRegistry } from '../driver/registry.js';
 import { TestDriver } from '../driver/test/index.js';
 import { ClientSession } from './client-session.js';
@@ -56,6 +57,26 @@ export class DaemonServer {
     this.#opts = opts;
     this.#drivers = opts.drivers ?? new DriverRegistry([new TestDriver()]);
     this.#config = opts.clientConfig !== undefined ? opts.clientConfig : loadClientConfig(process.env);
+  }
+
+  /** The drivers clients open, in the order they are asked. */
+  get drivers(): DriverRegistry {
+    return this.#drivers;
+  }
+
+  /**
+   * Starts the drivers in order (daemonRunStateInit → virStateInitialize),
+   * logging to the daemon's log. Clients may connect meanwhile: opening a
+   * connection waits for the start to finish. Resolves to the names of the
+   * drivers that failed.
+   */
+  startDrivers(ctx: Omit<DriverStartContext, 'log'>): Promise<string[]> {
+    return this.#drivers.start({ ...ctx, log: this.#opts.log });
+  }
+
+  /** Stops the started drivers in reverse order (virStateCleanup); call after close(). */
+  stopDrivers(): Promise<void> {
+    return this.#drivers.stop(this.#opts.log);
   }
 
   get clientCount(): number {
