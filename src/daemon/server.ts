@@ -7,8 +7,8 @@
 import type { Duplex } from 'node:stream';
 import { loadClientConfig, type ClientConfig } from '../config/index.js';
 import type { DriverStartContext } from '../driver/driver.js';
-import { DriverRegistry } from '../driver/registry.js';
-import { TestDriver } from '../driver/test/index.js';
+import { daemonDrivers } from '../driver/drivers.js';
+import type { DriverRegistry } from '../driver/registry.js';
 import { ClientSession } from './client-session.js';
 import { fullGc } from './gc.js';
 import type { Logger } from './log.js';
@@ -20,7 +20,7 @@ export interface DaemonServerOptions {
   /** Calls one client may have in flight before the daemon stops reading it. */
   maxClientRequests: number;
   log: Logger;
-  /** The drivers clients can open (default: the test driver). */
+  /** The drivers clients can open (default: the daemon's of src/driver/drivers.ts). */
   drivers?: DriverRegistry;
   /** The daemon's libvirt.conf (URI aliases for CONNECT_OPEN names); default: read once at start. */
   clientConfig?: ClientConfig | null;
@@ -55,7 +55,7 @@ export class DaemonServer {
 
   constructor(opts: DaemonServerOptions) {
     this.#opts = opts;
-    this.#drivers = opts.drivers ?? new DriverRegistry([new TestDriver()]);
+    this.#drivers = opts.drivers ?? daemonDrivers();
     this.#config = opts.clientConfig !== undefined ? opts.clientConfig : loadClientConfig(process.env);
   }
 
