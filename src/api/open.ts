@@ -4,9 +4,8 @@
  * claims the URI open it (virConnectOpenInternal).
  */
 import type { ConnectAuth, Driver, DriverConnection } from '../driver/driver.js';
-import { DriverRegistry } from '../driver/registry.js';
-import { RemoteDriver } from '../driver/remote/remote-driver.js';
-import { TestDriver } from '../driver/test/index.js';
+import { libraryDrivers } from '../driver/drivers.js';
+import type { DriverRegistry } from '../driver/registry.js';
 import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
 import { loadClientConfig, type ClientConfig } from '../config/index.js';
 import { resolveConnectName, type ParsedURI } from '../uri/index.js';
@@ -25,11 +24,12 @@ export interface ConnectOptions {
 let defaults: DriverRegistry | null = null;
 
 /**
- * The process-wide default drivers. One test driver per process, because
- * libvirt shares `test:///default` between all connections of a process.
+ * The process-wide default drivers: the library's of src/driver/drivers.ts.
+ * One test driver per process, because libvirt shares `test:///default`
+ * between all connections of a process.
  */
 export function defaultDrivers(): DriverRegistry {
-  defaults ??= new DriverRegistry([new TestDriver(), new RemoteDriver()]);
+  defaults ??= libraryDrivers();
   return defaults;
 }
 
@@ -49,6 +49,7 @@ export async function openDriver(name: string | null | undefined, auth: ConnectA
   if (!driver) {
     throw VirtError.report(ErrorCode.NO_CONNECT, ErrorDomain.NONE, name ?? uri?.scheme ?? null);
   }
+  await registry.ready(driver);
   const drv = await driver.open(uri, { flags, auth: auth ?? undefined, signal: opts.signal });
   return { drv, uri };
 }

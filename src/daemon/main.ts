@@ -21,6 +21,8 @@ import { Listeners, parseMode, resolveGroup, resolvePort, socketPaths, type TcpL
 import { createLogger, setupLogging, strerror, type DaemonLogger } from './log.js';
 import { ensureDirectory, PidFile, pidFilePath, userRuntimeDirectory } from './pidfile.js';
 import type { DaemonServer } from './server.js';
+import type { DriverRegistry } from '../driver/registry.js';
+import { driverPaths } from './driver-paths.js';
 import { DAEMON_NODE_FLAGS, daemonEnv } from '../util/daemon-launch.js';
 
 /** VIR_DAEMON_ERR_*: the status a daemon exits with and reports to its -d parent. */
@@ -52,6 +54,8 @@ export interface MainOptions {
   stderr?: (text: string) => void;
   /** Treat the process as root or not (default: geteuid() === 0). */
   privileged?: boolean;
+  /** The drivers to serve (default: the daemon's drivers of src/driver/drivers.ts); for tests. */
+  drivers?: DriverRegistry;
 }
 
 function message(err: unknown): string {
@@ -122,7 +126,7 @@ export async function main(argv: string[], o: MainOptions = {}): Promise<number>
   }
 
   try {
-    return await run(args, config, log, { env, privileged, isChild, godaemon, report, stderr });
+    return await run(args, config, log, { env, privileged, isChild, godaemon, report, stderr, drivers: o.drivers });
   } finally {
     log.close();
   }
@@ -135,6 +139,7 @@ interface RunContext {
   godaemon: boolean;
   report: (status: number) => void;
   stderr: (text: string) => void;
+  drivers: DriverRegistry | undefined;
 }
 
 async function run(args: DaemonArgs, config: DaemonConfig, log: DaemonLogger, ctx: RunContext): Promise<number> {
@@ -205,6 +210,7 @@ async function run(args: DaemonArgs, config: DaemonConfig, log: DaemonLogger, ct
 
   let listeners: Listeners | null = null;
   let server: DaemonServer | null = null;
+  let driversStarted = false;
   let timer: NodeJS.Timeout | null = null;
   try {
     try {
@@ -225,6 +231,7 @@ async function run(args: DaemonArgs, config: DaemonConfig, log: DaemonLogger, ct
         keepaliveCount: config.keepaliveCount,
         maxClientRequests: config.maxClientRequests,
         log,
+        ...(ctx.drivers ? { drivers: ctx.drivers } : {}),
       });
       const srv = server;
       listeners = await Listeners.open({
@@ -238,6 +245,13 @@ async function run(args: DaemonArgs, config: DaemonConfig, log: DaemonLogger, ct
     }
     ctx.report(DaemonErr.NONE);
     log.info(`tsvirtd ${process.pid} ready`);
+    // As libvirtd's daemonRunStateInit: the drivers start once the sockets
+    // are up, and a client's open waits for them (registry.ready). A driver
+    // that fails is logged and not served; the daemon and the others go on.
+    driversStarted = true;
+    server.startDrivers({
+      privileged: ctx.privileged, mode: ctx.privileged ? 'system' : 'session', paths: driverPaths(ctx.privileged, ctx.env),
+    }).catch((err: unknown) => log.error(`Driver state initialization failed: ${message(err)}`));
 
     // virNetDaemonAutoShutdown: quit after `timeout` seconds without clients,
     // counted from start-up and from each time the last client leaves.
@@ -270,6 +284,8 @@ async function run(args: DaemonArgs, config: DaemonConfig, log: DaemonLogger, ct
     process.off('uncaughtException', onFatal);
     if (listeners) await listeners.close();
     if (server) await server.close();
+    // virStateCleanup, once the clients are gone: guests keep running.
+    if (server && driversStarted) await server.stopDrivers();
     pidFile.release();
   }
 }

@@ -6,8 +6,9 @@
  */
 import type { Duplex } from 'node:stream';
 import { loadClientConfig, type ClientConfig } from '../config/index.js';
-import { DriverRegistry } from '../driver/registry.js';
-import { TestDriver } from '../driver/test/index.js';
+import type { DriverStartContext } from '../driver/driver.js';
+import { daemonDrivers } from '../driver/drivers.js';
+import type { DriverRegistry } from '../driver/registry.js';
 import { ClientSession } from './client-session.js';
 import { fullGc } from './gc.js';
 import type { Logger } from './log.js';
@@ -19,7 +20,7 @@ export interface DaemonServerOptions {
   /** Calls one client may have in flight before the daemon stops reading it. */
   maxClientRequests: number;
   log: Logger;
-  /** The drivers clients can open (default: the test driver). */
+  /** The drivers clients can open (default: the daemon's of src/driver/drivers.ts). */
   drivers?: DriverRegistry;
   /** The daemon's libvirt.conf (URI aliases for CONNECT_OPEN names); default: read once at start. */
   clientConfig?: ClientConfig | null;
@@ -54,8 +55,28 @@ export class DaemonServer {
 
   constructor(opts: DaemonServerOptions) {
     this.#opts = opts;
-    this.#drivers = opts.drivers ?? new DriverRegistry([new TestDriver()]);
+    this.#drivers = opts.drivers ?? daemonDrivers();
     this.#config = opts.clientConfig !== undefined ? opts.clientConfig : loadClientConfig(process.env);
+  }
+
+  /** The drivers clients open, in the order they are asked. */
+  get drivers(): DriverRegistry {
+    return this.#drivers;
+  }
+
+  /**
+   * Starts the drivers in order (daemonRunStateInit → virStateInitialize),
+   * logging to the daemon's log. Clients may connect meanwhile: opening a
+   * connection waits for the start to finish. Resolves to the names of the
+   * drivers that failed.
+   */
+  startDrivers(ctx: Omit<DriverStartContext, 'log'>): Promise<string[]> {
+    return this.#drivers.start({ ...ctx, log: this.#opts.log });
+  }
+
+  /** Stops the started drivers in reverse order (virStateCleanup); call after close(). */
+  stopDrivers(): Promise<void> {
+    return this.#drivers.stop(this.#opts.log);
   }
 
   get clientCount(): number {

@@ -100,6 +100,37 @@ export interface ConnectAuth {
   cb: (creds: ConnectCredential[]) => number | void | Promise<number | void>;
 }
 
+/** Where a daemon's drivers keep their files: base directories, each driver under `<dir>/<its name>`. */
+export interface DriverPaths {
+  /** `/etc/libvirt`, or `$XDG_CONFIG_HOME/libvirt` (virGetUserConfigDirectory): persistent configs. */
+  configDir: string;
+  /** `/run/libvirt`, or `$XDG_RUNTIME_DIR/libvirt` (virGetUserRuntimeDirectory): status XML, pid files. */
+  runDir: string;
+  /** `/var/lib/libvirt`, or the config dir (a session keeps `qemu/lib` there): per-domain state. */
+  stateDir: string;
+  /** `/var/cache/libvirt`, or `$XDG_CACHE_HOME/libvirt` (virGetUserCacheDirectory). */
+  cacheDir: string;
+  /** `/var/log/libvirt`, or the cache dir (a session logs to `qemu/log` there). */
+  logDir: string;
+}
+
+/** The log a driver writes to (the daemon's). */
+export interface DriverLogger {
+  debug(m: string): void;
+  info(m: string): void;
+  warn(m: string): void;
+  error(m: string): void;
+}
+
+/** What a daemon gives its drivers at start-up (virStateInitialize's arguments). */
+export interface DriverStartContext {
+  /** Running as root: `qemu:///system`; otherwise a user's session daemon (`qemu:///session`). */
+  privileged: boolean;
+  mode: 'system' | 'session';
+  paths: DriverPaths;
+  log: DriverLogger;
+}
+
 export interface Driver {
   readonly name: string;
   /**
@@ -108,6 +139,15 @@ export interface Driver {
    */
   accepts(uri: ParsedURI | null): boolean;
   open(uri: ParsedURI | null, opts: OpenOptions): Promise<DriverConnection>;
+  /**
+   * Daemon start (stateInitialize): load persistent configs and status,
+   * reconnect to running guests, autostart. The daemon calls the drivers'
+   * start in registration order before serving their connections; a
+   * driver whose start fails is logged and not served, the others are.
+   */
+  start?(ctx: DriverStartContext): Promise<void>;
+  /** Daemon stop (stateCleanup), in reverse order, after the clients are gone; guests keep running. */
+  stop?(): Promise<void>;
 }
 
 /** The names of a program table's entries that are procedures (not events). */

@@ -9,11 +9,12 @@ import { checkFlags, ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import { parseXml, type XmlElement } from '../../util/xml.js';
 import {
   copyDomainDef, domainDisks, formatDomainDef, parseDomainElement, type DomainDef,
-} from './domain-def.js';
-import { escapeLibvirt } from './domain-xml.js';
+} from '../../conf/domain-def.js';
+import { escapeLibvirt } from '../../conf/domain-xml.js';
 import type { DomainObj } from './domains.js';
 import type { TestHost } from './host.js';
 import { MomentList, MomentListFlags, type MomentObj } from './moment-list.js';
+import { testXMLOption } from './domain-conf.js';
 
 const TEST = ErrorDomain.TEST;
 const CHK = ErrorDomain.DOMAIN_CHECKPOINT;
@@ -168,7 +169,7 @@ export function parseCheckpointXml(xml: string, redefine: boolean): CheckpointDe
     const parent = textOf(kidEl(kidEl(root, 'parent'), 'name'));
     if (parent !== undefined) def.parent = parent;
     const domEl = kidEl(root, 'domain');
-    if (domEl) def.dom = parseDomainElement(domEl, {});
+    if (domEl) def.dom = parseDomainElement(domEl, testXMLOption, {});
   } else {
     // virDomainMomentDefPostParse: created now, named after the time by default.
     def.creationTime = Math.floor(Date.now() / 1000);
@@ -258,7 +259,7 @@ export function formatCheckpointDef(def: CheckpointDef, flags: number): string {
     out.push('  </disks>\n');
   }
   if (def.dom && !(flags & CheckpointXMLFlags.NO_DOMAIN)) {
-    out.push(formatDomainDef(def.dom, { inactive: true, secure: !!(flags & CheckpointXMLFlags.SECURE) }, 1));
+    out.push(formatDomainDef(def.dom, testXMLOption, { inactive: true, secure: !!(flags & CheckpointXMLFlags.SECURE) }, 1));
   }
   out.push('</domaincheckpoint>\n');
   return out.join('');

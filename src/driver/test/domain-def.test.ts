@@ -4,9 +4,10 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isVirtError } from '../../errors.js';
 import {
-  formatDomainDef, generateIfnames, normalizeCpuset, parseDomainXml, parseUUID,
-} from './domain-def.js';
-import { diskNameToIndex, normalizeMac } from './domain-devices.js';
+  formatDomainDef, normalizeCpuset, parseDomainXml, parseUUID,
+} from '../../conf/domain-def.js';
+import { diskNameToIndex, normalizeMac } from '../../conf/domain-devices.js';
+import { testXMLOption, generateIfnames } from './domain-conf.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../../test/fixtures/test-driver/domains/', import.meta.url));
 
@@ -17,9 +18,9 @@ function mask(s: string): string {
 
 /** What `virsh define` + `virsh dumpxml --inactive` print, as the test driver stores it. */
 function defineAndDump(xml: string): string {
-  const def = parseDomainXml(xml);
+  const def = parseDomainXml(xml, testXMLOption);
   generateIfnames(def);
-  return formatDomainDef(def, { inactive: true, secure: false });
+  return formatDomainDef(def, testXMLOption, { inactive: true, secure: false });
 }
 
 // Golden files: inputs and the output of `virsh -c test:///default "define
@@ -103,7 +104,7 @@ const ERRORS: Array<[string, string, number, number, string]> = [
 
 for (const [label, xml, code, domain, message] of ERRORS) {
   test(`domain XML error as libvirt: ${label}`, () => {
-    assert.throws(() => parseDomainXml(xml), (e: unknown) => {
+    assert.throws(() => parseDomainXml(xml, testXMLOption), (e: unknown) => {
       assert.ok(isVirtError(e));
       assert.equal(e.message, message);
       assert.equal(e.code, code);
@@ -115,7 +116,7 @@ for (const [label, xml, code, domain, message] of ERRORS) {
 
 test('malformed XML is an XML_DETAIL error from the domain config domain, worded as libxml2 via libvirt', () => {
   // virsh -c test:///default create on this text, libvirt 9.0 / libxml2 2.9.14.
-  assert.throws(() => parseDomainXml("<domain type='test'><name>x</name><memory>1024"),
+  assert.throws(() => parseDomainXml("<domain type='test'><name>x</name><memory>1024", testXMLOption),
     (e: unknown) => isVirtError(e) && e.code === 35 && e.domain === 20
       && e.message === "(domain_definition):1: Premature end of data in tag memory line 1\n"
         + "<domain type='test'><name>x</name><memory>1024\n"
@@ -123,16 +124,16 @@ test('malformed XML is an XML_DETAIL error from the domain config domain, worded
 });
 
 test('currentMemory above memory is clamped; units scale to KiB rounding up', () => {
-  const def = parseDomainXml(`${H}<name>x</name><memory unit='b'>1000000</memory><currentMemory unit='G'>5</currentMemory>${OS}</domain>`);
+  const def = parseDomainXml(`${H}<name>x</name><memory unit='b'>1000000</memory><currentMemory unit='G'>5</currentMemory>${OS}</domain>`, testXMLOption);
   assert.equal(def.memory, 977);
   assert.equal(def.currentMemory, 977);
-  const def2 = parseDomainXml(`${H}<name>x</name><memory unit='MB'>100</memory><currentMemory unit='KB'>5000</currentMemory>${OS}</domain>`);
+  const def2 = parseDomainXml(`${H}<name>x</name><memory unit='MB'>100</memory><currentMemory unit='KB'>5000</currentMemory>${OS}</domain>`, testXMLOption);
   assert.equal(def2.memory, 97657);
   assert.equal(def2.currentMemory, 4883);
 });
 
 test('a missing UUID is generated; UUIDs are normalised', () => {
-  const def = parseDomainXml(`${H}<name>x</name><memory>1</memory>${OS}</domain>`);
+  const def = parseDomainXml(`${H}<name>x</name><memory>1</memory>${OS}</domain>`, testXMLOption);
   assert.match(def.uuid, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
   assert.equal(parseUUID('1234567812341234123412345678ABCD'), '12345678-1234-1234-1234-12345678abcd');
   assert.equal(parseUUID(' 12345678-1234-1234-1234-12345678abcd '), '12345678-1234-1234-1234-12345678abcd');
@@ -154,12 +155,12 @@ test('helpers: disk names, cpusets, MACs', () => {
 });
 
 test('SECURE shows the graphics password, INACTIVE drops the id', () => {
-  const def = parseDomainXml(`${H}<name>x</name><memory>1</memory>${OS}<devices><graphics type='vnc' passwd='s3cret'/></devices></domain>`);
+  const def = parseDomainXml(`${H}<name>x</name><memory>1</memory>${OS}<devices><graphics type='vnc' passwd='s3cret'/></devices></domain>`, testXMLOption);
   def.id = 7;
-  const plain = formatDomainDef(def, { inactive: false, secure: false });
+  const plain = formatDomainDef(def, testXMLOption, { inactive: false, secure: false });
   assert.match(plain, /^<domain type='test' id='7'>/);
   assert.doesNotMatch(plain, /passwd/);
-  const secure = formatDomainDef(def, { inactive: true, secure: true });
+  const secure = formatDomainDef(def, testXMLOption, { inactive: true, secure: true });
   assert.match(secure, /^<domain type='test'>/);
   assert.match(secure, /<graphics type='vnc' port='-1' autoport='yes' passwd='s3cret'>/);
 });
@@ -168,9 +169,9 @@ test('ifnames: generated testnetN skip names in use; reserved prefixes are dropp
   const def = parseDomainXml(`${H}<name>x</name><memory>1</memory>${OS}<devices>`
     + "<interface type='user'/><interface type='user'><target dev='testnet0'/></interface>"
     + "<interface type='user'><target dev='vnet3'/></interface><interface type='user'><target dev='tap9'/></interface>"
-    + '</devices></domain>');
+    + '</devices></domain>', testXMLOption);
   generateIfnames(def);
-  const xml = formatDomainDef(def, { inactive: true, secure: false });
+  const xml = formatDomainDef(def, testXMLOption, { inactive: true, secure: false });
   const devs = [...xml.matchAll(/<target dev='([^']+)'\/>/g)].map((m) => m[1]);
   assert.deepEqual(devs, ['testnet1', 'testnet0', 'testnet2', 'tap9']);
 });
@@ -204,7 +205,7 @@ const MORE_ERRORS: Array<[string, string, number, number, string]> = [
 
 for (const [label, xml, code, domain, message] of MORE_ERRORS) {
   test(`domain XML error as libvirt: ${label}`, () => {
-    assert.throws(() => parseDomainXml(xml), (e: unknown) => {
+    assert.throws(() => parseDomainXml(xml, testXMLOption), (e: unknown) => {
       assert.ok(isVirtError(e));
       assert.deepEqual([e.code, e.domain, e.message], [code, domain, message]);
       return true;

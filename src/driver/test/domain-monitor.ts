@@ -11,12 +11,12 @@ import type { DomainRef, DriverConnection } from '../driver.js';
 import { checkFlags, ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import { isKeycodeInSet, keycodeSetName } from '../../util/keycodes.js';
 import { parseMacAddr } from '../../util/mac.js';
-import { domainDisks } from './domain-def.js';
-import type { DomainDef } from './domain-def.js';
-import { getAttr, kid } from './domain-xml.js';
+import { domainDisks } from '../../conf/domain-def.js';
+import type { DomainDef } from '../../conf/domain-def.js';
+import { getAttr, kid } from '../../conf/domain-xml.js';
 import type { DomainObj } from './domains.js';
 import type { TestHost } from './host.js';
-import { formatAddr, ipPrefix, type SocketAddr } from './network-addr.js';
+import { formatAddr, ipPrefix, type SocketAddr } from '../../conf/network-addr.js';
 
 const TEST = ErrorDomain.TEST;
 const DOM = ErrorDomain.DOMAIN;

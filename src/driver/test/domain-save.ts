@@ -13,8 +13,9 @@ import type { XmlElement } from '../../util/xml.js';
 import {
   DomainEventType as Ev, EventStartedDetail, EventStoppedDetail, RunningReason, ShutoffReason,
 } from './domain-constants.js';
-import { formatDomainDef, generateIfnames, parseDomainXml, type DomainDef } from './domain-def.js';
+import { formatDomainDef, parseDomainXml, type DomainDef } from '../../conf/domain-def.js';
 import type { DomainObj, DomainStore } from './domains.js';
+import { testXMLOption, generateIfnames } from './domain-conf.js';
 
 const TEST = ErrorDomain.TEST;
 
@@ -61,7 +62,7 @@ function readUpTo(fd: number, n: number): Buffer {
 
 /** testDomainSaveImageWrite: the image file for `def`; on failure the file is removed. */
 export function writeSaveImage(path: string, def: DomainDef): void {
-  const xml = Buffer.from(formatDomainDef(def, { inactive: false, secure: true }), 'utf8');
+  const xml = Buffer.from(formatDomainDef(def, testXMLOption, { inactive: false, secure: true }), 'utf8');
   let fd = -1;
   try {
     try {
@@ -120,7 +121,7 @@ export function readSaveImage(path: string): DomainDef {
     const data = read(len, `incomplete metadata in '${path}'`);
     // The XML is a C string: it ends at the first NUL.
     const nul = data.indexOf(0);
-    return parseDomainXml((nul < 0 ? data : data.subarray(0, nul)).toString('utf8'));
+    return parseDomainXml((nul < 0 ? data : data.subarray(0, nul)).toString('utf8'), testXMLOption);
   } finally {
     closeSync(fd);
   }
@@ -171,11 +172,11 @@ export class DomainSaveStore {
       async domainSaveImageDefineXML({ file, dxml, flags }) {
         checkFlags(flags, SaveFlags.RUNNING | SaveFlags.PAUSED, 'testDomainSaveImageDefineXML', TEST);
         readSaveImage(file);
-        writeSaveImage(file, parseDomainXml(dxml));
+        writeSaveImage(file, parseDomainXml(dxml, testXMLOption));
       },
       async domainSaveImageGetXMLDesc({ file, flags }) {
         checkFlags(flags, SAVE_IMAGE_XML_SECURE, 'testDomainSaveImageGetXMLDesc', TEST);
-        return { xml: formatDomainDef(readSaveImage(file), { inactive: false, secure: true }) };
+        return { xml: formatDomainDef(readSaveImage(file), testXMLOption, { inactive: false, secure: true }) };
       },
       async domainCoreDump({ dom, to, flags }) {
         await m.domainCoreDumpWithFormat!({ dom, to, dumpformat: DUMP_FORMAT_RAW, flags });

@@ -11,9 +11,10 @@ import { test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import assert from 'node:assert/strict';
-import { copyDomainDef, formatDomainDef, generateIfnames, parseDomainXml } from './domain-def.js';
-import { ControllerList, diskInsertOrder, diskNameToIndex, type DiskInsertKey } from './domain-devices.js';
-import { getAttr, hasAttr, node, setAttr, type XNode } from './domain-xml.js';
+import { copyDomainDef, formatDomainDef, parseDomainXml } from '../../conf/domain-def.js';
+import { ControllerList, diskInsertOrder, diskNameToIndex, type DiskInsertKey } from '../../conf/domain-devices.js';
+import { getAttr, hasAttr, node, setAttr, type XNode } from '../../conf/domain-xml.js';
+import { testXMLOption, generateIfnames } from './domain-conf.js';
 
 const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
 const mac = (i: number) => `52:54:00:${hex((i >> 16) & 255, 2)}:${hex((i >> 8) & 255, 2)}:${hex(i & 255, 2)}`;
@@ -92,12 +93,12 @@ function domainXml(gen: (i: number, n: number) => string, n: number): string {
 
 /** What a define, a dumpxml and a start cost in the driver; returns what they made. */
 function defineDumpStart(xml: string): unknown[] {
-  const def = parseDomainXml(xml);
+  const def = parseDomainXml(xml, testXMLOption);
   generateIfnames(def);
-  const inactive = formatDomainDef(def, { inactive: true, secure: false });
+  const inactive = formatDomainDef(def, testXMLOption, { inactive: true, secure: false });
   const live = copyDomainDef(def);
   live.id = 1;
-  return [def, inactive, live, formatDomainDef(live, { inactive: false, secure: true })];
+  return [def, inactive, live, formatDomainDef(live, testXMLOption, { inactive: false, secure: true })];
 }
 
 // A full collection before each timing, so that one run does not pay for
@@ -277,10 +278,10 @@ test('a drive address implying millions of controllers is refused, not built', (
   const xml = (controller: number) => "<domain type='test'><name>cc</name><memory>1024</memory><os><type>hvm</type></os>"
     + "<devices><disk type='file' device='disk'><source file='/a'/><target dev='sda' bus='scsi'/>"
     + `<address type='drive' controller='${controller}' bus='0' target='0' unit='0'/></disk></devices></domain>`;
-  const def = parseDomainXml(xml(3));
-  assert.equal(formatDomainDef(def, { inactive: true, secure: false }).match(/<controller type='scsi'/g)?.length, 4);
+  const def = parseDomainXml(xml(3), testXMLOption);
+  assert.equal(formatDomainDef(def, testXMLOption, { inactive: true, secure: false }).match(/<controller type='scsi'/g)?.length, 4);
   const t0 = Date.now();
-  assert.throws(() => parseDomainXml(xml(4294967295)), (e: Error & { code?: number }) => e.code === 67
+  assert.throws(() => parseDomainXml(xml(4294967295), testXMLOption), (e: Error & { code?: number }) => e.code === 67
     && e.message === 'unsupported configuration: scsi controller index 4294967295 would add 4294967296 controllers, '
       + 'more than the 65536 tsvirt adds');
   assert.ok(Date.now() - t0 < 1000);

@@ -11,8 +11,8 @@ import {
   AffectFlags, DomainEventType as Ev, EventDefinedDetail, EventUndefinedDetail, DomainState as St,
   TypedParamType as T,
 } from './domain-constants.js';
-import type { DomainDef } from './domain-def.js';
-import { cloneNode, getAttr, kid, kids, node, type XNode } from './domain-xml.js';
+import type { DomainDef } from '../../conf/domain-def.js';
+import { cloneNode, getAttr, kid, kids, node, type XNode } from '../../conf/domain-xml.js';
 import type { DomainObj } from './domains.js';
 import { cpusetBits, hostCpuSet, validateTypedParams } from './domains.js';
 import { formatBitmap, miscGet, miscSet } from './domain-tune.js';

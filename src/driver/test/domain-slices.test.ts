@@ -14,8 +14,9 @@ import { parseXml } from '../../util/xml.js';
 import {
   copyDevicesSteps, copyDomainDef, formatDomainDef, formatDomainDefSteps, parseDomainElement,
   parseDomainElementSteps, parseDomainXml, parseDomainXmlAsync, type DomainDef,
-} from './domain-def.js';
-import { runStepsAsync } from './domain-xml.js';
+} from '../../conf/domain-def.js';
+import { runStepsAsync } from '../../conf/domain-xml.js';
+import { testXMLOption } from './domain-conf.js';
 
 /** Distinct MAC addresses and disk names (sdaaa, sdaab, …) from a number. */
 const macOf = (i: number) => `52:54:00:${[16, 8, 0].map((b) => ((i >> b) & 255).toString(16).padStart(2, '0')).join(':')}`;
@@ -69,23 +70,23 @@ async function outcome<T>(f: () => T | Promise<T>): Promise<T | { code: unknown;
 }
 
 const formats = (def: DomainDef): string[] => [
-  formatDomainDef(def, { inactive: true, secure: false }),
-  formatDomainDef(def, { inactive: false, secure: true }),
+  formatDomainDef(def, testXMLOption, { inactive: true, secure: false }),
+  formatDomainDef(def, testXMLOption, { inactive: false, secure: true }),
 ];
 
 test('the sliced parse, format and copy give byte-identical results', async () => {
   for (const [name, xml] of Object.entries(DOCS)) {
-    const sync = parseDomainXml(xml);
+    const sync = parseDomainXml(xml, testXMLOption);
     const root = parseXml(xml);
-    const sliced = await runStepsAsync((s) => parseDomainElementSteps(root, {}, s), EVERY);
+    const sliced = await runStepsAsync((s) => parseDomainElementSteps(root, testXMLOption, {}, s), EVERY);
     assert.deepEqual(sliced, sync, name);
-    assert.deepEqual(await parseDomainXmlAsync(xml), sync, name);
+    assert.deepEqual(await parseDomainXmlAsync(xml, testXMLOption), sync, name);
     const want = formats(sync);
     assert.deepEqual(formats(sliced), want, name);
     for (const [i, opts] of [{ inactive: true, secure: false }, { inactive: false, secure: true }].entries()) {
-      assert.equal(await runStepsAsync((s) => formatDomainDefSteps(sync, opts, 0, s), EVERY), want[i], name);
-      assert.equal(await runStepsAsync((s) => formatDomainDefSteps(sync, opts, 1, s), EVERY),
-        formatDomainDef(sync, opts, 1), name);
+      assert.equal(await runStepsAsync((s) => formatDomainDefSteps(sync, testXMLOption, opts, 0, s), EVERY), want[i], name);
+      assert.equal(await runStepsAsync((s) => formatDomainDefSteps(sync, testXMLOption, opts, 1, s), EVERY),
+        formatDomainDef(sync, testXMLOption, opts, 1), name);
     }
     const devices = await runStepsAsync((s) => copyDevicesSteps(sync.devices, s), EVERY);
     const copy = copyDomainDef(sync, devices);
@@ -109,11 +110,11 @@ test('the sliced parse fails as the sync one does, with the same first error', a
     domainXml('e', manyDevices(400)).replace('<memory>1048576</memory>', ''),
   ];
   for (const xml of bad) {
-    const sync = await outcome(() => parseDomainElement(parseXml(xml)));
+    const sync = await outcome(() => parseDomainElement(parseXml(xml), testXMLOption));
     assert.ok('message' in sync, `fails: ${xml.slice(-160)}`);
     const root = parseXml(xml);
-    assert.deepEqual(await outcome(() => runStepsAsync((s) => parseDomainElementSteps(root, {}, s), EVERY)), sync);
-    assert.deepEqual(await outcome(() => parseDomainXmlAsync(xml)), sync);
+    assert.deepEqual(await outcome(() => runStepsAsync((s) => parseDomainElementSteps(root, testXMLOption, {}, s), EVERY)), sync);
+    assert.deepEqual(await outcome(() => parseDomainXmlAsync(xml, testXMLOption)), sync);
   }
 });
 
@@ -152,8 +153,8 @@ test('define, create, start and dumpxml of a 4 MiB many-device document leave th
   const defined = await gapDuring(() => conn.domainDefineXML(xml));
   check('define', defined);
   const dom = defined.value;
-  const want = formatDomainDef(parseDomainXml(xml.replace('<name>', '<uuid>' + dom.getUUIDString() + '</uuid><name>')),
-    { inactive: true, secure: false });
+  const want = formatDomainDef(parseDomainXml(xml.replace('<name>', '<uuid>' + dom.getUUIDString() + '</uuid><name>'), testXMLOption),
+    testXMLOption, { inactive: true, secure: false });
   const inactive = await gapDuring(() => dom.getXMLDesc(0));
   check('dumpxml', inactive);
   assert.equal(inactive.value, want);

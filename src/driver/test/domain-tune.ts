@@ -8,9 +8,9 @@
 import type { DomainRef, DriverConnection, TypedParam } from '../driver.js';
 import { checkFlags, ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import { AffectFlags, TypedParamType as T } from './domain-constants.js';
-import type { DomainDef } from './domain-def.js';
-import { normalizeMac } from './domain-devices.js';
-import { getAttr, kid, node, setAttr, type XNode } from './domain-xml.js';
+import type { DomainDef } from '../../conf/domain-def.js';
+import { normalizeMac } from '../../conf/domain-devices.js';
+import { getAttr, kid, node, setAttr, type XNode } from '../../conf/domain-xml.js';
 import type { DomainObj, DomainStore } from './domains.js';
 import { validateTypedParams } from './domains.js';
 

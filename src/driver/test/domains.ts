@@ -18,11 +18,11 @@ import {
 } from './domain-constants.js';
 import {
   CPUMASK_LEN,
-  copyDevicesAsync, copyDomainDef, formatDomainDef, formatDomainDefAsync, formatMetadataAhead, generateIfnames,
+  copyDevicesAsync, copyDomainDef, formatDomainDef, formatDomainDefAsync, formatMetadataAhead,
   parseDomainElement, parseDomainXmlAsync, type DomainDef,
-} from './domain-def.js';
-import type { Devices } from './domain-devices.js';
-import { getAttr, kid, kids, type XNode } from './domain-xml.js';
+} from '../../conf/domain-def.js';
+import type { Devices } from '../../conf/domain-devices.js';
+import { getAttr, kid, kids, type XNode } from '../../conf/domain-xml.js';
 import { readReferencedFile } from './node-host-file.js';
 import { initIOThreadStats, iothreadStatsParams } from './iothread-stats.js';
 import { maxCpus, type NodeInfo } from './node.js';
@@ -34,6 +34,7 @@ import {
 } from './snapshot.js';
 import type { CheckpointDef } from './checkpoint.js';
 import { MomentList } from './moment-list.js';
+import { testXMLOption, generateIfnames } from './domain-conf.js';
 
 const TEST = ErrorDomain.TEST;
 const DOM = ErrorDomain.DOMAIN;
@@ -148,7 +149,7 @@ export class DomainStore {
     for (const [k, v] of Object.entries(root.attrs)) if (k.startsWith('xmlns:')) inheritedNs[k.slice(6)] = v;
     for (const el of children(root, 'domain')) {
       const domEl = this.#maybeFromFile(el, baseDir);
-      const def = parseDomainElement(domEl, { inheritedNs });
+      const def = parseDomainElement(domEl, testXMLOption, { inheritedNs });
       generateIfnames(def);
       const { obj } = this.#add(def, {});
       initIOThreadStats(obj, def);
@@ -483,7 +484,7 @@ export class DomainStore {
       },
       async domainDefineXMLFlags({ xml, flags }) {
         checkFlags(flags, DefineFlags.VALIDATE, 'testDomainDefineXMLFlags', TEST);
-        const def = await parseDomainXmlAsync(xml);
+        const def = await parseDomainXmlAsync(xml, testXMLOption);
         await formatMetadataAhead(def);
         if (def.name.includes('\n')) {
           throw new VirtError(ErrorCode.XML_DETAIL, 'invalid char in name: \n', ErrorDomain.XML,
@@ -497,7 +498,7 @@ export class DomainStore {
       },
       async domainCreateXML({ xml_desc, flags }) {
         checkFlags(flags, StartFlags.VALIDATE, 'testDomainCreateXML', TEST);
-        const def = await parseDomainXmlAsync(xml_desc);
+        const def = await parseDomainXmlAsync(xml_desc, testXMLOption);
         await formatMetadataAhead(def);
         generateIfnames(def);
         const { obj } = self.#add(def, { live: true, checkLive: true });
@@ -625,8 +626,8 @@ export class DomainStore {
         const def = inactive && obj.newDef ? obj.newDef : obj.def;
         const opts = { inactive, secure: !!(flags & DomainXMLFlags.SECURE) };
         // Many devices are formatted in slices (the definition as of the last one).
-        if (def.devices.list.length > SLICED_DEVICES) return { xml: await formatDomainDefAsync(def, opts) };
-        return { xml: formatDomainDef(def, opts) };
+        if (def.devices.list.length > SLICED_DEVICES) return { xml: await formatDomainDefAsync(def, testXMLOption, opts) };
+        return { xml: formatDomainDef(def, testXMLOption, opts) };
       },
       async domainGetOSType() {
         // testDomainGetOSType answers without looking the domain up.

@@ -4,7 +4,7 @@
  */
 import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import { escapeXml, type XmlElement } from '../../util/xml.js';
-import { childrenNamed, firstChild, parseInt32, parseUInt, prop, xpathAttr } from './node-conf-util.js';
+import { childrenNamed, firstChild, parseInt32, parseUInt, prop, xpathAttr } from '../../conf/node-conf-util.js';
 
 const D = ErrorDomain.INTERFACE;
 const TYPES = ['ethernet', 'bridge', 'bond', 'vlan'] as const;

@@ -9,7 +9,7 @@ import { checkFlags, ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import type { XmlElement } from '../../util/xml.js';
 import type { TestHost } from './host.js';
 import { formatInterfaceDef, interfaceMac, parseInterfaceDef, type InterfaceDef } from './interface-def.js';
-import { childrenNamed } from './node-conf-util.js';
+import { childrenNamed } from '../../conf/node-conf-util.js';
 import { loadFamilyElement, parseDefinitionXml } from './node-host-file.js';
 
 /** virConnectListAllInterfacesFlags. */

@@ -8,7 +8,7 @@
  */
 import type { TypedParam } from '../driver.js';
 import { TypedParamType as T } from './domain-constants.js';
-import type { DomainDef } from './domain-def.js';
+import type { DomainDef } from '../../conf/domain-def.js';
 
 export interface IOThreadStat { id: number; pollMaxNs: number; pollGrow: number; pollShrink: number }
 

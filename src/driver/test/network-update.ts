@@ -6,12 +6,12 @@
  */
 import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import { parseXml, type XmlElement } from '../../util/xml.js';
-import { formatAddr, type SocketAddr } from './network-addr.js';
+import { formatAddr, type SocketAddr } from '../../conf/network-addr.js';
 import {
   parseDhcpHost, parseDhcpRange, parseDnsHost, parseDnsSrv, parseDnsTxt, parsePortGroup,
   type DhcpHost, type DnsDef, type NetworkDef, type NetworkIPDef,
-} from './network-def.js';
-import { prop } from './node-conf-util.js';
+} from '../../conf/network-def.js';
+import { prop } from '../../conf/node-conf-util.js';
 
 const D = ErrorDomain.NETWORK;
 

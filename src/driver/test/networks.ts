@@ -7,9 +7,9 @@ import type { DriverConnection, NetworkRef } from '../driver.js';
 import { checkFlags, ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import type { XmlElement } from '../../util/xml.js';
 import type { TestHost } from './host.js';
-import { copyNetworkDef, formatNetworkDef, parseNetworkDef, type NetworkDef } from './network-def.js';
+import { copyNetworkDef, formatNetworkDef, parseNetworkDef, type NetworkDef } from '../../conf/network-def.js';
 import { updateNetworkSection, UpdateFlags } from './network-update.js';
-import { childrenNamed } from './node-conf-util.js';
+import { childrenNamed } from '../../conf/node-conf-util.js';
 import { loadFamilyElement, parseDefinitionXml } from './node-host-file.js';
 
 /** virConnectListAllNetworksFlags. */

@@ -10,7 +10,7 @@ import type { XmlElement } from '../../util/xml.js';
 import { defaultCells, formatCapabilities, SECURITY_MODEL, type TestCell } from './capabilities.js';
 import type { TestHost } from './host.js';
 import { DEFAULT_NUMA_ATTR } from './default-host.js';
-import { firstChild, parseInteger, prop, xpathString } from './node-conf-util.js';
+import { firstChild, parseInteger, prop, xpathString } from '../../conf/node-conf-util.js';
 
 /** virNodeInfo. `memory` is in KiB. */
 export interface NodeInfo {

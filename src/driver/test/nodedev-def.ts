@@ -8,7 +8,7 @@ import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import { escapeXml, type XmlElement } from '../../util/xml.js';
 import {
   childrenNamed, firstChild, formatElement, parseInteger, parseUuid, prop, stringValue, xpathAttr, xpathString,
-} from './node-conf-util.js';
+} from '../../conf/node-conf-util.js';
 
 const D = ErrorDomain.NODEDEV;
 

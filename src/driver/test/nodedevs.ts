@@ -11,7 +11,7 @@ import { checkFlags, ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import type { XmlElement } from '../../util/xml.js';
 import type { TestHost } from './host.js';
 import { CAP_TYPES, deviceCapNames, formatNodeDeviceDef, parseNodeDeviceDef, type NodeDeviceDef } from './nodedev-def.js';
-import { childrenNamed } from './node-conf-util.js';
+import { childrenNamed } from '../../conf/node-conf-util.js';
 import { loadFamilyElement, parseDefinitionXml } from './node-host-file.js';
 
 /** VIR_CONNECT_LIST_NODE_DEVICES_FILTERS_CAP as of libvirt 9.0 (system … vpd). */

@@ -10,9 +10,10 @@ import { parseXml, type XmlElement } from '../../util/xml.js';
 import { SnapshotListFlags } from './domain-constants.js';
 import {
   domainDisks, formatDomainDef, parseDomainElement, type DomainDef,
-} from './domain-def.js';
-import { escapeLibvirt, getAttr, kid, toXNode, type XNode } from './domain-xml.js';
+} from '../../conf/domain-def.js';
+import { escapeLibvirt, getAttr, kid, toXNode, type XNode } from '../../conf/domain-xml.js';
 import { MomentList, MomentListFlags, type MomentObj } from './moment-list.js';
+import { testXMLOption } from './domain-conf.js';
 
 const SNAP = ErrorDomain.DOMAIN_SNAPSHOT;
 
@@ -145,10 +146,10 @@ export function parseSnapshotXml(xml: string | XmlElement, opts: SnapshotParseOp
     offline = st === SnapshotState.SHUTOFF || st === SnapshotState.DISK_SNAPSHOT;
     const domEl = el.children.find((c) => c.name === 'domain');
     if (domEl && domEl.attrs['type'] !== undefined) {
-      def.dom = parseDomainElement(domEl, inheritedNs ? { inheritedNs } : {});
+      def.dom = parseDomainElement(domEl, testXMLOption, inheritedNs ? { inheritedNs } : {});
     }
     const inactiveEl = el.children.find((c) => c.name === 'inactiveDomain');
-    if (inactiveEl) def.inactiveDom = parseDomainElement({ ...inactiveEl, name: 'domain' }, {});
+    if (inactiveEl) def.inactiveDom = parseDomainElement({ ...inactiveEl, name: 'domain' }, testXMLOption, {});
   } else {
     // virDomainMomentDefPostParse: creation time now, named after it by default.
     def.creationTime = Math.floor(Date.now() / 1000);
@@ -310,10 +311,10 @@ export function formatSnapshotDef(def: SnapshotDef, uuid: string, secure: boolea
     }
     out.push('  </disks>\n');
   }
-  if (def.dom) out.push(formatDomainDef(def.dom, { inactive: true, secure }, 1));
+  if (def.dom) out.push(formatDomainDef(def.dom, testXMLOption, { inactive: true, secure }, 1));
   else out.push(`  <domain>\n    <uuid>${uuid}</uuid>\n  </domain>\n`);
   if (def.inactiveDom) {
-    out.push(formatDomainDef(def.inactiveDom, { inactive: true, secure, rootName: 'inactiveDomain' }, 1));
+    out.push(formatDomainDef(def.inactiveDom, testXMLOption, { inactive: true, secure, rootName: 'inactiveDomain' }, 1));
   }
   if (internal) out.push(`  <active>${internal.current ? 1 : 0}</active>\n`);
   out.push('</domainsnapshot>\n');

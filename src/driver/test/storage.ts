@@ -9,12 +9,12 @@ import type { DriverConnection, StoragePoolRef, StorageVolRef } from '../driver.
 import { checkFlags, ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import type { XmlElement } from '../../util/xml.js';
 import type { TestHost } from './host.js';
-import { childrenNamed } from './node-conf-util.js';
+import { childrenNamed } from '../../conf/node-conf-util.js';
 import { loadFamilyElement, parseDefinitionXml } from './node-host-file.js';
 import {
   formatPoolDef, formatVolDef, parsePoolDef, parsePoolSource, parseVolDef, POOL_TYPES, poolTypeFlag, sourceConflicts,
   volTypeForPool, type PoolDef, type VolDef,
-} from './storage-def.js';
+} from '../../conf/storage-def.js';
 
 /** virConnectListAllStoragePoolsFlags (state, persistence, autostart; bits 6-19 are pool types). */
 export const ListPools = {

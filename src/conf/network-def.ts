@@ -3,8 +3,8 @@
  * NetworkDef and format it back exactly as libvirt 9.0's
  * virNetworkDefFormatBuf prints it.
  */
-import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
-import { escapeXml, parseXml, type XmlElement } from '../../util/xml.js';
+import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
+import { escapeXml, parseXml, type XmlElement } from '../util/xml.js';
 import { checkRange, formatAddr, ipPrefix, parseAddr, type SocketAddr } from './network-addr.js';
 import { formatBandwidth, parseBandwidth, type NetDevBandwidth } from './netdev-bandwidth.js';
 import { formatVlan, parseVlan, type NetDevVlan } from './netdev-vlan.js';

@@ -3,8 +3,8 @@
  * format back as libvirt 9.0's virStoragePoolDefFormat /
  * virStorageVolDefFormat print them.
  */
-import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
-import { escapeXml, type XmlElement } from '../../util/xml.js';
+import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
+import { escapeXml, type XmlElement } from '../util/xml.js';
 import {
   childrenNamed, firstChild, formatElement, generateUuid, parseInt32, parseTristate, parseULL, parseUuid,
   prop, sanitizePath, scaleInteger, stringValue, xpathAttr, xpathString,

@@ -1,37 +1,26 @@
 /**
- * A domain definition (virDomainDef) as the test driver keeps it: the fields
- * the driver acts on are typed, everything else is kept as normalised
- * element trees. Parsing applies the defaults libvirt's generic code adds
- * (virDomainDefParseXML + virDomainDefPostParse with the test driver's
- * parser config: default arch i686, video model from
- * testDomainDevicesDefPostParse), and formatting writes elements in
+ * A domain definition (virDomainDef), shared by the drivers: the fields
+ * drivers act on are typed, everything else is kept as normalised element
+ * trees. Parsing applies the defaults libvirt's generic code adds
+ * (virDomainDefParseXML + virDomainDefPostParse) and the driver's own
+ * through its DomainXMLOption (default arch, video model, namespace,
+ * post-parse and validate hooks); formatting writes elements in
  * virDomainDefFormatInternal's order.
  */
 import { randomUUID } from 'node:crypto';
-import { parseUUIDText } from '../../util/uuid.js';
-import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
-import { attrEntries, parseXml, parseXmlAsync, type XmlElement } from '../../util/xml.js';
+import { parseUUIDText } from '../util/uuid.js';
+import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
+import { attrEntries, parseXml, parseXmlAsync, type XmlElement } from '../util/xml.js';
 import {
-  formatDevicesSteps, netIfname, parseDevicesSteps, setNetIfname, type Device, type Devices,
+  formatDevicesSteps, parseDevicesSteps, type Device, type Devices,
 } from './domain-devices.js';
 import {
   canon, cloneNode, escapeLibvirt, formatLibxml, formatNode, getAttr, hasAttr, kid, kids, node,
   formatLibxmlSteps, runSteps, runStepsAsync, setAttr, Slicer, toXNodeSteps, type Spec, type XNode,
 } from './domain-xml.js';
+import type { DomainXMLOption } from './domain-xml-option.js';
 
 const DOM = ErrorDomain.DOMAIN;
-
-/** The test driver's XML namespace (testDomainDefNamespaceParse). */
-export const TEST_NS_URI = 'http://libvirt.org/schemas/domain/test/1.0';
-
-/** `<test:…>` data of a domain in a host file. */
-export interface TestNamespaceData {
-  runstate: number;
-  transient: boolean;
-  hasManagedSave: boolean;
-  /** `<test:domainsnapshot>` elements, unparsed. */
-  snapshots: XmlElement[];
-}
 
 /** `<vcpu>`: maximum and online counts, placement and cpuset. */
 export interface VcpuDef {
@@ -41,8 +30,8 @@ export interface VcpuDef {
   cpuset?: string;
 }
 
-/** A parsed domain definition. */
-export interface DomainDef {
+/** A parsed domain definition; `NS` is the type of the driver's namespace data. */
+export interface DomainDef<NS = unknown> {
   virtType: string;
   /** -1 when inactive. */
   id: number;
@@ -70,7 +59,8 @@ export interface DomainDef {
   devices: Devices;
   /** Whether `<cpu>` defines NUMA cells. */
   hasNuma: boolean;
-  ns?: TestNamespaceData;
+  /** The driver's namespace data (DomainXMLOption.ns), when the document had any. */
+  ns?: NS;
 }
 
 /** Top-level elements in the order virDomainDefFormatInternal writes them. */
@@ -219,37 +209,46 @@ export interface ParseOptions {
   docName?: string;
   /** Namespace prefixes bound by ancestors (for `<domain>` inside `<node>`). */
   inheritedNs?: Record<string, string>;
+  /**
+   * Status XML (VIR_DOMAIN_DEF_PARSE_STATUS): the live fields a running
+   * domain's definition has (the `id` attribute, device aliases, pty
+   * paths) are kept instead of dropped. The test driver never sets it.
+   */
+  status?: boolean;
 }
 
 /** virDomainDefParseString with VIR_DOMAIN_DEF_PARSE_INACTIVE. */
-export function parseDomainXml(xml: string, opts: ParseOptions = {}): DomainDef {
+export function parseDomainXml<NS>(xml: string, xmlopt: DomainXMLOption<NS>, opts: ParseOptions = {}): DomainDef<NS> {
   const root = parseXml(xml, opts.docName ?? '(domain_definition)', ErrorDomain.DOMAIN);
-  return parseDomainElement(root, opts);
+  return parseDomainElement(root, xmlopt, opts);
 }
 
 /**
  * parseDomainXml with the XML and then the definition parsed in slices
  * (define and create calls: up to 4 MiB from a client).
  */
-export async function parseDomainXmlAsync(xml: string, opts: ParseOptions = {}): Promise<DomainDef> {
+export async function parseDomainXmlAsync<NS>(xml: string, xmlopt: DomainXMLOption<NS>,
+  opts: ParseOptions = {}): Promise<DomainDef<NS>> {
   const root = await parseXmlAsync(xml, opts.docName ?? '(domain_definition)', ErrorDomain.DOMAIN);
-  return parseDomainElementAsync(root, opts);
+  return parseDomainElementAsync(root, xmlopt, opts);
 }
 
 /** parseDomainElement in slices of ~20 ms of work, the event loop turning between them. */
-export function parseDomainElementAsync(el: XmlElement, opts: ParseOptions = {}): Promise<DomainDef> {
-  return runStepsAsync((s) => parseDomainElementSteps(el, opts, s));
+export function parseDomainElementAsync<NS>(el: XmlElement, xmlopt: DomainXMLOption<NS>,
+  opts: ParseOptions = {}): Promise<DomainDef<NS>> {
+  return runStepsAsync((s) => parseDomainElementSteps(el, xmlopt, opts, s));
 }
 
-function nsPrefixFor(el: XmlElement, inherited: Record<string, string>): string | undefined {
+/** The prefix the document binds to the driver's namespace `uri`, if any. */
+function nsPrefixFor(el: XmlElement, inherited: Record<string, string>, uri: string): string | undefined {
   const bound: Record<string, string> = { ...inherited };
   for (const [k, v] of Object.entries(el.attrs)) if (k.startsWith('xmlns:')) bound[k.slice(6)] = v;
-  return Object.keys(bound).find((p) => bound[p] === TEST_NS_URI);
+  return Object.keys(bound).find((p) => bound[p] === uri);
 }
 
 /** Parses a `<domain>` element (virDomainDefParseNode). */
-export function parseDomainElement(el: XmlElement, opts: ParseOptions = {}): DomainDef {
-  return runSteps(parseDomainElementSteps(el, opts, new Slicer()));
+export function parseDomainElement<NS>(el: XmlElement, xmlopt: DomainXMLOption<NS>, opts: ParseOptions = {}): DomainDef<NS> {
+  return runSteps(parseDomainElementSteps(el, xmlopt, opts, new Slicer()));
 }
 
 /**
@@ -257,11 +256,13 @@ export function parseDomainElement(el: XmlElement, opts: ParseOptions = {}): Dom
  * document's elements and between devices. Same result, same errors in
  * the same order.
  */
-export function* parseDomainElementSteps(el: XmlElement, opts: ParseOptions, s: Slicer): Generator<void, DomainDef, void> {
+export function* parseDomainElementSteps<NS>(el: XmlElement, xmlopt: DomainXMLOption<NS>, opts: ParseOptions,
+  s: Slicer): Generator<void, DomainDef<NS>, void> {
   if (el.name !== 'domain') {
     throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.XML, `expecting root element of 'domain', not '${el.name}'`);
   }
-  const prefix = nsPrefixFor(el, opts.inheritedNs ?? {});
+  const status = opts.status === true;
+  const prefix = xmlopt.ns ? nsPrefixFor(el, opts.inheritedNs ?? {}, xmlopt.ns.uri) : undefined;
   const root = yield* domainXNodeSteps(el, s);
   const virtType = getAttr(root, 'type');
   if (virtType === undefined) throw VirtError.report(ErrorCode.INTERNAL_ERROR, DOM, 'missing domain type attribute');
@@ -354,8 +355,8 @@ export function* parseDomainElementSteps(el: XmlElement, opts: ParseOptions, s: 
     throw VirtError.report(ErrorCode.CONFIG_UNSUPPORTED, DOM, `unknown OS type '${osTypeRaw}'`);
   }
   const osType = osTypeRaw;
-  const arch = getAttr(typeEl, 'arch') ?? 'i686';
-  const machine = getAttr(typeEl, 'machine');
+  const arch = getAttr(typeEl, 'arch') ?? xmlopt.defaultArch(osType, virtType);
+  const machine = getAttr(typeEl, 'machine') ?? xmlopt.defaultMachine?.(osType, arch, virtType);
   const devEl = first('devices');
   let deviceBoot = false;
   for (const d of devEl?.children ?? []) {
@@ -424,7 +425,7 @@ export function* parseDomainElementSteps(el: XmlElement, opts: ParseOptions, s: 
     throw VirtError.report(ErrorCode.XML_ERROR, DOM, 'init binary must be specified');
   }
 
-  const devices = yield* parseDevicesSteps(first('devices'), { osType, arch, virtType }, s);
+  const devices = yield* parseDevicesSteps(first('devices'), { osType, arch, virtType, machine, status }, xmlopt, s);
 
   // Post-parse memory checks (virDomainDefPostParseMemory).
   if (memory === 0) {
@@ -433,8 +434,8 @@ export function* parseDomainElementSteps(el: XmlElement, opts: ParseOptions, s: 
   }
   if (currentMemory === 0 || currentMemory > memory) currentMemory = memory;
 
-  const def: DomainDef = {
-    virtType, id: -1, name, uuid, memory, currentMemory, vcpu, osType, arch, os,
+  const def: DomainDef<NS> = {
+    virtType, id: status ? parseStatusId(getAttr(root, 'id')) : -1, name, uuid, memory, currentMemory, vcpu, osType, arch, os,
     onPoweroff, onReboot, onCrash, misc, devices, hasNuma,
   };
   if (title !== undefined) def.title = title;
@@ -443,8 +444,20 @@ export function* parseDomainElementSteps(el: XmlElement, opts: ParseOptions, s: 
   if (maxMemory) def.maxMemory = maxMemory;
   const dumpCore = memEl ? getAttr(memEl, 'dumpCore') : undefined;
   if (dumpCore !== undefined) def.memoryDumpCore = dumpCore;
-  if (prefix !== undefined) def.ns = parseTestNamespace(el, prefix);
+  if (prefix !== undefined) def.ns = xmlopt.ns!.parse(el, prefix);
+  xmlopt.postParse?.(def, { status });
+  xmlopt.validate?.(def);
   return def;
+}
+
+/** The `id` attribute of a status XML's `<domain>` (virDomainDefParseIDs): -1 when absent. */
+function parseStatusId(id: string | undefined): number {
+  if (id === undefined) return -1;
+  if (!/^-?\d+$/.test(id.trim())) {
+    throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.XML,
+      `Invalid value for attribute 'id' in element 'domain': '${id}'. Expected integer value`);
+  }
+  return Number(id.trim());
 }
 
 /**
@@ -665,30 +678,7 @@ function normalizeMisc(c: XNode, vcpuMax: number): XNode | null {
   return canon(n, MISC_SPECS[n.name]);
 }
 
-function parseTestNamespace(el: XmlElement, prefix: string): TestNamespaceData {
-  const q = (local: string) => el.children.filter((c) => c.name === `${prefix}:${local}`);
-  const ns: TestNamespaceData = { runstate: 1, transient: false, hasManagedSave: false, snapshots: q('domainsnapshot') };
-  ns.transient = q('transient').length > 0;
-  ns.hasManagedSave = q('hasmanagedsave').length > 0;
-  const rs = q('runstate')[0];
-  if (rs) {
-    const t = rs.text.trimStart();
-    if (!/^\d+$/.test(t)) throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.TEST, 'invalid runstate');
-    const v = Number(t);
-    if (v >= 8) throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.TEST, `runstate '${v}' out of range'`);
-    ns.runstate = v;
-  }
-  if (ns.transient && ns.runstate === 5) {
-    throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.TEST, "transient domain cannot have runstate 'shutoff'");
-  }
-  if (ns.hasManagedSave && ns.runstate !== 5) {
-    throw VirtError.report(ErrorCode.XML_ERROR, ErrorDomain.TEST,
-      "domain with managedsave data can only have runstate 'shutoff'");
-  }
-  return ns;
-}
-
-/** virDomainDefFormat flags that matter to the test driver. */
+/** virDomainDefFormat flags. */
 export interface FormatOptions {
   inactive: boolean;
   secure: boolean;
@@ -697,8 +687,8 @@ export interface FormatOptions {
 }
 
 /** virDomainDefFormatInternal, starting at indentation `depth`. */
-export function formatDomainDef(def: DomainDef, opts: FormatOptions, depth = 0): string {
-  return runSteps(formatDomainDefSteps(def, opts, depth, new Slicer()));
+export function formatDomainDef<NS>(def: DomainDef<NS>, xmlopt: DomainXMLOption<NS>, opts: FormatOptions, depth = 0): string {
+  return runSteps(formatDomainDefSteps(def, xmlopt, opts, depth, new Slicer()));
 }
 
 /**
@@ -706,9 +696,10 @@ export function formatDomainDef(def: DomainDef, opts: FormatOptions, depth = 0):
  * between them (dumpxml of a definition with thousands of devices). The
  * `<metadata>` is formatted ahead in slices too.
  */
-export async function formatDomainDefAsync(def: DomainDef, opts: FormatOptions, depth = 0): Promise<string> {
+export async function formatDomainDefAsync<NS>(def: DomainDef<NS>, xmlopt: DomainXMLOption<NS>, opts: FormatOptions,
+  depth = 0): Promise<string> {
   if (def.metadata && depth === 0) await formatMetadataAhead(def);
-  return runStepsAsync((s) => formatDomainDefSteps(def, opts, depth, s));
+  return runStepsAsync((s) => formatDomainDefSteps(def, xmlopt, opts, depth, s));
 }
 
 /**
@@ -716,8 +707,8 @@ export async function formatDomainDefAsync(def: DomainDef, opts: FormatOptions, 
  * devices are written first and everything else after the last pause, so
  * a sliced format reads the definition's other fields at one moment.
  */
-export function* formatDomainDefSteps(def: DomainDef, opts: FormatOptions, depth: number,
-  s: Slicer): Generator<void, string, void> {
+export function* formatDomainDefSteps<NS>(def: DomainDef<NS>, xmlopt: DomainXMLOption<NS>, opts: FormatOptions,
+  depth: number, s: Slicer): Generator<void, string, void> {
   const devOut: string[] = [];
   yield* formatDevicesSteps(def.devices, depth + 1, { secure: opts.secure }, devOut, s);
   const out: string[] = [];
@@ -725,7 +716,10 @@ export function* formatDomainDefSteps(def: DomainDef, opts: FormatOptions, depth
   const p1 = pad + '  ';
   const rootName = opts.rootName ?? 'domain';
   const idAttr = !opts.inactive && def.id !== -1 ? ` id='${def.id}'` : '';
-  out.push(`${pad}<${rootName} type='${escapeLibvirt(def.virtType)}'${idAttr}>\n`);
+  // virXMLNamespaceFormatNS: the driver's namespace is declared on the root when it has data to write.
+  const nsFormat = def.ns !== undefined && xmlopt.ns?.format ? xmlopt.ns : undefined;
+  const nsAttr = nsFormat ? ` xmlns:${nsFormat.prefix}='${escapeLibvirt(nsFormat.uri)}'` : '';
+  out.push(`${pad}<${rootName} type='${escapeLibvirt(def.virtType)}'${idAttr}${nsAttr}>\n`);
   const misc = (name: string) => {
     for (const m of def.misc) if (m.name === name) formatNode(m, depth + 1, out);
   };
@@ -788,17 +782,18 @@ export function* formatDomainDefSteps(def: DomainDef, opts: FormatOptions, depth
         misc(el);
     }
   }
+  if (nsFormat) out.push(nsFormat.format!(def.ns as NS, depth + 1));
   out.push(`${pad}</${rootName}>\n`);
   return out.join('');
 }
 
 /**
- * A deep copy (virDomainDefCopy keeps everything we model); the test
+ * A deep copy (virDomainDefCopy keeps everything we model); the driver's
  * namespace data is shared. A plain recursive copy: the definition is
  * plain data (objects, arrays, strings, numbers), and structuredClone's
  * serialise-and-rebuild took most of a start with many devices.
  */
-export function copyDomainDef(def: DomainDef, devices?: Devices): DomainDef {
+export function copyDomainDef<NS>(def: DomainDef<NS>, devices?: Devices): DomainDef<NS> {
   const copy: Record<string, unknown> = {};
   // <metadata> is never changed once parsed: copies share it (a million elements cost nothing to start).
   for (const [k, v] of Object.entries(def)) {
@@ -806,7 +801,7 @@ export function copyDomainDef(def: DomainDef, devices?: Devices): DomainDef {
     copy[k] = k === 'metadata' ? v : k === 'devices' && devices ? devices : copyPlain(v);
   }
   if (def.ns) copy['ns'] = def.ns;
-  return copy as unknown as DomainDef;
+  return copy as unknown as DomainDef<NS>;
 }
 
 /**
@@ -881,27 +876,4 @@ export function domainDisks(def: DomainDef): DiskInfo[] {
     if (snap !== undefined) info.snapshot = snap;
     return info;
   });
-}
-
-
-/**
- * testDomainGenerateIfnames: every interface without a target device gets
- * the first free "testnetN" name.
- */
-export function generateIfnames(def: DomainDef): void {
-  const nets = def.devices.list.filter((d) => d.kind === 'interface');
-  const used = new Set<string>();
-  for (const net of nets) {
-    const ifname = netIfname(net.node);
-    if (ifname !== undefined) used.add(ifname);
-  }
-  // Names are only ever added, so the first free "testnetN" only moves up.
-  let i = 0;
-  for (const net of nets) {
-    if (netIfname(net.node) !== undefined) continue;
-    while (i < 1024 && used.has(`testnet${i}`)) i++;
-    if (i === 1024) throw VirtError.report(ErrorCode.INTERNAL_ERROR, ErrorDomain.TEST, 'Exceeded max iface limit 1024');
-    setNetIfname(net.node, `testnet${i}`);
-    used.add(`testnet${i}`);
-  }
 }

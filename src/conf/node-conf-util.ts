@@ -5,8 +5,8 @@
  * They mirror the libvirt util functions named in each comment.
  */
 import { randomUUID } from 'node:crypto';
-import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
-import { escapeXml, type XmlElement } from '../../util/xml.js';
+import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
+import { escapeXml, type XmlElement } from '../util/xml.js';
 
 /** XPath string(): the text of an element and all its descendants. */
 export function stringValue(el: XmlElement | undefined): string {
@@ -54,7 +54,7 @@ export function childrenNamed(el: XmlElement | undefined, name: string): XmlElem
 }
 
 /** virUUIDParse and virUUIDGenerate (util/uuid.ts). */
-export { generateUUID as generateUuid, parseUUIDText as parseUuid } from '../../util/uuid.js';
+export { generateUUID as generateUuid, parseUUIDText as parseUuid } from '../util/uuid.js';
 
 /**
  * strtoull/strtol-style parse as virStrToLong_* do: optional leading blanks,

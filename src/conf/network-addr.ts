@@ -4,7 +4,7 @@
  * as `010.1` = 8.0.0.1) and printed back in canonical numeric form.
  */
 import { isIPv6 } from 'node:net';
-import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
+import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
 
 export interface SocketAddr {
   family: 4 | 6;

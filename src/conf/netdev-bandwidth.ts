@@ -3,8 +3,8 @@
  * netdev_bandwidth_conf.c): virNetDevBandwidthParse's checks and
  * virNetDevBandwidthFormat's output.
  */
-import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
-import type { XmlElement } from '../../util/xml.js';
+import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
+import type { XmlElement } from '../util/xml.js';
 import { parseULL, prop } from './node-conf-util.js';
 
 export interface BandwidthRate { average: bigint; peak: bigint; floor: bigint; burst: bigint }

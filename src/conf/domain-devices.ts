@@ -5,12 +5,15 @@
  * order virDomainDefFormat writes them in. Devices are kept as element trees
  * so that configuration we do not model still round-trips.
  */
-import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
+import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
   canon, cloneNode, escapeLibvirt, formatNode, getAttr, hasAttr, kid, kids, node, removeKids, runSteps, setAttr, Slicer,
   type Spec, type XNode,
 } from './domain-xml.js';
+import type { DeviceContext, DeviceXMLOption } from './domain-xml-option.js';
+
+export type { DeviceContext } from './domain-xml-option.js';
 
 /**
  * The most disk controllers a drive address may imply (controller='N' adds
@@ -25,13 +28,6 @@ export interface Device {
   node: XNode;
   /** A console that only mirrors serial n (virDomainDefAddConsoleCompat). */
   aliasSerial?: boolean;
-}
-
-/** What device defaults depend on. */
-export interface DeviceContext {
-  osType: string;
-  arch: string;
-  virtType: string;
 }
 
 /** Device kinds in the order virDomainDefFormatInternal writes them. */
@@ -165,10 +161,10 @@ const INFO_KIDS = ['boot', 'alias', 'master', 'rom', 'acpi', 'address'] as const
 
 /**
  * Applies the common device-info rules: only user aliases ("ua-") survive an
- * inactive parse, and addresses are normalised.
+ * inactive parse (status XML keeps them all), and addresses are normalised.
  */
-function normInfo(n: XNode): void {
-  const isDropped = (c: XNode) => c.name === 'alias' && !(getAttr(c, 'name') ?? '').startsWith('ua-');
+function normInfo(n: XNode, ctx: DeviceContext): void {
+  const isDropped = (c: XNode) => !ctx.status && c.name === 'alias' && !(getAttr(c, 'name') ?? '').startsWith('ua-');
   if (n.children.some(isDropped)) n.children = n.children.filter((c) => !isDropped(c));
   const a = kid(n, 'address');
   if (a) normAddress(a);
@@ -281,7 +277,7 @@ const DISK_BUSES = ['ide', 'fdc', 'scsi', 'virtio', 'xen', 'usb', 'uml', 'sata',
 const DISK_DEVICES = ['disk', 'cdrom', 'floppy', 'lun'];
 const DISK_TYPES = ['block', 'file', 'dir', 'network', 'volume', 'nvme', 'vhostuser', 'vhostvdpa'];
 
-function normDisk(n: XNode): void {
+function normDisk(n: XNode, ctx: DeviceContext): void {
   firstOnly(n, ['driver', 'source', 'target', 'serial', 'wwn', 'vendor', 'product', 'geometry', 'blockio',
     'iotune', 'boot', 'alias', 'address']);
   const type = getAttr(n, 'type') ?? 'file';
@@ -314,7 +310,7 @@ function normDisk(n: XNode): void {
     setAttr(n, 'type', 'file');
   }
   if (device === 'cdrom' && !kid(n, 'readonly')) n.children.push(node('readonly'));
-  normInfo(n);
+  normInfo(n, ctx);
 }
 
 /** The bus a disk gets when `<target>` names none (virDomainDiskDefPostParse). */
@@ -366,7 +362,7 @@ const NET_TYPES = ['user', 'ethernet', 'vhostuser', 'server', 'client', 'mcast',
 /** ifname prefixes libvirt reserves for generated names and drops from inactive XML. */
 const GENERATED_IFNAME_PREFIXES = ['vnet', 'macvtap', 'macvlan'];
 
-function normInterface(n: XNode): void {
+function normInterface(n: XNode, ctx: DeviceContext): void {
   firstOnly(n, ['mac', 'source', 'target', 'model', 'driver', 'link', 'mtu', 'boot', 'alias', 'address',
     'virtualport', 'vlan', 'bandwidth', 'guest', 'backend', 'filterref', 'tune', 'teaming', 'coalesce']);
   const type = getAttr(n, 'type') ?? 'user';
@@ -405,7 +401,7 @@ function normInterface(n: XNode): void {
   if (src) {
     canon(src, NET_SOURCE_SPECS[type] ?? NET_SOURCE_SPEC);
   }
-  normInfo(n);
+  normInfo(n, ctx);
 }
 
 /** An interface's host-side device name (`<target dev>`), if any. */
@@ -439,11 +435,11 @@ function normInput(n: XNode, ctx: DeviceContext): void {
     }
     setAttr(n, 'bus', bus);
   }
-  normInfo(n);
+  normInfo(n, ctx);
 }
 
-function normController(n: XNode): void {
-  normInfo(n);
+function normController(n: XNode, ctx: DeviceContext): void {
+  normInfo(n, ctx);
 }
 
 /** Default video RAM in KiB for a model (virDomainVideoDefaultRAM). */
@@ -468,26 +464,21 @@ function videoDefaults(model: XNode, ctx: DeviceContext): void {
   if (!hasAttr(model, 'heads') && type !== 'none') setAttr(model, 'heads', 1);
 }
 
-function normVideo(n: XNode, ctx: DeviceContext, isFirst: boolean): void {
+function normVideo(n: XNode, ctx: DeviceContext, xmlopt: DeviceXMLOption, isFirst: boolean): void {
   let model = kid(n, 'model');
   if (!model) {
     model = node('model');
     n.children.push(model);
   }
-  if (!hasAttr(model, 'type')) {
-    // testDomainDevicesDefPostParse picks the default model.
-    let t = 'cirrus';
-    if (ctx.osType === 'xen' || ctx.osType === 'linux') t = 'xen';
-    else if (ctx.arch === 'ppc64' || ctx.arch === 'ppc64le') t = 'vga';
-    setAttr(model, 'type', t);
-  }
+  // The driver's devices post-parse picks the default model.
+  if (!hasAttr(model, 'type')) setAttr(model, 'type', xmlopt.videoDefaultModel(ctx));
   videoDefaults(model, ctx);
   if (isFirst && getAttr(model, 'type') !== 'none') setAttr(model, 'primary', 'yes');
   else if (getAttr(model, 'primary') !== 'yes') setAttr(model, 'primary', undefined);
-  normInfo(n);
+  normInfo(n, ctx);
 }
 
-function normGraphics(n: XNode): void {
+function normGraphics(n: XNode, ctx: DeviceContext): void {
   const type = getAttr(n, 'type');
   const listens = kids(n, 'listen');
   const listenAttr = getAttr(n, 'listen');
@@ -548,23 +539,23 @@ function normGraphics(n: XNode): void {
   } else if (type === 'sdl') {
     canon(n, { attrs: ['type', 'display', 'xauth', 'fullscreen'] });
   }
-  normInfo(n);
+  normInfo(n, ctx);
 }
 
 const CHR_TYPES = ['null', 'vc', 'pty', 'dev', 'file', 'pipe', 'stdio', 'udp', 'tcp', 'unix', 'spicevmc',
   'spiceport', 'nmdm', 'qemu-vdagent', 'dbus'];
 
-function normChr(n: XNode): void {
+function normChr(n: XNode, ctx: DeviceContext): void {
   const type = getAttr(n, 'type') ?? 'pty';
   if (!CHR_TYPES.includes(type)) {
     throw VirtError.report(ErrorCode.CONFIG_UNSUPPORTED, DOM,
       `unknown type presented to host for character device: ${type}`);
   }
   setAttr(n, 'type', type);
-  // The test driver parses inactive definitions: a pty's path (and the tty
-  // attribute that only reports it) belongs to a running emulator.
-  setAttr(n, 'tty', undefined);
-  if (type === 'pty') {
+  // An inactive definition has no pty path (nor the tty attribute that only
+  // reports it): they belong to a running emulator, kept in status XML only.
+  if (!ctx.status) setAttr(n, 'tty', undefined);
+  if (type === 'pty' && !ctx.status) {
     for (const s of kids(n, 'source')) setAttr(s, 'path', undefined);
     n.children = n.children.filter((c) => c.name !== 'source' || c.attrs.length > 0 || c.children.length > 0);
   }
@@ -578,7 +569,7 @@ function normChr(n: XNode): void {
   }
   // TCP character devices always state their protocol (CHR_SPEC orders it).
   if (type === 'tcp' && !kid(n, 'protocol')) n.children.push(node('protocol', [['type', 'raw']]));
-  normInfo(n);
+  normInfo(n, ctx);
 }
 
 function chrSourceKey(n: XNode): string {
@@ -597,25 +588,25 @@ function chrTarget(n: XNode): XNode {
   return t;
 }
 
-function normSound(n: XNode): void {
+function normSound(n: XNode, ctx: DeviceContext): void {
   const model = getAttr(n, 'model');
   if (model !== 'ich6' && model !== 'ich7' && model !== 'ich9') removeKids(n, 'codec');
-  normInfo(n);
+  normInfo(n, ctx);
 }
 
-function normWatchdog(n: XNode): void {
+function normWatchdog(n: XNode, ctx: DeviceContext): void {
   if (!hasAttr(n, 'action')) setAttr(n, 'action', 'reset');
-  normInfo(n);
+  normInfo(n, ctx);
 }
 
-function normFilesystem(n: XNode): void {
+function normFilesystem(n: XNode, ctx: DeviceContext): void {
   if (!hasAttr(n, 'type')) setAttr(n, 'type', 'mount');
   const type = getAttr(n, 'type');
   if (!hasAttr(n, 'accessmode') && (type === 'mount' || type === 'bind')) setAttr(n, 'accessmode', 'passthrough');
-  normInfo(n);
+  normInfo(n, ctx);
 }
 
-function normHostdev(n: XNode): void {
+function normHostdev(n: XNode, ctx: DeviceContext): void {
   if ((getAttr(n, 'mode') ?? 'subsystem') === 'subsystem') {
     setAttr(n, 'mode', 'subsystem');
     setAttr(n, 'managed', getAttr(n, 'managed') === 'yes' ? 'yes' : 'no');
@@ -631,19 +622,19 @@ function normHostdev(n: XNode): void {
       canon(a, PCI_SOURCE_ADDRESS_SPEC);
     }
   }
-  normInfo(n);
+  normInfo(n, ctx);
 }
 
-function normMemballoon(n: XNode): void {
-  normInfo(n);
+function normMemballoon(n: XNode, ctx: DeviceContext): void {
+  normInfo(n, ctx);
 }
 
-function normGeneric(n: XNode): void {
-  normInfo(n);
+function normGeneric(n: XNode, ctx: DeviceContext): void {
+  normInfo(n, ctx);
 }
 
 /** A `<memory>` device: sizes are written in KiB. */
-function normMemoryDevice(n: XNode): void {
+function normMemoryDevice(n: XNode, ctx: DeviceContext): void {
   const toKiB = (e: XNode | undefined) => {
     if (!e) return;
     const t = e.text.trim();
@@ -659,7 +650,7 @@ function normMemoryDevice(n: XNode): void {
   toKiB(kid(kid(target, 'label'), 'size'));
   if (target) canon(target, MEMORY_TARGET_SPEC);
   toKiB(kid(kid(n, 'source'), 'pagesize'));
-  normInfo(n);
+  normInfo(n, ctx);
 }
 
 /** virScaleInteger's units in bytes; undefined for an unknown one. */
@@ -835,15 +826,16 @@ export interface Devices {
 }
 
 /** Parses the children of `<devices>` (in document order) with libvirt's defaults. */
-export function parseDevices(devs: XNode | undefined, ctx: DeviceContext): Devices {
-  return runSteps(parseDevicesSteps(devs, ctx, new Slicer()));
+export function parseDevices(devs: XNode | undefined, ctx: DeviceContext, xmlopt: DeviceXMLOption): Devices {
+  return runSteps(parseDevicesSteps(devs, ctx, xmlopt, new Slicer()));
 }
 
 /**
  * parseDevices pausing (yield) between devices when `s` is due, so a
  * daemon can parse a client's hundreds of thousands of devices in slices.
  */
-export function* parseDevicesSteps(devs: XNode | undefined, ctx: DeviceContext, s: Slicer): Generator<void, Devices, void> {
+export function* parseDevicesSteps(devs: XNode | undefined, ctx: DeviceContext, xmlopt: DeviceXMLOption,
+  s: Slicer): Generator<void, Devices, void> {
   const out: Devices = { list: [] };
   if (!devs) return out;
   const byKind = new Map<string, XNode[]>();
@@ -867,7 +859,7 @@ export function* parseDevicesSteps(devs: XNode | undefined, ctx: DeviceContext, 
   const diskKeys: DiskInsertKey[] = [];
   const seenDst = new Map<string, XNode>();
   for (const d of diskList) {
-    normDisk(d);
+    normDisk(d, ctx);
     const target = kid(d, 'target')!;
     const dst = getAttr(target, 'dev')!;
     diskKeys.push({ bus: getAttr(target, 'bus') ?? '', index: diskNameToIndex(dst) });
@@ -902,7 +894,7 @@ export function* parseDevicesSteps(devs: XNode | undefined, ctx: DeviceContext, 
 
   const controllers = new ControllerList();
   for (const c of get('controller')) {
-    normController(c);
+    normController(c, ctx);
     if (!hasAttr(c, 'type')) setAttr(c, 'type', 'ide');
     const idx = parseIntBase0(getAttr(c, 'index'));
     setAttr(c, 'index', idx ?? undefined);
@@ -976,20 +968,20 @@ export function* parseDevicesSteps(devs: XNode | undefined, ctx: DeviceContext, 
 
   for (const kind of ['lease', 'filesystem'] as const) {
     for (const n of get(kind)) {
-      if (kind === 'filesystem') normFilesystem(n);
+      if (kind === 'filesystem') normFilesystem(n, ctx);
       canon(n, SPECS[kind]);
       out.list.push({ kind, node: n });
       if (s.due()) yield;
     }
   }
   for (const n of get('interface')) {
-    normInterface(n);
+    normInterface(n, ctx);
     canon(n, SPECS['interface']);
     out.list.push({ kind: 'interface', node: n });
     if (s.due()) yield;
   }
   for (const n of smartcards) {
-    normGeneric(n);
+    normGeneric(n, ctx);
     canon(n, SPECS['smartcard']);
     out.list.push({ kind: 'smartcard', node: n });
     if (s.due()) yield;
@@ -1005,7 +997,7 @@ export function* parseDevicesSteps(devs: XNode | undefined, ctx: DeviceContext, 
     // (NaN, from an unreadable port, sticks as Math.max keeps it).
     let max = -1;
     for (const c of list) {
-      normChr(c);
+      normChr(c, ctx);
       const t = chrTarget(c);
       if (!hasAttr(t, 'port')) setAttr(t, 'port', max + 1);
       max = Math.max(max, parseInt(getAttr(t, 'port') ?? '-1', 10));
@@ -1015,7 +1007,7 @@ export function* parseDevicesSteps(devs: XNode | undefined, ctx: DeviceContext, 
   }
   for (let i = 0; i < consoles.length; i++) {
     const c = consoles[i]!;
-    normChr(c);
+    normChr(c, ctx);
     setAttr(chrTarget(c), 'port', i);
     if (s.due()) yield;
   }
@@ -1057,13 +1049,13 @@ export function* parseDevicesSteps(devs: XNode | undefined, ctx: DeviceContext, 
   }
   for (const c of consoles) {
     const t = chrTarget(c);
-    // The test driver has no console default of its own: 'serial' for every OS type.
-    if (!hasAttr(t, 'type')) setAttr(t, 'type', 'serial');
+    // The driver's chardev post-parse picks the console target type.
+    if (!hasAttr(t, 'type')) setAttr(t, 'type', xmlopt.consoleDefaultTargetType(ctx));
     canon(t, CONSOLE_TARGET_SPEC);
     if (s.due()) yield;
   }
   for (const c of channels) {
-    normChr(c);
+    normChr(c, ctx);
     const t = kid(c, 'target');
     if (t) canon(t, CHANNEL_TARGET_SPEC);
     if (s.due()) yield;
@@ -1084,19 +1076,19 @@ export function* parseDevicesSteps(devs: XNode | undefined, ctx: DeviceContext, 
     if (s.due()) yield;
   }
   for (const n of get('tpm')) {
-    normGeneric(n);
+    normGeneric(n, ctx);
     canon(n, SPECS['tpm']);
     out.list.push({ kind: 'tpm', node: n });
     if (s.due()) yield;
   }
   const graphics = get('graphics');
   for (const n of graphics) {
-    normGraphics(n);
+    normGraphics(n, ctx);
     out.list.push({ kind: 'graphics', node: n });
     if (s.due()) yield;
   }
   for (const n of get('sound')) {
-    normSound(n);
+    normSound(n, ctx);
     canon(n, SPECS['sound']);
     out.list.push({ kind: 'sound', node: n });
     if (s.due()) yield;
@@ -1111,7 +1103,7 @@ export function* parseDevicesSteps(devs: XNode | undefined, ctx: DeviceContext, 
   if (videos.length === 0 && graphics.length > 0) videos.push(node('video'));
   for (let i = 0; i < videos.length; i++) {
     const n = videos[i]!;
-    normVideo(n, ctx, i === 0);
+    normVideo(n, ctx, xmlopt, i === 0);
     canon(n, SPECS['video']);
     out.list.push({ kind: 'video', node: n });
     if (s.due()) yield;
@@ -1119,12 +1111,12 @@ export function* parseDevicesSteps(devs: XNode | undefined, ctx: DeviceContext, 
   for (const kind of ['hostdev', 'redirdev', 'redirfilter', 'hub', 'watchdog', 'memballoon', 'rng', 'nvram',
     'panic', 'shmem', 'memory', 'iommu', 'vsock'] as const) {
     for (const n of get(kind)) {
-      if (kind === 'hostdev') normHostdev(n);
-      else if (kind === 'watchdog') normWatchdog(n);
-      else if (kind === 'memballoon') normMemballoon(n);
+      if (kind === 'hostdev') normHostdev(n, ctx);
+      else if (kind === 'watchdog') normWatchdog(n, ctx);
+      else if (kind === 'memballoon') normMemballoon(n, ctx);
       else if (kind === 'redirfilter') normRedirfilter(n);
-      else if (kind === 'memory') normMemoryDevice(n);
-      else normGeneric(n);
+      else if (kind === 'memory') normMemoryDevice(n, ctx);
+      else normGeneric(n, ctx);
       canon(n, SPECS[kind]);
       out.list.push({ kind, node: n });
       if (s.due()) yield;

@@ -2,8 +2,8 @@
  * `<vlan>` of networks and portgroups (libvirt's netdev_vlan_conf.c):
  * virNetDevVlanParse's checks and virNetDevVlanFormat's output.
  */
-import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
-import type { XmlElement } from '../../util/xml.js';
+import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
+import type { XmlElement } from '../util/xml.js';
 import { childrenNamed, parseULL, prop } from './node-conf-util.js';
 
 /** virNativeVlanMode, in libvirt's order. */

@@ -4,7 +4,7 @@
  * character escaped) and libxml's xmlNodeDump style, which libvirt uses for
  * opaque subtrees such as `<metadata>`.
  */
-import { attrEntries, type XmlElement } from '../../util/xml.js';
+import { attrEntries, type XmlElement } from '../util/xml.js';
 
 /** An element: ordered attributes, child elements and (for leaves) text. */
 export interface XNode {
@@ -169,8 +169,8 @@ export function kidText(n: XNode | undefined, name: string): string | undefined 
 }
 
 /** virBufferEscapeString (util/xml.ts). */
-export { escapeXml as escapeLibvirt } from '../../util/xml.js';
-import { escapeXml as escapeLibvirt } from '../../util/xml.js';
+export { escapeXml as escapeLibvirt } from '../util/xml.js';
+import { escapeXml as escapeLibvirt } from '../util/xml.js';
 
 /**
  * Formats a node the way libvirt's formatters do: two-space indent,
