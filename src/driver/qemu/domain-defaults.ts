@@ -1,0 +1,368 @@
+/**
+ * The defaults libvirt's QEMU driver adds to a parsed domain definition, on
+ * top of the generic ones the domain model applies (see
+ * ../test/domain-devices.ts): the machine type and emulator of the host's
+ * QEMU, the implicit controllers and devices (qemu_domain.c
+ * qemuDomainDefPostParse / qemuDomainDefAddDefaultDevices), device aliases
+ * (qemu_alias.c qemuAssignDeviceAliases) and PCI addresses, including the
+ * pcie-root-ports a q35 machine gets (qemu_domain_address.c
+ * qemuDomainAssignPCIAddresses). The result carries `<alias name=…/>` and
+ * `<address type='pci' …/>` elements as libvirt's live XML does, so the
+ * command line builder (command.ts) and a dumpxml can both read it.
+ *
+ * Facts: libvirt 9.0 with QEMU 7.2 on x86_64, as probed on Debian 12
+ * (/work/shared/reference/qemu-driver.md §2).
+ */
+import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
+import { parseXml } from '../../util/xml.js';
+import { parseDomainXml, type DomainDef } from '../test/domain-def.js';
+import type { Device } from '../test/domain-devices.js';
+import { getAttr, hasAttr, kid, kids, node, setAttr, type XNode } from '../test/domain-xml.js';
+
+/** What the command line and the defaults assume about the QEMU binary (its capabilities). */
+export interface QemuHostCaps {
+  /** The emulator used when `<emulator>` is absent. */
+  emulator: string;
+  /** Machine aliases (query-machines `alias`) to their versioned names. */
+  machineAliases: Readonly<Record<string, string>>;
+  /** The machine used when `<type machine>` is absent (the one marked default). */
+  defaultMachine: string;
+  /** The default CPU model of every machine here (defaultCPU qemu64-x86_64-cpu). */
+  defaultCpu: string;
+  /** The default RAM backend id (defaultRAMid). */
+  defaultRamId: string;
+}
+
+/** QEMU 7.2 (Debian 12's qemu-system-x86_64) as libvirt 9.0 probed it. */
+export const QEMU_7_2_X86_64: QemuHostCaps = {
+  emulator: '/usr/bin/qemu-system-x86_64',
+  machineAliases: { pc: 'pc-i440fx-7.2', q35: 'pc-q35-7.2' },
+  defaultMachine: 'pc-i440fx-7.2',
+  defaultCpu: 'qemu64',
+  defaultRamId: 'pc.ram',
+};
+
+const QEMU = ErrorDomain.QEMU;
+
+function unsupported(msg: string): VirtError {
+  return VirtError.report(ErrorCode.CONFIG_UNSUPPORTED, QEMU, msg);
+}
+
+/** True for the q35 machine family. */
+export function isQ35(machine: string): boolean {
+  return machine === 'q35' || machine.startsWith('pc-q35');
+}
+
+/** The `<os><type machine>` of a definition. */
+export function machineOf(def: DomainDef): string {
+  return getAttr(kid(def.os, 'type'), 'machine') ?? '';
+}
+
+/** Devices of one kind, in definition order. */
+export function devicesOf(def: DomainDef, kind: string): XNode[] {
+  return def.devices.list.filter((d) => d.kind === kind).map((d) => d.node);
+}
+
+/** The `<alias name>` of a device after {@link applyQemuDefaults}. */
+export function aliasOf(n: XNode): string {
+  return getAttr(kid(n, 'alias'), 'name') ?? '';
+}
+
+function setAlias(n: XNode, name: string): void {
+  let a = kid(n, 'alias');
+  if (!a) {
+    a = node('alias');
+    // libvirt writes <alias> right before <address>.
+    const at = n.children.findIndex((c) => c.name === 'address');
+    if (at < 0) n.children.push(a);
+    else n.children.splice(at, 0, a);
+  }
+  setAttr(a, 'name', name);
+}
+
+/** Options for {@link parseQemuDomainXml}. */
+export interface QemuParseOptions {
+  caps?: QemuHostCaps;
+}
+
+/**
+ * Parses a domain XML document and applies the QEMU driver's defaults
+ * (virDomainDefParseString with the QEMU driver's parser config).
+ */
+export function parseQemuDomainXml(xml: string, opts: QemuParseOptions = {}): DomainDef {
+  const def = parseDomainXml(xml);
+  // The generic model appends the controllers it implies (disk buses,
+  // virtio-serial) after the written ones; the QEMU driver's implicit USB
+  // controller goes between the two (it is added first).
+  const root = parseXml(xml, '(domain_definition)', ErrorDomain.DOMAIN);
+  const written = new Set<string>();
+  for (const d of root.children) {
+    if (d.name !== 'devices') continue;
+    for (const c of d.children) if (c.name === 'controller') written.add(c.attrs['type'] ?? 'ide');
+  }
+  applyQemuDefaults(def, { caps: opts.caps, writtenControllerTypes: written });
+  return def;
+}
+
+/** Options for {@link applyQemuDefaults}. */
+export interface QemuDefaultsOptions {
+  caps?: QemuHostCaps;
+  /**
+   * Controller types the document itself wrote; the QEMU driver's implicit
+   * controllers go after those and before the generic implied ones.
+   */
+  writtenControllerTypes?: ReadonlySet<string>;
+}
+
+/**
+ * qemuDomainDefPostParse + qemuDomainAssignAddresses + qemuAssignDeviceAliases
+ * on a definition from the generic parser. Mutates `def`.
+ */
+export function applyQemuDefaults(def: DomainDef, opts: QemuDefaultsOptions = {}): void {
+  const caps = opts.caps ?? QEMU_7_2_X86_64;
+  if (def.arch !== 'x86_64') throw unsupported(`this QEMU driver supports only x86_64 guests, not '${def.arch}'`);
+  const typeEl = kid(def.os, 'type')!;
+  const machine = getAttr(typeEl, 'machine');
+  const full = machine === undefined ? caps.defaultMachine : (caps.machineAliases[machine] ?? machine);
+  setAttr(typeEl, 'machine', full);
+  if (def.devices.emulator === undefined) def.devices.emulator = caps.emulator;
+  addDefaultDevices(def, isQ35(full), opts.writtenControllerTypes);
+  assignAliases(def);
+  assignPciAddresses(def, isQ35(full));
+}
+
+// ---- implicit devices ----------------------------------------------------------
+
+function controllerNodes(def: DomainDef): Device[] {
+  return def.devices.list.filter((d) => d.kind === 'controller');
+}
+
+/** qemuDomainDefAddDefaultDevices for pc and q35, and the default balloon. */
+function addDefaultDevices(def: DomainDef, q35: boolean, written?: ReadonlySet<string>): void {
+  const list = def.devices.list;
+  const ctrls = controllerNodes(def);
+  const has = (type: string) => ctrls.some((c) => getAttr(c.node, 'type') === type);
+  const insertController = (n: XNode, before?: (d: Device) => boolean) => {
+    // Controllers stay grouped by type; a new type goes after the written
+    // ones (libvirt: virDomainControllerInsertPreAlloced on a list that
+    // does not hold the generic implied controllers yet).
+    let at = list.findIndex((d) => d.kind === 'controller' && (before?.(d) ?? false));
+    if (at < 0) {
+      const last = list.map((d) => d.kind).lastIndexOf('controller');
+      at = last >= 0 ? last + 1 : list.findIndex((d) => d.kind !== 'disk');
+      if (at < 0) at = list.length;
+    }
+    list.splice(at, 0, { kind: 'controller', node: n });
+  };
+  const implied = (d: Device) => written !== undefined && !written.has(getAttr(d.node, 'type') ?? '');
+  if (!has('usb')) {
+    // virDomainDefAddUSBController: piix3-uhci on pc, qemu-xhci on q35.
+    insertController(node('controller', [['type', 'usb'], ['index', 0], ['model', q35 ? 'qemu-xhci' : 'piix3-uhci']]), implied);
+  } else {
+    for (const c of ctrls) {
+      if (getAttr(c.node, 'type') === 'usb' && !hasAttr(c.node, 'model')) setAttr(c.node, 'model', q35 ? 'qemu-xhci' : 'piix3-uhci');
+    }
+  }
+  if (q35 && !ctrls.some((c) => getAttr(c.node, 'type') === 'sata' && getAttr(c.node, 'index') === '0')) {
+    insertController(node('controller', [['type', 'sata'], ['index', 0]]), implied);
+  }
+  if (!ctrls.some((c) => getAttr(c.node, 'type') === 'pci' && getAttr(c.node, 'index') === '0')) {
+    insertController(node('controller', [['type', 'pci'], ['index', 0], ['model', q35 ? 'pcie-root' : 'pci-root']]), implied);
+  }
+  if (!list.some((d) => d.kind === 'memballoon')) {
+    const at = list.findIndex((d) => ['rng', 'nvram', 'panic', 'shmem', 'memory', 'iommu', 'vsock'].includes(d.kind));
+    const n = node('memballoon', [['model', 'virtio']]);
+    if (at < 0) list.push({ kind: 'memballoon', node: n });
+    else list.splice(at, 0, { kind: 'memballoon', node: n });
+  }
+}
+
+// ---- aliases ----------------------------------------------------------------------
+
+/** The drive address of a disk (controller, bus, target, unit). */
+export function driveAddress(disk: XNode): { controller: number; bus: number; target: number; unit: number } {
+  const a = kid(disk, 'address');
+  const n = (k: string) => Number(getAttr(a, k) ?? '0');
+  return { controller: n('controller'), bus: n('bus'), target: n('target'), unit: n('unit') };
+}
+
+/** virDiskNameToIndex: vda → 0, sdb → 1, hdaa → 26. */
+export function diskIndex(dst: string): number {
+  const m = /^(?:fd|hd|vd|sd|xvd|ubd)([a-z]+)\d*$/.exec(dst);
+  if (!m) return 0;
+  // Base 26 where every letter after the first counts one more (z → 25, aa → 26).
+  let v = -1;
+  for (const ch of m[1]!) v = (v + 1) * 26 + (ch.charCodeAt(0) - 97);
+  return v;
+}
+
+/** qemuAssignDeviceAliases (qemu_alias.c) for the device kinds the command line knows. */
+function assignAliases(def: DomainDef): void {
+  for (const d of devicesOf(def, 'disk')) {
+    const t = kid(d, 'target');
+    const bus = getAttr(t, 'bus') ?? '';
+    const a = driveAddress(d);
+    let alias: string;
+    switch (bus) {
+      case 'ide': alias = `ide${a.controller}-${a.bus}-${a.unit}`; break;
+      case 'sata': alias = `sata${a.controller}-${a.bus}-${a.unit}`; break;
+      case 'scsi': alias = `scsi${a.controller}-${a.bus}-${a.target}-${a.unit}`; break;
+      case 'fdc': alias = `fdc${a.controller}-${a.bus}-${a.unit}`; break;
+      case 'virtio': alias = `virtio-disk${diskIndex(getAttr(t, 'dev') ?? '')}`; break;
+      case 'usb': alias = `usb-disk${diskIndex(getAttr(t, 'dev') ?? '')}`; break;
+      default: alias = `${bus}-disk${diskIndex(getAttr(t, 'dev') ?? '')}`;
+    }
+    setAlias(d, alias);
+  }
+  for (const c of devicesOf(def, 'controller')) {
+    const type = getAttr(c, 'type') ?? '';
+    const idx = Number(getAttr(c, 'index') ?? '0');
+    const model = getAttr(c, 'model');
+    let alias: string;
+    if (type === 'pci') alias = model === 'pcie-root' ? 'pcie.0' : `pci.${idx}`;
+    else if (type === 'ide' || (type === 'sata' && idx === 0)) alias = idx === 0 ? 'ide' : `ide${idx}`;
+    else if (type === 'usb') alias = idx === 0 ? 'usb' : `usb${idx}`;
+    else alias = `${type}${idx}`;
+    setAlias(c, alias);
+  }
+  const simple: Array<[string, string]> = [
+    ['interface', 'net'], ['serial', 'serial'], ['parallel', 'parallel'], ['channel', 'channel'],
+    ['input', 'input'], ['video', 'video'], ['sound', 'sound'], ['rng', 'rng'], ['watchdog', 'watchdog'],
+    ['hostdev', 'hostdev'], ['redirdev', 'redir'], ['smartcard', 'smartcard'], ['filesystem', 'fs'],
+    ['panic', 'panic'], ['shmem', 'shmem'],
+  ];
+  for (const [kind, prefix] of simple) devicesOf(def, kind).forEach((n, i) => setAlias(n, `${prefix}${i}`));
+  const serials = devicesOf(def, 'serial');
+  def.devices.list.filter((d) => d.kind === 'console').forEach((d, i) => {
+    // A console that mirrors serial 0 shares its alias.
+    const tt = getAttr(kid(d.node, 'target'), 'type');
+    setAlias(d.node, i === 0 && (d.aliasSerial || tt === 'serial') && serials.length > 0 ? 'serial0' : `console${i}`);
+  });
+  for (const n of devicesOf(def, 'memballoon')) if (getAttr(n, 'model') !== 'none') setAlias(n, 'balloon0');
+}
+
+// ---- PCI addresses --------------------------------------------------------------
+
+interface PciAddr { bus: number; slot: number; fn: number }
+
+function setPciAddress(n: XNode, a: PciAddr): void {
+  for (const old of kids(n, 'address')) n.children.splice(n.children.indexOf(old), 1);
+  const hex = (v: number, w: number) => `0x${v.toString(16).padStart(w, '0')}`;
+  n.children.push(node('address', [['type', 'pci'], ['domain', '0x0000'], ['bus', hex(a.bus, 2)], ['slot', hex(a.slot, 2)], ['function', hex(a.fn, 1)]]));
+}
+
+/** The PCI address of a device after {@link applyQemuDefaults}, if it has one. */
+export function pciAddressOf(n: XNode): PciAddr | undefined {
+  const a = kid(n, 'address');
+  if (getAttr(a, 'type') !== 'pci') return undefined;
+  return { bus: Number(getAttr(a, 'bus')), slot: Number(getAttr(a, 'slot')), fn: Number(getAttr(a, 'function') ?? '0') };
+}
+
+/** Conventional-PCI devices (a q35 guest would need a pcie-to-pci-bridge for them). */
+const CONVENTIONAL_PCI_NICS = new Set(['e1000', 'rtl8139', 'ne2k_pci', 'pcnet']);
+
+/** Devices needing a PCI slot, in qemuDomainAssignDevicePCISlots order. */
+function pciConsumers(def: DomainDef): XNode[] {
+  const out: XNode[] = [];
+  for (const n of devicesOf(def, 'filesystem')) out.push(n);
+  for (const n of devicesOf(def, 'interface')) out.push(n);
+  for (const n of devicesOf(def, 'sound')) out.push(n);
+  // Device controllers (USB, SCSI, virtio-serial; not IDE, FDC or the q35 SATA).
+  for (const c of devicesOf(def, 'controller')) {
+    const type = getAttr(c, 'type');
+    const model = getAttr(c, 'model');
+    if (type === 'usb' && (model === 'piix3-uhci' || model === 'none')) continue;
+    if (type === 'usb' || type === 'scsi' || type === 'virtio-serial') out.push(c);
+  }
+  for (const n of devicesOf(def, 'disk')) if (getAttr(kid(n, 'target'), 'bus') === 'virtio') out.push(n);
+  for (const n of devicesOf(def, 'memballoon')) if (getAttr(n, 'model') === 'virtio') out.push(n);
+  for (const n of devicesOf(def, 'rng')) if (getAttr(n, 'model') === 'virtio') out.push(n);
+  for (const n of devicesOf(def, 'video').slice(1)) out.push(n);
+  return out.filter((n) => !pciAddressOf(n));
+}
+
+function primaryVideo(def: DomainDef): XNode | undefined {
+  const v = devicesOf(def, 'video')[0];
+  const t = getAttr(kid(v, 'model'), 'type');
+  return v && t !== 'none' ? v : undefined;
+}
+
+function assignPciAddresses(def: DomainDef, q35: boolean): void {
+  const video = primaryVideo(def);
+  const consumers = pciConsumers(def);
+  for (const c of devicesOf(def, 'controller')) {
+    if (getAttr(c, 'type') === 'usb' && getAttr(c, 'model') === 'piix3-uhci' && !pciAddressOf(c)) {
+      // Function 2 of the PIIX3 at slot 1.
+      setPciAddress(c, { bus: 0, slot: 1, fn: 2 });
+    }
+    if (q35 && getAttr(c, 'type') === 'sata' && getAttr(c, 'index') === '0' && !pciAddressOf(c)) {
+      setPciAddress(c, { bus: 0, slot: 0x1f, fn: 2 });
+    }
+  }
+  if (!q35) {
+    // i440fx: slot 0 host bridge, slot 1 PIIX3, slot 2 the primary video.
+    const used = new Set<number>([0, 1]);
+    if (video && !pciAddressOf(video)) setPciAddress(video, { bus: 0, slot: 2, fn: 0 });
+    if (video) used.add(pciAddressOf(video)!.slot);
+    for (const n of [...devicesOf(def, 'controller'), ...def.devices.list.map((d) => d.node)]) {
+      const a = pciAddressOf(n);
+      if (a && a.bus === 0) used.add(a.slot);
+    }
+    let slot = 1;
+    for (const n of consumers) {
+      while (used.has(slot)) slot++;
+      if (slot > 31) throw VirtError.report(ErrorCode.INTERNAL_ERROR, QEMU, 'No more available PCI slots');
+      used.add(slot);
+      setPciAddress(n, { bus: 0, slot, fn: 0 });
+    }
+    return;
+  }
+  // q35: slot 0 host bridge, 0x1f the ICH9 functions, slot 1 the primary
+  // video; every other endpoint sits behind its own pcie-root-port, and one
+  // spare root port is left for hotplug. The root ports fill the functions
+  // of the first free slots of pcie.0, eight per slot.
+  for (const n of consumers) {
+    const model = getAttr(kid(n, 'model'), 'type');
+    if (n.name === 'interface' && model !== undefined && CONVENTIONAL_PCI_NICS.has(model)) {
+      throw unsupported(`tsvirt does not place conventional PCI device '${model}' on q35 (it needs a pcie-to-pci-bridge)`);
+    }
+  }
+  const used = new Set<number>([0, 0x1f]);
+  if (video && !pciAddressOf(video)) setPciAddress(video, { bus: 0, slot: 1, fn: 0 });
+  if (video) used.add(pciAddressOf(video)!.slot);
+  const ctrls = devicesOf(def, 'controller');
+  let nextIndex = 1;
+  for (const c of ctrls) if (getAttr(c, 'type') === 'pci') nextIndex = Math.max(nextIndex, Number(getAttr(c, 'index')) + 1);
+  const ports = consumers.length + 1;
+  let slot = 1;
+  let fn = 8;
+  const rootPorts: XNode[] = [];
+  for (let i = 0; i < ports; i++) {
+    if (fn === 8) {
+      while (used.has(slot)) slot++;
+      used.add(slot);
+      fn = 0;
+    }
+    const idx = nextIndex + i;
+    const rp = node('controller', [['type', 'pci'], ['index', idx], ['model', 'pcie-root-port']]);
+    rp.children.push(node('model', [['name', 'pcie-root-port']]));
+    rp.children.push(node('target', [['chassis', idx], ['port', `0x${(slot * 8 + fn).toString(16)}`]]));
+    setAlias(rp, `pci.${idx}`);
+    setPciAddress(rp, { bus: 0, slot, fn });
+    if (fn === 0) setAttr(kid(rp, 'address')!, 'multifunction', 'on');
+    rootPorts.push(rp);
+    fn++;
+  }
+  // A lone function needs no multifunction flag.
+  for (const rp of rootPorts) {
+    const a = pciAddressOf(rp)!;
+    if (a.fn === 0 && !rootPorts.some((o) => o !== rp && pciAddressOf(o)!.slot === a.slot)) {
+      const ad = kid(rp, 'address')!;
+      ad.attrs = ad.attrs.filter(([k]) => k !== 'multifunction');
+    }
+  }
+  const list = def.devices.list;
+  const lastPci = list.map((d) => d.kind === 'controller' && getAttr(d.node, 'type') === 'pci').lastIndexOf(true);
+  list.splice(lastPci + 1, 0, ...rootPorts.map((n) => ({ kind: 'controller', node: n })));
+  consumers.forEach((n, i) => setPciAddress(n, { bus: nextIndex + i, slot: 0, fn: 0 }));
+}

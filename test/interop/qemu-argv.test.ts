@@ -1,0 +1,181 @@
+/**
+ * tsvirt's QEMU command line (src/driver/qemu/command.ts) against stock
+ * libvirt 9.0's, asked of a private stock libvirtd with its QEMU driver
+ * (qemu-harness.ts):
+ *
+ * - every domain XML in test/fixtures/qemu-argv/ through
+ *   `virsh domxml-to-native qemu-argv FILE` (qemuConnectDomainXMLToNative:
+ *   a pretend start with domain id -1, every interface rewritten to
+ *   type='ethernet' with a tap fd), compared with ours built the same way;
+ * - two real starts of the test guest (pc, and q35 with a qcow2 disk, a
+ *   user NIC, VNC, balloon and panic device): the argv libvirt wrote to the
+ *   domain log, compared with ours for the same domain id and VNC port.
+ *
+ * {@link normalise} masks only what legitimately differs (each rule says
+ * why). Needs root, QEMU, libvirtd and virsh: outside CI a missing oracle
+ * skips; under CI=true it fails.
+ */
+import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it, type TestContext } from 'node:test';
+import { buildQemuCommandLine, commandToString } from '../../src/driver/qemu/command.js';
+import { aliasOf, devicesOf, parseQemuDomainXml } from '../../src/driver/qemu/domain-defaults.js';
+import { getAttr } from '../../src/driver/test/domain-xml.js';
+import { ROOT, run } from './harness.js';
+import { canUnsharePid, hasLibvirtd, hasQemu, hasVirsh, isCI, requireOracles } from './oracle.js';
+import { ensureTestGuest, guestXml, startQemuLibvirtd, type QemuLibvirtd, type TestGuest } from './qemu-harness.js';
+
+const FIXTURES = join(ROOT, 'test/fixtures/qemu-argv');
+
+/** What may differ between libvirtd's command line and ours, and why. */
+function normalise(s: string): string {
+  return s.trim()
+    // PATH (and nothing else) is passed through from the daemon's own
+    // environment (virCommandAddEnvPassCommon); HOME is overridden.
+    .replace(/(^| )PATH=\S+/, '$1PATH=<daemon PATH>')
+    // Pre-opened fds (monitor and unix chardev sockets on a real start, tap
+    // fds in a pretend one) are numbered by the daemon's open files.
+    .replace(/([,"])fd(=|":")\d+/g, '$1fd$2<fd>');
+}
+
+/** The argv of the last start in a domain log (header line, then items joined with ` \` line ends). */
+function lastLoggedCommand(log: string): string {
+  const at = log.lastIndexOf(': starting up ');
+  assert.ok(at >= 0, `no start in the domain log:\n${log}`);
+  const lines = log.slice(log.indexOf('\n', at) + 1).split('\n');
+  const out: string[] = [];
+  for (const l of lines) {
+    if (l.endsWith(' \\')) out.push(l.slice(0, -2));
+    else { out.push(l); break; }
+  }
+  return out.join(' ');
+}
+
+/** The first differing option of two command lines, for a readable failure. */
+function firstDifference(ours: string, theirs: string): string {
+  const a = ours.split(/ (?=-)/);
+  const b = theirs.split(/ (?=-)/);
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    if (a[i] !== b[i]) return `ours:   ${a[i]}\ntheirs: ${b[i]}`;
+  }
+  return '';
+}
+
+describe('qemu command line: tsvirt vs stock libvirtd', { timeout: 600_000 }, () => {
+  let lv: QemuLibvirtd | undefined;
+  let lvError: unknown;
+  const tmp = mkdtempSync(join(tmpdir(), 'tsvirt-qemu-argv-'));
+  const fixtures = readdirSync(FIXTURES).filter((f) => f.endsWith('.xml')).sort();
+  const matched: string[] = [];
+
+  before(async () => {
+    if (!(hasVirsh() && hasLibvirtd() && canUnsharePid() && hasQemu())) return;
+    try { lv = await startQemuLibvirtd(); } catch (e) { lvError = e; }
+  });
+  after(async () => {
+    await lv?.stop();
+    rmSync(tmp, { recursive: true, force: true });
+    if (fixtures.length > 0) console.log(`qemu-argv: ${matched.length}/${fixtures.length} domain XMLs match libvirt exactly`);
+  });
+
+  function need(t: TestContext): QemuLibvirtd | undefined {
+    if (!requireOracles(t, 'virsh', 'libvirtd', 'pidns', 'qemu')) return undefined;
+    if (lvError !== undefined) throw lvError;
+    assert.ok(lv, 'libvirtd was not started');
+    return lv;
+  }
+
+  it('has at least 20 domain XMLs', () => {
+    assert.ok(fixtures.length >= 20, `${fixtures.length} fixtures`);
+  });
+
+  for (const f of fixtures) {
+    it(`domxml-to-native qemu-argv ${f}`, async (t) => {
+      const d = need(t);
+      if (!d) return;
+      const file = join(FIXTURES, f);
+      const r = await d.virsh('domxml-to-native', 'qemu-argv', file);
+      assert.equal(r.status, 0, `virsh failed: ${r.stderr}`);
+      const def = parseQemuDomainXml(readFileSync(file, 'utf8'));
+      // qemuConnectDomainXMLToNative gives each (rewritten) interface a tap fd.
+      const tapFds: Record<string, number> = {};
+      devicesOf(def, 'interface').forEach((n, i) => { tapFds[aliasOf(n)] = 25 + i; });
+      const ours = commandToString(buildQemuCommandLine(def, {
+        id: -1, privileged: true, env: process.env, tapFds, interfacesAsTap: true,
+      }));
+      const a = normalise(ours);
+      const b = normalise(r.stdout);
+      assert.equal(a, b, firstDifference(a, b));
+      matched.push(f);
+    });
+  }
+
+  describe('real starts (domain log)', () => {
+    let guest: TestGuest | undefined;
+    let guestError: unknown;
+    before(async () => {
+      if (!lv) return;
+      try { guest = await ensureTestGuest(); } catch (e) { guestError = e; }
+    });
+
+    async function startAndCompare(t: TestContext, name: string, xml: string, qcow2Aliases: string[]): Promise<void> {
+      const d = need(t);
+      if (!d) return;
+      if (guestError !== undefined) {
+        if (isCI()) throw guestError;
+        t.skip(`the test guest could not be built (${String((guestError as Error).message).split('\n')[0]}); skipped`);
+        return;
+      }
+      const file = join(tmp, `${name}.xml`);
+      writeFileSync(file, xml);
+      const c = await d.virsh('create', file);
+      assert.equal(c.status, 0, `virsh create failed: ${c.stderr}\n${d.domainLog(name)}`);
+      try {
+        const id = Number((await d.virsh('domid', name)).stdout.trim());
+        const disp = (await d.virsh('domdisplay', name)).stdout.trim();
+        const m = /:(\d+)$/.exec(disp);
+        const def = parseQemuDomainXml(xml);
+        const chardevFds: Record<string, number> = {};
+        for (const ch of devicesOf(def, 'channel')) if (getAttr(ch, 'type') === 'unix') chardevFds[`char${aliasOf(ch)}`] = 0;
+        const ours = commandToString(buildQemuCommandLine(def, {
+          id, privileged: true, env: process.env, monitor: { fd: 0 }, chardevFds,
+          vncPorts: m ? [5900 + Number(m[1])] : undefined, probedNoBacking: new Set(qcow2Aliases),
+        }));
+        const a = normalise(ours);
+        const b = normalise(lastLoggedCommand(d.domainLog(name)));
+        assert.equal(a, b, firstDifference(a, b));
+      } finally {
+        await d.virsh('destroy', name);
+      }
+    }
+
+    it('pc: kernel boot, serial console, unix channel', async (t) => {
+      if (!lv || !guest) return startAndCompare(t, 'argv-real-pc', '', []);
+      await startAndCompare(t, 'argv-real-pc', guestXml('argv-real-pc', { guest }), []);
+    });
+
+    it('q35: qcow2 virtio disk, user NIC, VNC + VGA, balloon, panic', async (t) => {
+      if (!lv || !guest) return startAndCompare(t, 'argv-real-q35', '', []);
+      const disk = join(tmp, 'disk.qcow2');
+      chmodSync(tmp, 0o755);
+      const img = await run('qemu-img', ['create', '-q', '-f', 'qcow2', disk, '64M']);
+      assert.equal(img.status, 0, img.stderr);
+      chmodSync(disk, 0o666);
+      const devices = [
+        `    <disk type='file' device='disk'>`,
+        `      <driver name='qemu' type='qcow2'/>`,
+        `      <source file='${disk}'/>`,
+        `      <target dev='vda' bus='virtio'/>`,
+        `    </disk>`,
+        `    <interface type='user'>`,
+        `      <mac address='52:54:00:7a:51:99'/>`,
+        `      <model type='virtio'/>`,
+        `    </interface>`,
+      ].join('\n');
+      const xml = guestXml('argv-real-q35', { guest, machine: 'q35', vnc: true, balloon: true, panic: true, devices });
+      await startAndCompare(t, 'argv-real-q35', xml, ['virtio-disk0']);
+    });
+  });
+});
