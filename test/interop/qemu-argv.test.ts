@@ -153,7 +153,7 @@ describe('qemu command line: tsvirt vs stock libvirtd', { timeout: 600_000 }, ()
 
     it('pc: kernel boot, serial console, unix channel', async (t) => {
       if (!lv || !guest) return startAndCompare(t, 'argv-real-pc', '', []);
-      await startAndCompare(t, 'argv-real-pc', guestXml('argv-real-pc', { guest }), []);
+      await startAndCompare(t, 'argv-real-pc', guestXml('argv-real-pc', { guest, uuid: 'a1a1a1a1-0000-4000-8000-000000000001' }), []);
     });
 
     it('q35: qcow2 virtio disk, user NIC, VNC + VGA, balloon, panic', async (t) => {
@@ -174,7 +174,7 @@ describe('qemu command line: tsvirt vs stock libvirtd', { timeout: 600_000 }, ()
         `      <model type='virtio'/>`,
         `    </interface>`,
       ].join('\n');
-      const xml = guestXml('argv-real-q35', { guest, machine: 'q35', vnc: true, balloon: true, panic: true, devices });
+      const xml = guestXml('argv-real-q35', { guest, uuid: 'a1a1a1a1-0000-4000-8000-000000000002', machine: 'q35', vnc: true, balloon: true, panic: true, devices });
       await startAndCompare(t, 'argv-real-q35', xml, ['virtio-disk0']);
     });
   });
