@@ -43,7 +43,10 @@ export interface QemuRunContext {
    * interface to type ethernet and so passes a tap fd for each.
    */
   tapFds?: Readonly<Record<string, number>>;
-  /** Every interface as a tap fd from {@link tapFds} (qemuConnectDomainXMLToNative). */
+  /**
+   * qemuConnectDomainXMLToNative's rewrite: every interface becomes a tap fd
+   * from {@link tapFds}, and loses its `<boot order>`.
+   */
   interfacesAsTap?: boolean;
   /** The VNC port of each `<graphics type='vnc'>` with autoport, by graphics index; default 5900. */
   vncPorts?: readonly number[];
@@ -181,19 +184,21 @@ export function buildQemuCommandLine(def: DomainDef, ctx: QemuRunContext): QemuC
   }
 
   // Disks.
-  const bootIndex = bootIndexes(def);
+  const bootIndex = bootIndexes(def, ctx.interfacesAsTap ?? false);
   const disks = devicesOf(def, 'disk');
-  let nodeIndex = disks.filter((d) => kid(d, 'source') !== undefined).length;
+  // Every disk takes a node index, counting down; an empty drive's is unused.
+  let nodeIndex = disks.length;
   for (const d of disks) {
     const alias = aliasOf(d);
     const src = kid(d, 'source');
+    const idx = nodeIndex--;
     let drive: string | undefined;
     if (src) {
-      const idx = nodeIndex--;
       drive = `libvirt-${idx}-format`;
       for (const bd of blockdevs(d, idx, ctx.probedNoBacking?.has(alias) ?? false)) add('-blockdev', json(bd));
     }
-    add('-device', json(diskDeviceProps(d, drive, bootIndex.get(d), addrProps)));
+    const sataAlias = (i: number) => aliasOf(controllers.find((c) => getAttr(c, 'type') === 'sata' && getAttr(c, 'index') === String(i)) ?? controllers[0]!);
+    add('-device', json(diskDeviceProps(d, drive, bootIndex.get(d), addrProps, sataAlias)));
   }
 
   // Filesystems are not rendered yet.
@@ -392,8 +397,9 @@ function smpArg(def: DomainDef): string {
 
 function rtcArg(clock: XNode | undefined): string {
   const offset = getAttr(clock, 'offset') ?? 'utc';
-  if (offset === 'utc' || offset === 'timezone') return 'base=utc';
-  if (offset === 'localtime') return 'base=localtime';
+  if (offset === 'utc') return 'base=utc';
+  // A timezone offset is the host's local time with TZ set in the environment.
+  if (offset === 'localtime' || offset === 'timezone') return 'base=localtime';
   throw unsupported(`clock offset '${offset}'`);
 }
 
@@ -430,7 +436,7 @@ function controllerProps(c: XNode, q35: boolean, addrProps: AddrProps): Record<s
       return undefined;
     case 'sata':
       if (q35 && getAttr(c, 'index') === '0') return undefined;
-      return { driver: 'ich9-ahci', id: alias, ...addrProps(c) };
+      return { driver: 'ahci', id: alias, ...addrProps(c) };
     case 'fdc':
       return undefined;
     default:
@@ -438,11 +444,16 @@ function controllerProps(c: XNode, q35: boolean, addrProps: AddrProps): Record<s
   }
 }
 
-/** Boot indexes per device: `<boot order>` on devices, else the os `<boot dev>` list. */
-function bootIndexes(def: DomainDef): Map<XNode, number> {
+/**
+ * Boot indexes per device: `<boot order>` on devices, else the os `<boot
+ * dev>` list. `rewrittenNets`: the interfaces are domxml-to-native's new
+ * ethernet ones, which do not keep their `<boot order>` (observed).
+ */
+function bootIndexes(def: DomainDef, rewrittenNets: boolean): Map<XNode, number> {
   const m = new Map<XNode, number>();
-  const all = def.devices.list.map((d) => d.node);
-  for (const n of all) {
+  for (const d of def.devices.list) {
+    if (rewrittenNets && d.kind === 'interface') continue;
+    const n = d.node;
     const o = num(getAttr(kid(n, 'boot'), 'order'));
     if (o !== undefined) m.set(n, o);
   }
@@ -505,7 +516,8 @@ function blockdevs(d: XNode, idx: number, noBacking: boolean): Array<Record<stri
   return [storage, fmt];
 }
 
-function diskDeviceProps(d: XNode, drive: string | undefined, bootindex: number | undefined, addrProps: AddrProps): Record<string, unknown> {
+function diskDeviceProps(d: XNode, drive: string | undefined, bootindex: number | undefined, addrProps: AddrProps,
+  controllerAlias: (idx: number) => string): Record<string, unknown> {
   const t = kid(d, 'target');
   const bus = getAttr(t, 'bus');
   const device = getAttr(d, 'device') ?? 'disk';
@@ -521,7 +533,7 @@ function diskDeviceProps(d: XNode, drive: string | undefined, bootindex: number 
       props = { driver: device === 'cdrom' ? 'ide-cd' : 'ide-hd', bus: `ide.${a.bus}`, unit: a.unit };
       break;
     case 'sata':
-      props = { driver: device === 'cdrom' ? 'ide-cd' : 'ide-hd', bus: `${a.controller === 0 ? 'ide' : `sata${a.controller}`}.${a.unit}` };
+      props = { driver: device === 'cdrom' ? 'ide-cd' : 'ide-hd', bus: `${controllerAlias(a.controller)}.${a.unit}` };
       break;
     case 'scsi':
       props = {

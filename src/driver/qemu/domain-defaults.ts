@@ -127,7 +127,7 @@ export function applyQemuDefaults(def: DomainDef, opts: QemuDefaultsOptions = {}
   setAttr(typeEl, 'machine', full);
   if (def.devices.emulator === undefined) def.devices.emulator = caps.emulator;
   addDefaultDevices(def, isQ35(full), opts.writtenControllerTypes);
-  assignAliases(def);
+  assignAliases(def, isQ35(full));
   assignPciAddresses(def, isQ35(full));
 }
 
@@ -197,7 +197,7 @@ export function diskIndex(dst: string): number {
 }
 
 /** qemuAssignDeviceAliases (qemu_alias.c) for the device kinds the command line knows. */
-function assignAliases(def: DomainDef): void {
+function assignAliases(def: DomainDef, q35: boolean): void {
   for (const d of devicesOf(def, 'disk')) {
     const t = kid(d, 'target');
     const bus = getAttr(t, 'bus') ?? '';
@@ -220,7 +220,8 @@ function assignAliases(def: DomainDef): void {
     const model = getAttr(c, 'model');
     let alias: string;
     if (type === 'pci') alias = model === 'pcie-root' ? 'pcie.0' : `pci.${idx}`;
-    else if (type === 'ide' || (type === 'sata' && idx === 0)) alias = idx === 0 ? 'ide' : `ide${idx}`;
+    // q35's built-in AHCI (SATA 0) is QEMU's "ide".
+    else if (type === 'ide' || (type === 'sata' && idx === 0 && q35)) alias = idx === 0 ? 'ide' : `ide${idx}`;
     else if (type === 'usb') alias = idx === 0 ? 'usb' : `usb${idx}`;
     else alias = `${type}${idx}`;
     setAlias(c, alias);
@@ -273,6 +274,8 @@ function pciConsumers(def: DomainDef): XNode[] {
     const model = getAttr(c, 'model');
     if (type === 'usb' && (model === 'piix3-uhci' || model === 'none')) continue;
     if (type === 'usb' || type === 'scsi' || type === 'virtio-serial') out.push(c);
+    // (the q35 SATA 0 has its fixed address already)
+    if (type === 'sata' && !pciAddressOf(c)) out.push(c);
   }
   for (const n of devicesOf(def, 'disk')) if (getAttr(kid(n, 'target'), 'bus') === 'virtio') out.push(n);
   for (const n of devicesOf(def, 'memballoon')) if (getAttr(n, 'model') === 'virtio') out.push(n);
@@ -289,7 +292,6 @@ function primaryVideo(def: DomainDef): XNode | undefined {
 
 function assignPciAddresses(def: DomainDef, q35: boolean): void {
   const video = primaryVideo(def);
-  const consumers = pciConsumers(def);
   for (const c of devicesOf(def, 'controller')) {
     if (getAttr(c, 'type') === 'usb' && getAttr(c, 'model') === 'piix3-uhci' && !pciAddressOf(c)) {
       // Function 2 of the PIIX3 at slot 1.
@@ -299,6 +301,7 @@ function assignPciAddresses(def: DomainDef, q35: boolean): void {
       setPciAddress(c, { bus: 0, slot: 0x1f, fn: 2 });
     }
   }
+  const consumers = pciConsumers(def);
   if (!q35) {
     // i440fx: slot 0 host bridge, slot 1 PIIX3, slot 2 the primary video.
     const used = new Set<number>([0, 1]);
@@ -333,7 +336,8 @@ function assignPciAddresses(def: DomainDef, q35: boolean): void {
   const ctrls = devicesOf(def, 'controller');
   let nextIndex = 1;
   for (const c of ctrls) if (getAttr(c, 'type') === 'pci') nextIndex = Math.max(nextIndex, Number(getAttr(c, 'index')) + 1);
-  const ports = consumers.length + 1;
+  // One spare root port for hotplug, when any are needed at all.
+  const ports = consumers.length === 0 ? 0 : consumers.length + 1;
   let slot = 1;
   let fn = 8;
   const rootPorts: XNode[] = [];
