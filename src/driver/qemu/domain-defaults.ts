@@ -284,6 +284,17 @@ function pciConsumers(def: DomainDef): XNode[] {
   return out.filter((n) => !pciAddressOf(n));
 }
 
+/**
+ * The function a USB2 controller takes in its slot (qemuDomainPCIAddressSetCreate's
+ * USB sets: the EHCI master at function 7, its UHCI companions at 0–2).
+ */
+function usbFunction(n: XNode): number {
+  if (n.name !== 'controller' || getAttr(n, 'type') !== 'usb') return 0;
+  const m = /^ich9-(?:ehci1|uhci([123]))$/.exec(getAttr(n, 'model') ?? '');
+  if (!m) return 0;
+  return m[1] === undefined ? 7 : Number(m[1]) - 1;
+}
+
 function primaryVideo(def: DomainDef): XNode | undefined {
   const v = devicesOf(def, 'video')[0];
   const t = getAttr(kid(v, 'model'), 'type');
@@ -316,7 +327,7 @@ function assignPciAddresses(def: DomainDef, q35: boolean): void {
       while (used.has(slot)) slot++;
       if (slot > 31) throw VirtError.report(ErrorCode.INTERNAL_ERROR, QEMU, 'No more available PCI slots');
       used.add(slot);
-      setPciAddress(n, { bus: 0, slot, fn: 0 });
+      setPciAddress(n, { bus: 0, slot, fn: usbFunction(n) });
     }
     return;
   }
