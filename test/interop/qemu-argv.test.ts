@@ -7,6 +7,8 @@
  *   `virsh domxml-to-native qemu-argv FILE` (qemuConnectDomainXMLToNative:
  *   a pretend start with domain id -1, every interface rewritten to
  *   type='ethernet' with a tap fd), compared with ours built the same way;
+ * - the same XMLs defined and read back (`virsh dumpxml --inactive`), compared
+ *   with our definition after the QEMU driver's defaults (domain-defaults.ts);
  * - two real starts of the test guest (pc, and q35 with a qcow2 disk, a
  *   user NIC, VNC, balloon and panic device): the argv libvirt wrote to the
  *   domain log, compared with ours for the same domain id and VNC port.
@@ -21,7 +23,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { buildQemuCommandLine, commandToString } from '../../src/driver/qemu/command.js';
-import { aliasOf, devicesOf, parseQemuDomainXml } from '../../src/driver/qemu/domain-defaults.js';
+import { aliasOf, devicesOf, dropAliases, parseQemuDomainXml } from '../../src/driver/qemu/domain-defaults.js';
+import { formatDomainDef } from '../../src/driver/test/domain-def.js';
 import { getAttr } from '../../src/driver/test/domain-xml.js';
 import { ROOT, run } from './harness.js';
 import { canUnsharePid, hasLibvirtd, hasQemu, hasVirsh, isCI, requireOracles } from './oracle.js';
@@ -109,6 +112,28 @@ describe('qemu command line: tsvirt vs stock libvirtd', { timeout: 600_000 }, ()
       const b = normalise(r.stdout);
       assert.equal(a, b, firstDifference(a, b));
       matched.push(f);
+    });
+  }
+
+  for (const f of fixtures) {
+    it(`define + dumpxml --inactive ${f}`, async (t) => {
+      const d = need(t);
+      if (!d) return;
+      const file = join(FIXTURES, f);
+      const def = parseQemuDomainXml(readFileSync(file, 'utf8'));
+      const r = await d.virsh('define', file);
+      assert.equal(r.status, 0, `virsh define failed: ${r.stderr}`);
+      let theirs: string;
+      try {
+        const x = await d.virsh('dumpxml', '--inactive', def.name);
+        assert.equal(x.status, 0, `virsh dumpxml failed: ${x.stderr}`);
+        theirs = x.stdout;
+      } finally {
+        await d.virsh('undefine', def.name);
+      }
+      dropAliases(def);
+      // virsh prints the XML and a newline.
+      assert.equal(`${formatDomainDef(def, { inactive: true, secure: false })}\n`, theirs);
     });
   }
 

@@ -237,24 +237,16 @@ export function buildQemuCommandLine(def: DomainDef, ctx: QemuRunContext): QemuC
   }
   if (devicesOf(def, 'parallel').length > 0) throw unsupported('<parallel> devices');
 
-  // Channels (virtio-serial ports get nr 1, 2, … per controller and bus).
-  const nextPort = new Map<string, number>();
+  // Channels (virtio-serial ports, addressed by domain-defaults.ts).
   for (const c of devicesOf(def, 'channel')) {
     const alias = aliasOf(c);
     const t = kid(c, 'target');
     if (getAttr(t, 'type') !== 'virtio') throw unsupported(`channel target type '${getAttr(t, 'type')}'`);
     add('-chardev', chardevArg(c, `char${alias}`, ctx, channelDir));
     const a = kid(c, 'address');
-    const ctrl = getAttr(a, 'type') === 'virtio-serial' ? (getAttr(a, 'controller') ?? '0') : '0';
-    const bus = getAttr(a, 'type') === 'virtio-serial' ? (getAttr(a, 'bus') ?? '0') : '0';
-    const key = `${ctrl}.${bus}`;
-    let nr = getAttr(a, 'type') === 'virtio-serial' ? num(getAttr(a, 'port')) : undefined;
-    if (nr === undefined) {
-      nr = nextPort.get(key) ?? 1;
-    }
-    nextPort.set(key, Math.max(nextPort.get(key) ?? 1, nr + 1));
     const props: Record<string, unknown> = {
-      driver: 'virtserialport', bus: `virtio-serial${ctrl}.${bus}`, nr, chardev: `char${alias}`, id: alias,
+      driver: 'virtserialport', bus: `virtio-serial${getAttr(a, 'controller') ?? '0'}.${getAttr(a, 'bus') ?? '0'}`,
+      nr: num(getAttr(a, 'port')), chardev: `char${alias}`, id: alias,
     };
     const name = getAttr(t, 'name');
     if (name !== undefined) props['name'] = name;
@@ -274,8 +266,7 @@ export function buildQemuCommandLine(def: DomainDef, ctx: QemuRunContext): QemuC
 
   if (devicesOf(def, 'tpm').length > 0) throw unsupported('<tpm> devices');
 
-  // Inputs: PS/2 is built in; USB ones take the ports of usb.0 in order.
-  let usbPort = 1;
+  // Inputs: PS/2 is built in; USB ones have their port from domain-defaults.ts.
   for (const n of devicesOf(def, 'input')) {
     const bus = getAttr(n, 'bus') ?? 'ps2';
     const type = getAttr(n, 'type') ?? '';
@@ -283,7 +274,8 @@ export function buildQemuCommandLine(def: DomainDef, ctx: QemuRunContext): QemuC
     if (bus !== 'usb') throw unsupported(`input bus '${bus}'`);
     const driver = { tablet: 'usb-tablet', mouse: 'usb-mouse', keyboard: 'usb-kbd' }[type];
     if (!driver) throw unsupported(`input type '${type}'`);
-    add('-device', json({ driver, id: aliasOf(n), bus: 'usb.0', port: String(usbPort++) }));
+    const a = kid(n, 'address');
+    add('-device', json({ driver, id: aliasOf(n), bus: `usb.${getAttr(a, 'bus') ?? '0'}`, port: getAttr(a, 'port') ?? '1' }));
   }
 
   // The implicit <audio id='1' type='none'/>.

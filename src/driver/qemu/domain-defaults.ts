@@ -16,7 +16,7 @@
 import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import { parseXml } from '../../util/xml.js';
 import { parseDomainXml, type DomainDef } from '../test/domain-def.js';
-import type { Device } from '../test/domain-devices.js';
+import { DEVICE_ORDER, type Device } from '../test/domain-devices.js';
 import { getAttr, hasAttr, kid, kids, node, setAttr, type XNode } from '../test/domain-xml.js';
 
 /** What the command line and the defaults assume about the QEMU binary (its capabilities). */
@@ -129,6 +129,7 @@ export function applyQemuDefaults(def: DomainDef, opts: QemuDefaultsOptions = {}
   addDefaultDevices(def, isQ35(full), opts.writtenControllerTypes);
   assignAliases(def, isQ35(full));
   assignPciAddresses(def, isQ35(full));
+  assignOtherAddresses(def);
 }
 
 // ---- implicit devices ----------------------------------------------------------
@@ -137,43 +138,158 @@ function controllerNodes(def: DomainDef): Device[] {
   return def.devices.list.filter((d) => d.kind === 'controller');
 }
 
-/** qemuDomainDefAddDefaultDevices for pc and q35, and the default balloon. */
+/**
+ * qemuDomainDefAddDefaultDevices for pc and q35 (USB controller, the q35
+ * SATA, the PCI root), the default balloon, PS/2 inputs and audio, the
+ * default CPU, serial target models. Controllers end up as libvirt lists
+ * them: the written ones, then the QEMU driver's defaults, then the ones
+ * the generic code implies (disk buses, virtio-serial).
+ */
 function addDefaultDevices(def: DomainDef, q35: boolean, written?: ReadonlySet<string>): void {
   const list = def.devices.list;
-  const ctrls = controllerNodes(def);
-  const has = (type: string) => ctrls.some((c) => getAttr(c.node, 'type') === type);
-  const insertController = (n: XNode, before?: (d: Device) => boolean) => {
-    // Controllers stay grouped by type; a new type goes after the written
-    // ones (libvirt: virDomainControllerInsertPreAlloced on a list that
-    // does not hold the generic implied controllers yet).
-    let at = list.findIndex((d) => d.kind === 'controller' && (before?.(d) ?? false));
-    if (at < 0) {
-      const last = list.map((d) => d.kind).lastIndexOf('controller');
-      at = last >= 0 ? last + 1 : list.findIndex((d) => d.kind !== 'disk');
-      if (at < 0) at = list.length;
+  const all = controllerNodes(def);
+  const isWritten = (d: Device) => written === undefined || written.has(getAttr(d.node, 'type') ?? '');
+  const find = (type: string, idx: string) => all.find((c) => getAttr(c.node, 'type') === type && getAttr(c.node, 'index') === idx);
+  const defaults: Device[] = [];
+  const takeOrAdd = (type: string, idx: string, make: () => XNode, fix?: (n: XNode) => void) => {
+    const found = find(type, idx);
+    if (found && isWritten(found)) {
+      fix?.(found.node);
+      return;
     }
-    list.splice(at, 0, { kind: 'controller', node: n });
+    if (found) {
+      fix?.(found.node);
+      defaults.push(found);
+    } else {
+      defaults.push({ kind: 'controller', node: make() });
+    }
   };
-  const implied = (d: Device) => written !== undefined && !written.has(getAttr(d.node, 'type') ?? '');
-  if (!has('usb')) {
+  const usbModel = q35 ? 'qemu-xhci' : 'piix3-uhci';
+  if (!all.some((c) => getAttr(c.node, 'type') === 'usb')) {
     // virDomainDefAddUSBController: piix3-uhci on pc, qemu-xhci on q35.
-    insertController(node('controller', [['type', 'usb'], ['index', 0], ['model', q35 ? 'qemu-xhci' : 'piix3-uhci']]), implied);
+    defaults.push({ kind: 'controller', node: node('controller', [['type', 'usb'], ['index', 0], ['model', usbModel]]) });
   } else {
-    for (const c of ctrls) {
-      if (getAttr(c.node, 'type') === 'usb' && !hasAttr(c.node, 'model')) setAttr(c.node, 'model', q35 ? 'qemu-xhci' : 'piix3-uhci');
+    for (const c of all) {
+      if (getAttr(c.node, 'type') === 'usb' && !hasAttr(c.node, 'model')) setAttr(c.node, 'model', usbModel);
     }
   }
-  if (q35 && !ctrls.some((c) => getAttr(c.node, 'type') === 'sata' && getAttr(c.node, 'index') === '0')) {
-    insertController(node('controller', [['type', 'sata'], ['index', 0]]), implied);
+  if (q35) takeOrAdd('sata', '0', () => node('controller', [['type', 'sata'], ['index', 0]]));
+  takeOrAdd('pci', '0', () => node('controller', [['type', 'pci'], ['index', 0], ['model', q35 ? 'pcie-root' : 'pci-root']]),
+    (n) => { if (!hasAttr(n, 'model')) setAttr(n, 'model', q35 ? 'pcie-root' : 'pci-root'); });
+  const ordered = [
+    ...all.filter(isWritten),
+    ...defaults,
+    ...all.filter((d) => !isWritten(d) && !defaults.includes(d)),
+  ];
+  const first = list.findIndex((d) => d.kind === 'controller');
+  const rest = list.filter((d) => d.kind !== 'controller');
+  const at = first >= 0 ? first : rest.findIndex((d) => d.kind !== 'disk');
+  list.length = 0;
+  list.push(...rest);
+  list.splice(at < 0 ? list.length : at, 0, ...ordered);
+
+  const insertBefore = (kinds: readonly string[], dev: Device) => {
+    const i = list.findIndex((d) => kinds.includes(d.kind));
+    if (i < 0) list.push(dev);
+    else list.splice(i, 0, dev);
+  };
+  const after = (kind: string) => DEVICE_ORDER.slice(DEVICE_ORDER.indexOf(kind as typeof DEVICE_ORDER[number]) + 1);
+  // qemuDomainDefAddImplicitInputDevice: x86 guests have a PS/2 mouse and keyboard.
+  const inputs = devicesOf(def, 'input');
+  for (const type of ['mouse', 'keyboard']) {
+    if (inputs.some((i) => getAttr(i, 'type') === type && getAttr(i, 'bus') === 'ps2')) continue;
+    const lastInput = list.map((d) => d.kind).lastIndexOf('input');
+    const dev = { kind: 'input', node: node('input', [['type', type], ['bus', 'ps2']]) };
+    if (lastInput >= 0) list.splice(lastInput + 1, 0, dev);
+    else insertBefore(after('input'), dev);
   }
-  if (!ctrls.some((c) => getAttr(c.node, 'type') === 'pci' && getAttr(c.node, 'index') === '0')) {
-    insertController(node('controller', [['type', 'pci'], ['index', 0], ['model', q35 ? 'pcie-root' : 'pci-root']]), implied);
+  // The implicit audio backend every QEMU guest gets (virDomainDefAddImplicitAudio).
+  if (!list.some((d) => d.kind === 'audio')) insertBefore(after('audio'), { kind: 'audio', node: node('audio', [['id', 1], ['type', 'none']]) });
+  if (!list.some((d) => d.kind === 'memballoon')) insertBefore(after('memballoon'), { kind: 'memballoon', node: node('memballoon', [['model', 'virtio']]) });
+
+  for (const s of devicesOf(def, 'serial')) {
+    // qemuDomainChrDefPostParse: an x86 serial port is an isa-serial.
+    let t = kid(s, 'target');
+    if (!t) {
+      t = node('target');
+      s.children.unshift(t);
+    }
+    if (!hasAttr(t, 'type')) t.attrs.unshift(['type', 'isa-serial']);
+    if (!kid(t, 'model')) t.children.push(node('model', [['name', getAttr(t, 'type') ?? 'isa-serial']]));
   }
-  if (!list.some((d) => d.kind === 'memballoon')) {
-    const at = list.findIndex((d) => ['rng', 'nvram', 'panic', 'shmem', 'memory', 'iommu', 'vsock'].includes(d.kind));
-    const n = node('memballoon', [['model', 'virtio']]);
-    if (at < 0) list.push({ kind: 'memballoon', node: n });
-    else list.splice(at, 0, { kind: 'memballoon', node: n });
+  for (const v of devicesOf(def, 'video')) {
+    const m = kid(v, 'model');
+    if (m && getAttr(m, 'type') === 'qxl' && !hasAttr(m, 'vgamem')) {
+      // virDomainVideoDefaultRAM / qemuDomainDeviceVideoDefPostParse: qxl's VGA memory is 16 MiB.
+      const at = m.attrs.findIndex(([k]) => k === 'heads');
+      m.attrs.splice(at < 0 ? m.attrs.length : at, 0, ['vgamem', '16384']);
+    }
+  }
+  // qemuDomainDefSetDefaultCPU: the machine's default CPU model, spelled out.
+  let cpu = def.misc.find((m) => m.name === 'cpu');
+  if (!cpu) {
+    cpu = node('cpu');
+    def.misc.push(cpu);
+  }
+  if ((getAttr(cpu, 'mode') ?? 'custom') === 'custom') {
+    for (const [k, v] of [['mode', 'custom'], ['match', 'exact'], ['check', 'none']] as const) {
+      if (!hasAttr(cpu, k)) setAttr(cpu, k, v);
+    }
+    cpu.attrs.sort((a, b) => ['mode', 'match', 'check', 'migratable'].indexOf(a[0]) - ['mode', 'match', 'check', 'migratable'].indexOf(b[0]));
+    if (!kid(cpu, 'model')) {
+      const model = node('model', [['fallback', 'forbid']]);
+      model.text = QEMU_7_2_X86_64.defaultCpu;
+      cpu.children.unshift(model);
+    }
+  }
+  for (const d of devicesOf(def, 'disk')) {
+    // qemuDomainDeviceDiskDefPostParse: the qemu driver, and raw unless told otherwise.
+    let drv = kid(d, 'driver');
+    if (!drv) {
+      drv = node('driver');
+      d.children.unshift(drv);
+    }
+    if (!hasAttr(drv, 'name')) drv.attrs.unshift(['name', 'qemu']);
+    if (!hasAttr(drv, 'type')) drv.attrs.splice(1, 0, ['type', 'raw']);
+  }
+  for (const n of devicesOf(def, 'interface')) {
+    // qemuDomainDeviceNetDefPostParse: the default NIC model on x86 is rtl8139.
+    if (kid(n, 'model')) continue;
+    const before = ['mac', 'source', 'virtualport', 'ip', 'route', 'script', 'downscript', 'backenddomain', 'target', 'guest'];
+    let at = 0;
+    n.children.forEach((c, i) => { if (before.includes(c.name)) at = i + 1; });
+    n.children.splice(at, 0, node('model', [['type', 'rtl8139']]));
+  }
+}
+
+/** qemuDomainAssignVirtioSerialAddresses and qemuDomainAssignUSBAddresses, for channels and USB inputs. */
+function assignOtherAddresses(def: DomainDef): void {
+  const next = new Map<string, number>();
+  for (const c of devicesOf(def, 'channel')) {
+    if (getAttr(kid(c, 'target'), 'type') !== 'virtio') continue;
+    const a = kid(c, 'address');
+    if (getAttr(a, 'type') === 'virtio-serial' && hasAttr(a, 'port')) {
+      const key = `${getAttr(a, 'controller') ?? '0'}.${getAttr(a, 'bus') ?? '0'}`;
+      next.set(key, Math.max(next.get(key) ?? 1, Number(getAttr(a, 'port')) + 1));
+    }
+  }
+  for (const c of devicesOf(def, 'channel')) {
+    if (getAttr(kid(c, 'target'), 'type') !== 'virtio') continue;
+    let a = kid(c, 'address');
+    if (getAttr(a, 'type') === 'virtio-serial' && hasAttr(a, 'port')) continue;
+    const ctrl = getAttr(a, 'controller') ?? '0';
+    const bus = getAttr(a, 'bus') ?? '0';
+    const key = `${ctrl}.${bus}`;
+    const port = next.get(key) ?? 1;
+    next.set(key, port + 1);
+    if (a) c.children.splice(c.children.indexOf(a), 1);
+    a = node('address', [['type', 'virtio-serial'], ['controller', ctrl], ['bus', bus], ['port', port]]);
+    c.children.push(a);
+  }
+  let usbPort = 1;
+  for (const i of devicesOf(def, 'input')) {
+    if (getAttr(i, 'bus') !== 'usb' || kid(i, 'address')) continue;
+    i.children.push(node('address', [['type', 'usb'], ['bus', 0], ['port', usbPort++]]));
   }
 }
 
@@ -311,6 +427,10 @@ function assignPciAddresses(def: DomainDef, q35: boolean): void {
     if (q35 && getAttr(c, 'type') === 'sata' && getAttr(c, 'index') === '0' && !pciAddressOf(c)) {
       setPciAddress(c, { bus: 0, slot: 0x1f, fn: 2 });
     }
+    if (!q35 && getAttr(c, 'type') === 'ide' && getAttr(c, 'index') === '0' && !pciAddressOf(c)) {
+      // Function 1 of the PIIX3.
+      setPciAddress(c, { bus: 0, slot: 1, fn: 1 });
+    }
   }
   const consumers = pciConsumers(def);
   if (!q35) {
@@ -377,7 +497,20 @@ function assignPciAddresses(def: DomainDef, q35: boolean): void {
     }
   }
   const list = def.devices.list;
-  const lastPci = list.map((d) => d.kind === 'controller' && getAttr(d.node, 'type') === 'pci').lastIndexOf(true);
-  list.splice(lastPci + 1, 0, ...rootPorts.map((n) => ({ kind: 'controller', node: n })));
+  // Added after the definition's controllers (virDomainDefAddController).
+  const lastCtrl = list.map((d) => d.kind).lastIndexOf('controller');
+  list.splice(lastCtrl + 1, 0, ...rootPorts.map((n) => ({ kind: 'controller', node: n })));
   consumers.forEach((n, i) => setPciAddress(n, { bus: nextIndex + i, slot: 0, fn: 0 }));
+}
+
+/**
+ * Removes the aliases {@link applyQemuDefaults} gave, for formatting an
+ * inactive definition: libvirt writes `<alias>` only for a running domain
+ * (user aliases, `ua-…`, are kept).
+ */
+export function dropAliases(def: DomainDef): void {
+  const strip = (n: XNode) => {
+    n.children = n.children.filter((c) => c.name !== 'alias' || (getAttr(c, 'name') ?? '').startsWith('ua-'));
+  };
+  for (const d of def.devices.list) strip(d.node);
 }
