@@ -145,7 +145,7 @@ describe('qemu command line: tsvirt vs stock libvirtd', { timeout: 600_000 }, ()
       try { guest = await ensureTestGuest(); } catch (e) { guestError = e; }
     });
 
-    async function startAndCompare(t: TestContext, name: string, xml: string, qcow2Aliases: string[]): Promise<void> {
+    async function startAndCompare(t: TestContext, name: string, xml: string, qcow2Aliases: string[], fileSerials: string[] = []): Promise<void> {
       const d = need(t);
       if (!d) return;
       if (guestError !== undefined) {
@@ -167,6 +167,7 @@ describe('qemu command line: tsvirt vs stock libvirtd', { timeout: 600_000 }, ()
         const ours = commandToString(buildQemuCommandLine(def, {
           id, privileged: true, env: process.env, monitor: { fd: 0 }, chardevFds,
           vncPorts: m ? [5900 + Number(m[1])] : undefined, probedNoBacking: new Set(qcow2Aliases),
+          fileFdsets: Object.fromEntries(fileSerials.map((alias, i) => [`char${alias}`, { set: i, fd: 0 }])),
         }));
         const a = normalise(ours);
         const b = normalise(lastLoggedCommand(d.domainLog(name)));
@@ -201,6 +202,25 @@ describe('qemu command line: tsvirt vs stock libvirtd', { timeout: 600_000 }, ()
       ].join('\n');
       const xml = guestXml('argv-real-q35', { guest, uuid: 'a1a1a1a1-0000-4000-8000-000000000002', machine: 'q35', vnc: true, balloon: true, panic: true, devices });
       await startAndCompare(t, 'argv-real-q35', xml, ['virtio-disk0']);
+    });
+
+    it('pc: file serial, VNC on a unix socket, HDA sound, watchdog, boot menu, iothread', async (t) => {
+      if (!lv || !guest) return startAndCompare(t, 'argv-real-misc', '', []);
+      chmodSync(tmp, 0o755);
+      const devices = [
+        `    <serial type='file'>`,
+        `      <source path='${join(tmp, 'serial1.log')}'/>`,
+        `      <target port='1'/>`,
+        `    </serial>`,
+        `    <graphics type='vnc'>`,
+        `      <listen type='socket'/>`,
+        `    </graphics>`,
+        `    <sound model='ich6'/>`,
+        `    <watchdog model='i6300esb' action='poweroff'/>`,
+      ].join('\n');
+      const xml = guestXml('argv-real-misc', { guest, uuid: 'a1a1a1a1-0000-4000-8000-000000000003', video: true, devices })
+        .replace('</os>', `  <bootmenu enable='yes' timeout='1000'/>\n  </os>\n  <iothreads>1</iothreads>`);
+      await startAndCompare(t, 'argv-real-misc', xml, [], ['serial1']);
     });
   });
 });

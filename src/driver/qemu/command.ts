@@ -48,6 +48,11 @@ export interface QemuRunContext {
    * from {@link tapFds}, and loses its `<boot order>`.
    */
   interfacesAsTap?: boolean;
+  /**
+   * Files of file chardevs that the daemon opened and passes in fd sets, by
+   * chardev id (a real start: `-add-fd set=S,fd=F,opaque=<alias>-source`).
+   */
+  fileFdsets?: Readonly<Record<string, { set: number; fd: number }>>;
   /** The VNC port of each `<graphics type='vnc'>` with autoport, by graphics index; default 5900. */
   vncPorts?: readonly number[];
   /** Disk aliases whose qcow2 image was probed and has no backing file (adds `"backing":null`). */
@@ -129,7 +134,9 @@ export function buildQemuCommandLine(def: DomainDef, ctx: QemuRunContext): QemuC
   add('-name', `guest=${escComma(def.name)},debug-threads=on`);
   add('-S');
   add('-object', json({ 'qom-type': 'secret', id: 'masterKey0', format: 'raw', file: `${libDir}/master-key.aes` }));
-  add('-machine', `${machine},usb=off,dump-guest-core=off,memory-backend=${caps.defaultRamId}`);
+  const features = def.misc.find((m) => m.name === 'features');
+  const vmport = getAttr(kid(features, 'vmport'), 'state');
+  add('-machine', `${machine},usb=off${vmport ? `,vmport=${vmport}` : ''},dump-guest-core=off,memory-backend=${caps.defaultRamId}`);
   add('-accel', def.virtType === 'kvm' ? 'kvm' : 'tcg');
   add('-cpu', cpuArg(def, caps));
   const memMiB = Math.ceil(def.memory / 1024);
@@ -137,6 +144,7 @@ export function buildQemuCommandLine(def: DomainDef, ctx: QemuRunContext): QemuC
   add('-object', json({ 'qom-type': 'memory-backend-ram', id: caps.defaultRamId, size: memMiB * 1024 * 1024 }));
   add('-overcommit', 'mem-lock=off');
   add('-smp', smpArg(def));
+  for (const id of iothreadIds(def)) add('-object', json({ 'qom-type': 'iothread', id: `iothread${id}` }));
   add('-uuid', def.uuid);
   const graphics = devicesOf(def, 'graphics');
   if (graphics.length === 0) add('-display', 'none');
@@ -148,9 +156,8 @@ export function buildQemuCommandLine(def: DomainDef, ctx: QemuRunContext): QemuC
   add('-mon', 'chardev=charmonitor,id=monitor,mode=control');
   add('-rtc', rtcArg(clock));
   add('-no-shutdown');
-  const features = def.misc.find((m) => m.name === 'features');
   if (!kid(features, 'acpi')) add('-no-acpi');
-  add('-boot', 'strict=on');
+  add('-boot', bootArg(def.os));
   const kernel = kid(def.os, 'kernel')?.text;
   const initrd = kid(def.os, 'initrd')?.text;
   const cmdline = kid(def.os, 'cmdline')?.text;
@@ -217,6 +224,8 @@ export function buildQemuCommandLine(def: DomainDef, ctx: QemuRunContext): QemuC
       netdev = { type: 'tap', fd: String(fd), id: hostnet };
     }
     add('-netdev', json(netdev));
+    // (domxml-to-native's rewritten interfaces keep no <driver>.)
+    if (!ctx.interfacesAsTap && Number(getAttr(kid(n, 'driver'), 'queues') ?? '1') > 1) throw unsupported('multiqueue interfaces');
     const model = getAttr(kid(n, 'model'), 'type') ?? 'rtl8139';
     const driver = model === 'virtio' ? 'virtio-net-pci' : model;
     const props: Record<string, unknown> = { driver, netdev: hostnet, id: alias, mac: getAttr(kid(n, 'mac'), 'address') };
@@ -232,6 +241,8 @@ export function buildQemuCommandLine(def: DomainDef, ctx: QemuRunContext): QemuC
     const alias = aliasOf(s);
     const ttype = getAttr(kid(s, 'target'), 'type') ?? 'isa-serial';
     if (ttype !== 'isa-serial') throw unsupported(`serial target type '${ttype}'`);
+    const fdset = ctx.fileFdsets?.[`char${alias}`];
+    if (fdset && getAttr(s, 'type') === 'file') add('-add-fd', `set=${fdset.set},fd=${fdset.fd},opaque=${alias}-source`);
     add('-chardev', chardevArg(s, `char${alias}`, ctx, channelDir));
     add('-device', json({ driver: 'isa-serial', chardev: `char${alias}`, id: alias, index: num(getAttr(kid(s, 'target'), 'port')) ?? 0 }));
   }
@@ -286,6 +297,15 @@ export function buildQemuCommandLine(def: DomainDef, ctx: QemuRunContext): QemuC
     if (type !== 'vnc') throw unsupported(`graphics type '${type}'`);
     const listenEl = kids(g, 'listen')[0];
     const ltype = getAttr(listenEl, 'type') ?? 'address';
+    if (ltype === 'socket') {
+      // Without a path: vnc.sock in the per-domain dir (qemuProcessGraphicsSetupListen).
+      add('-vnc', `vnc=unix:${escComma(getAttr(listenEl, 'socket') ?? `${libDir}/vnc.sock`)},audiodev=audio1`);
+      return;
+    }
+    if (ltype === 'none') {
+      add('-vnc', 'none,audiodev=audio1');
+      return;
+    }
     if (ltype !== 'address') throw unsupported(`VNC listen type '${ltype}'`);
     let host = getAttr(listenEl, 'address') ?? getAttr(g, 'listen') ?? '127.0.0.1';
     if (host.includes(':')) host = `[${host}]`;
@@ -301,8 +321,27 @@ export function buildQemuCommandLine(def: DomainDef, ctx: QemuRunContext): QemuC
     if (props) add('-device', json(props));
   });
 
-  if (devicesOf(def, 'sound').length > 0) throw unsupported('<sound> devices');
-  if (devicesOf(def, 'watchdog').length > 0) throw unsupported('<watchdog> devices');
+  for (const snd of devicesOf(def, 'sound')) {
+    const model = getAttr(snd, 'model') ?? '';
+    const alias = aliasOf(snd);
+    const driver = ({ ich6: 'intel-hda', ich9: 'ich9-intel-hda', ac97: 'AC97', es1370: 'ES1370' } as Record<string, string>)[model];
+    if (!driver) throw unsupported(`sound model '${model}'`);
+    const hda = model === 'ich6' || model === 'ich9';
+    add('-device', json({ driver, id: alias, ...(hda ? {} : { audiodev: 'audio1' }), ...addrProps(snd) }));
+    if (hda) {
+      const codecs = kids(snd, 'codec');
+      if (codecs.length > 1 || (codecs[0] && getAttr(codecs[0], 'type') !== 'duplex')) throw unsupported('sound codecs other than one duplex');
+      add('-device', json({ driver: 'hda-duplex', id: `${alias}-codec0`, bus: `${alias}.0`, cad: 0, audiodev: 'audio1' }));
+    }
+  }
+  for (const w of devicesOf(def, 'watchdog')) {
+    const model = getAttr(w, 'model') ?? '';
+    if (model !== 'i6300esb' && model !== 'ib700') throw unsupported(`watchdog model '${model}'`);
+    add('-device', json({ driver: model, id: aliasOf(w), ...addrProps(w) }));
+    const action = getAttr(w, 'action') ?? 'reset';
+    // qemuBuildWatchdogCommandLine: dump is QEMU's pause (libvirt dumps on the event).
+    add('-watchdog-action', action === 'dump' ? 'pause' : action);
+  }
   if (devicesOf(def, 'redirdev').length > 0) throw unsupported('<redirdev> devices');
   if (devicesOf(def, 'hostdev').length > 0) throw unsupported('<hostdev> devices');
 
@@ -354,6 +393,29 @@ function pciBusAliases(def: DomainDef): Map<number, string> {
     m.set(Number(getAttr(c, 'index')), aliasOf(c));
   }
   return m;
+}
+
+/** `-boot`: menu, splash time, reboot timeout, strict (qemuBuildBootCommandLine). */
+function bootArg(os: XNode): string {
+  const parts: string[] = [];
+  const menu = kid(os, 'bootmenu');
+  const enable = getAttr(menu, 'enable');
+  if (enable === 'yes') parts.push('menu=on');
+  else if (enable === 'no') parts.push('menu=off');
+  const timeout = getAttr(menu, 'timeout');
+  if (enable === 'yes' && timeout !== undefined) parts.push(`splash-time=${timeout}`);
+  const reboot = getAttr(kid(os, 'bios'), 'rebootTimeout');
+  if (reboot !== undefined) parts.push(`reboot-timeout=${reboot}`);
+  parts.push('strict=on');
+  return parts.join(',');
+}
+
+/** The iothread ids: `<iothreadids>`, else 1…`<iothreads>`. */
+function iothreadIds(def: DomainDef): number[] {
+  const ids = kids(def.misc.find((m) => m.name === 'iothreadids'), 'iothread').map((n) => Number(getAttr(n, 'id')));
+  if (ids.length > 0) return ids;
+  const count = Number(def.misc.find((m) => m.name === 'iothreads')?.text ?? '0');
+  return Array.from({ length: count }, (_, i) => i + 1);
 }
 
 function cpuArg(def: DomainDef, caps: QemuHostCaps): string {
@@ -519,7 +581,10 @@ function diskDeviceProps(d: XNode, drive: string | undefined, bootindex: number 
   switch (bus) {
     case 'virtio':
       if (device !== 'disk') throw unsupported(`virtio ${device}s`);
-      props = { driver: 'virtio-blk-pci', ...addrProps(d) };
+      props = { driver: 'virtio-blk-pci' };
+      if (getAttr(kid(d, 'driver'), 'iothread') !== undefined) props['iothread'] = `iothread${getAttr(kid(d, 'driver'), 'iothread')}`;
+      if (getAttr(kid(d, 'driver'), 'queues') !== undefined) props['num-queues'] = num(getAttr(kid(d, 'driver'), 'queues'));
+      Object.assign(props, addrProps(d));
       break;
     case 'ide':
       props = { driver: device === 'cdrom' ? 'ide-cd' : 'ide-hd', bus: `ide.${a.bus}`, unit: a.unit };
@@ -581,6 +646,13 @@ function chardevArg(c: XNode, id: string, ctx: QemuRunContext, channelDir: strin
   switch (type) {
     case 'pty': case 'null': case 'vc':
       return `${type},id=${id}`;
+    case 'file': {
+      const append = getAttr(src, 'append') === 'on';
+      const fdset = ctx.fileFdsets?.[id];
+      // A real start opens the file itself and passes it in an fd set.
+      if (fdset) return `file,id=${id},path=/dev/fdset/${fdset.set},append=on`;
+      return `file,id=${id},path=${escComma(getAttr(src, 'path') ?? '')}${append ? ',append=on' : ''}`;
+    }
     case 'stdio':
       return `stdio,id=${id},signal=off`;
     case 'tcp': {

@@ -217,6 +217,14 @@ function addDefaultDevices(def: DomainDef, q35: boolean, written?: ReadonlySet<s
     if (!hasAttr(t, 'type')) t.attrs.unshift(['type', 'isa-serial']);
     if (!kid(t, 'model')) t.children.push(node('model', [['name', getAttr(t, 'type') ?? 'isa-serial']]));
   }
+  for (const g of devicesOf(def, 'graphics')) {
+    // virDomainGraphicsDefFormat writes no port for a VNC server on a unix
+    // socket (the generic model adds port='-1' autoport='yes' regardless;
+    // TODO move to src/conf when the model moves there).
+    if (getAttr(g, 'type') === 'vnc' && getAttr(kid(g, 'listen'), 'type') === 'socket') {
+      g.attrs = g.attrs.filter(([k]) => k !== 'port' && k !== 'autoport');
+    }
+  }
   for (const v of devicesOf(def, 'video')) {
     const m = kid(v, 'model');
     if (m && getAttr(m, 'type') === 'qxl' && !hasAttr(m, 'vgamem')) {
@@ -379,11 +387,11 @@ export function pciAddressOf(n: XNode): PciAddr | undefined {
 const CONVENTIONAL_PCI_NICS = new Set(['e1000', 'rtl8139', 'ne2k_pci', 'pcnet']);
 
 /** Devices needing a PCI slot, in qemuDomainAssignDevicePCISlots order. */
-function pciConsumers(def: DomainDef): XNode[] {
+function pciConsumers(def: DomainDef, q35: boolean): XNode[] {
   const out: XNode[] = [];
   for (const n of devicesOf(def, 'filesystem')) out.push(n);
   for (const n of devicesOf(def, 'interface')) out.push(n);
-  for (const n of devicesOf(def, 'sound')) out.push(n);
+  for (const n of devicesOf(def, 'sound')) if (!(q35 && getAttr(n, 'model') === 'ich9')) out.push(n);
   // Device controllers (USB, SCSI, virtio-serial; not IDE, FDC or the q35 SATA).
   for (const c of devicesOf(def, 'controller')) {
     const type = getAttr(c, 'type');
@@ -396,6 +404,7 @@ function pciConsumers(def: DomainDef): XNode[] {
   for (const n of devicesOf(def, 'disk')) if (getAttr(kid(n, 'target'), 'bus') === 'virtio') out.push(n);
   for (const n of devicesOf(def, 'memballoon')) if (getAttr(n, 'model') === 'virtio') out.push(n);
   for (const n of devicesOf(def, 'rng')) if (getAttr(n, 'model') === 'virtio') out.push(n);
+  for (const n of devicesOf(def, 'watchdog')) if (getAttr(n, 'model') === 'i6300esb') out.push(n);
   for (const n of devicesOf(def, 'video').slice(1)) out.push(n);
   return out.filter((n) => !pciAddressOf(n));
 }
@@ -432,7 +441,11 @@ function assignPciAddresses(def: DomainDef, q35: boolean): void {
       setPciAddress(c, { bus: 0, slot: 1, fn: 1 });
     }
   }
-  const consumers = pciConsumers(def);
+  for (const n of devicesOf(def, 'sound')) {
+    // q35's ICH9 HDA sits at its fixed place on pcie.0 (00:1b.0).
+    if (q35 && getAttr(n, 'model') === 'ich9' && !pciAddressOf(n)) setPciAddress(n, { bus: 0, slot: 0x1b, fn: 0 });
+  }
+  const consumers = pciConsumers(def, q35);
   if (!q35) {
     // i440fx: slot 0 host bridge, slot 1 PIIX3, slot 2 the primary video.
     const used = new Set<number>([0, 1]);
