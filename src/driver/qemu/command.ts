@@ -466,6 +466,7 @@ function controllerProps(c: XNode, q35: boolean, addrProps: AddrProps): Record<s
   switch (type) {
     case 'pci': {
       if (model === 'pci-root' || model === 'pcie-root') return undefined;
+      if (model === 'pcie-to-pci-bridge') return { driver: 'pcie-pci-bridge', id: alias, ...addrProps(c) };
       if (model !== 'pcie-root-port') throw unsupported(`PCI controller model '${model}'`);
       const t = kid(c, 'target');
       return {

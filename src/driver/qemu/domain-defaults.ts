@@ -383,9 +383,6 @@ export function pciAddressOf(n: XNode): PciAddr | undefined {
   return { bus: Number(getAttr(a, 'bus')), slot: Number(getAttr(a, 'slot')), fn: Number(getAttr(a, 'function') ?? '0') };
 }
 
-/** Conventional-PCI devices (a q35 guest would need a pcie-to-pci-bridge for them). */
-const CONVENTIONAL_PCI_NICS = new Set(['e1000', 'rtl8139', 'ne2k_pci', 'pcnet']);
-
 /** Devices needing a PCI slot, in qemuDomainAssignDevicePCISlots order. */
 function pciConsumers(def: DomainDef, q35: boolean): XNode[] {
   const out: XNode[] = [];
@@ -465,55 +462,113 @@ function assignPciAddresses(def: DomainDef, q35: boolean): void {
     return;
   }
   // q35: slot 0 host bridge, 0x1f the ICH9 functions, slot 1 the primary
-  // video; every other endpoint sits behind its own pcie-root-port, and one
-  // spare root port is left for hotplug. The root ports fill the functions
-  // of the first free slots of pcie.0, eight per slot.
-  for (const n of consumers) {
-    const model = getAttr(kid(n, 'model'), 'type');
-    if (n.name === 'interface' && model !== undefined && CONVENTIONAL_PCI_NICS.has(model)) {
-      throw unsupported(`tsvirt does not place conventional PCI device '${model}' on q35 (it needs a pcie-to-pci-bridge)`);
-    }
-  }
+  // video. Every PCIe endpoint sits behind a pcie-root-port of its own;
+  // conventional PCI devices share a pcie-to-pci-bridge (slots 1–31) behind
+  // one root port. Controllers get indexes in the order devices first need
+  // them, then one spare root port is left for hotplug. The root ports
+  // fill the functions of the first free slots of pcie.0, eight per slot.
   const used = new Set<number>([0, 0x1f]);
   if (video && !pciAddressOf(video)) setPciAddress(video, { bus: 0, slot: 1, fn: 0 });
   if (video) used.add(pciAddressOf(video)!.slot);
-  const ctrls = devicesOf(def, 'controller');
   let nextIndex = 1;
-  for (const c of ctrls) if (getAttr(c, 'type') === 'pci') nextIndex = Math.max(nextIndex, Number(getAttr(c, 'index')) + 1);
+  for (const c of devicesOf(def, 'controller')) {
+    if (getAttr(c, 'type') === 'pci') nextIndex = Math.max(nextIndex, Number(getAttr(c, 'index')) + 1);
+  }
+  // First pass (libvirt's dry run with growing buses): which controllers
+  // the devices need, in the order they first need them. A conventional
+  // device's first need is a root port and the bridge in it.
+  const added: XNode[] = [];
+  const rootPorts: XNode[] = [];
+  const newRootPort = (): number => {
+    const idx = nextIndex++;
+    const rp = node('controller', [['type', 'pci'], ['index', idx], ['model', 'pcie-root-port']]);
+    rp.children.push(node('model', [['name', 'pcie-root-port']]));
+    rp.children.push(node('target', [['chassis', idx], ['port', '']]));
+    setAlias(rp, `pci.${idx}`);
+    added.push(rp);
+    rootPorts.push(rp);
+    return idx;
+  };
+  const bridges: Array<{ node: XNode; index: number; nextSlot: number }> = [];
+  const plan: Array<{ dev: XNode; bridge?: (typeof bridges)[number] }> = [];
+  for (const n of consumers) {
+    if (isConventionalPci(n)) {
+      let br = bridges[bridges.length - 1];
+      if (!br || br.nextSlot > 31) {
+        newRootPort();
+        const idx = nextIndex++;
+        const bn = node('controller', [['type', 'pci'], ['index', idx], ['model', 'pcie-to-pci-bridge']]);
+        bn.children.push(node('model', [['name', 'pcie-pci-bridge']]));
+        setAlias(bn, `pci.${idx}`);
+        added.push(bn);
+        br = { node: bn, index: idx, nextSlot: 1 };
+        bridges.push(br);
+      }
+      br.nextSlot++;
+      plan.push({ dev: n, bridge: br });
+    } else {
+      newRootPort();
+      plan.push({ dev: n });
+    }
+  }
+  // Second pass: controllers are placed before devices, so each bridge
+  // takes the lowest free root port; the devices then take the rest in order.
+  const freePorts = rootPorts.map((rp) => Number(getAttr(rp, 'index')));
+  for (const br of bridges) {
+    setPciAddress(br.node, { bus: freePorts.shift()!, slot: 0, fn: 0 });
+    br.nextSlot = 1;
+  }
+  for (const { dev, bridge } of plan) {
+    if (bridge) setPciAddress(dev, { bus: bridge.index, slot: bridge.nextSlot++, fn: usbFunction(dev) });
+    else setPciAddress(dev, { bus: freePorts.shift()!, slot: 0, fn: 0 });
+  }
   // One spare root port for hotplug, when any are needed at all.
-  const ports = consumers.length === 0 ? 0 : consumers.length + 1;
+  if (rootPorts.length > 0) newRootPort();
   let slot = 1;
   let fn = 8;
-  const rootPorts: XNode[] = [];
-  for (let i = 0; i < ports; i++) {
+  for (const rp of rootPorts) {
     if (fn === 8) {
       while (used.has(slot)) slot++;
       used.add(slot);
       fn = 0;
     }
-    const idx = nextIndex + i;
-    const rp = node('controller', [['type', 'pci'], ['index', idx], ['model', 'pcie-root-port']]);
-    rp.children.push(node('model', [['name', 'pcie-root-port']]));
-    rp.children.push(node('target', [['chassis', idx], ['port', `0x${(slot * 8 + fn).toString(16)}`]]));
-    setAlias(rp, `pci.${idx}`);
+    setAttr(kid(rp, 'target')!, 'port', `0x${(slot * 8 + fn).toString(16)}`);
     setPciAddress(rp, { bus: 0, slot, fn });
-    if (fn === 0) setAttr(kid(rp, 'address')!, 'multifunction', 'on');
-    rootPorts.push(rp);
+    // The first function of a slot with more than one is multifunction.
+    if (fn === 0 && rootPorts.length > rootPorts.indexOf(rp) + 1) setAttr(kid(rp, 'address')!, 'multifunction', 'on');
     fn++;
-  }
-  // A lone function needs no multifunction flag.
-  for (const rp of rootPorts) {
-    const a = pciAddressOf(rp)!;
-    if (a.fn === 0 && !rootPorts.some((o) => o !== rp && pciAddressOf(o)!.slot === a.slot)) {
-      const ad = kid(rp, 'address')!;
-      ad.attrs = ad.attrs.filter(([k]) => k !== 'multifunction');
-    }
   }
   const list = def.devices.list;
   // Added after the definition's controllers (virDomainDefAddController).
   const lastCtrl = list.map((d) => d.kind).lastIndexOf('controller');
-  list.splice(lastCtrl + 1, 0, ...rootPorts.map((n) => ({ kind: 'controller', node: n })));
-  consumers.forEach((n, i) => setPciAddress(n, { bus: nextIndex + i, slot: 0, fn: 0 }));
+  list.splice(lastCtrl + 1, 0, ...added.map((n) => ({ kind: 'controller', node: n })));
+}
+
+/**
+ * Devices that are conventional PCI, not PCI Express
+ * (qemuDomainDeviceCalculatePCIConnectFlags): on q35 they need a
+ * pcie-to-pci-bridge.
+ */
+function isConventionalPci(n: XNode): boolean {
+  switch (n.name) {
+    case 'interface': {
+      const model = getAttr(kid(n, 'model'), 'type') ?? 'rtl8139';
+      return model !== 'virtio' && model !== 'e1000e' && !model.startsWith('virtio');
+    }
+    case 'controller': {
+      const type = getAttr(n, 'type');
+      if (type === 'usb') return !['qemu-xhci', 'nec-xhci'].includes(getAttr(n, 'model') ?? '');
+      return type === 'sata';
+    }
+    case 'sound':
+      return true;
+    case 'watchdog':
+      return true;
+    case 'video':
+      return getAttr(kid(n, 'model'), 'type') !== 'virtio';
+    default:
+      return false;
+  }
 }
 
 /**
