@@ -145,14 +145,21 @@ describe('qemu command line: tsvirt vs stock libvirtd', { timeout: 600_000 }, ()
       try { guest = await ensureTestGuest(); } catch (e) { guestError = e; }
     });
 
-    async function startAndCompare(t: TestContext, name: string, xml: string, qcow2Aliases: string[], fileSerials: string[] = []): Promise<void> {
+    /** The daemon and the guest, or undefined when the test was skipped. */
+    function needGuest(t: TestContext): { d: QemuLibvirtd; guest: TestGuest } | undefined {
       const d = need(t);
-      if (!d) return;
+      if (!d) return undefined;
       if (guestError !== undefined) {
+        // A build needs the Debian mirror: outside CI its absence is a skip.
         if (isCI()) throw guestError;
         t.skip(`the test guest could not be built (${String((guestError as Error).message).split('\n')[0]}); skipped`);
-        return;
+        return undefined;
       }
+      assert.ok(guest, 'no guest');
+      return { d, guest };
+    }
+
+    async function startAndCompare(d: QemuLibvirtd, name: string, xml: string, qcow2Aliases: string[], fileSerials: string[] = []): Promise<void> {
       const file = join(tmp, `${name}.xml`);
       writeFileSync(file, xml);
       const c = await d.virsh('create', file);
@@ -178,12 +185,14 @@ describe('qemu command line: tsvirt vs stock libvirtd', { timeout: 600_000 }, ()
     }
 
     it('pc: kernel boot, serial console, unix channel', async (t) => {
-      if (!lv || !guest) return startAndCompare(t, 'argv-real-pc', '', []);
-      await startAndCompare(t, 'argv-real-pc', guestXml('argv-real-pc', { guest, uuid: 'a1a1a1a1-0000-4000-8000-000000000001' }), []);
+      const env = needGuest(t);
+      if (!env) return;
+      await startAndCompare(env.d, 'argv-real-pc', guestXml('argv-real-pc', { guest: env.guest, uuid: 'a1a1a1a1-0000-4000-8000-000000000001' }), []);
     });
 
     it('q35: qcow2 virtio disk, user NIC, VNC + VGA, balloon, panic', async (t) => {
-      if (!lv || !guest) return startAndCompare(t, 'argv-real-q35', '', []);
+      const env = needGuest(t);
+      if (!env) return;
       const disk = join(tmp, 'disk.qcow2');
       chmodSync(tmp, 0o755);
       const img = await run('qemu-img', ['create', '-q', '-f', 'qcow2', disk, '64M']);
@@ -200,12 +209,13 @@ describe('qemu command line: tsvirt vs stock libvirtd', { timeout: 600_000 }, ()
         `      <model type='virtio'/>`,
         `    </interface>`,
       ].join('\n');
-      const xml = guestXml('argv-real-q35', { guest, uuid: 'a1a1a1a1-0000-4000-8000-000000000002', machine: 'q35', vnc: true, balloon: true, panic: true, devices });
-      await startAndCompare(t, 'argv-real-q35', xml, ['virtio-disk0']);
+      const xml = guestXml('argv-real-q35', { guest: env.guest, uuid: 'a1a1a1a1-0000-4000-8000-000000000002', machine: 'q35', vnc: true, balloon: true, panic: true, devices });
+      await startAndCompare(env.d, 'argv-real-q35', xml, ['virtio-disk0']);
     });
 
     it('pc: file serial, VNC on a unix socket, HDA sound, watchdog, boot menu, iothread', async (t) => {
-      if (!lv || !guest) return startAndCompare(t, 'argv-real-misc', '', []);
+      const env = needGuest(t);
+      if (!env) return;
       chmodSync(tmp, 0o755);
       const devices = [
         `    <serial type='file'>`,
@@ -218,9 +228,9 @@ describe('qemu command line: tsvirt vs stock libvirtd', { timeout: 600_000 }, ()
         `    <sound model='ich6'/>`,
         `    <watchdog model='i6300esb' action='poweroff'/>`,
       ].join('\n');
-      const xml = guestXml('argv-real-misc', { guest, uuid: 'a1a1a1a1-0000-4000-8000-000000000003', video: true, devices })
+      const xml = guestXml('argv-real-misc', { guest: env.guest, uuid: 'a1a1a1a1-0000-4000-8000-000000000003', video: true, devices })
         .replace('</os>', `  <bootmenu enable='yes' timeout='1000'/>\n  </os>\n  <iothreads>1</iothreads>`);
-      await startAndCompare(t, 'argv-real-misc', xml, [], ['serial1']);
+      await startAndCompare(env.d, 'argv-real-misc', xml, [], ['serial1']);
     });
   });
 });

@@ -16,7 +16,7 @@
 import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import { parseXml } from '../../util/xml.js';
 import { parseDomainXml, type DomainDef } from '../test/domain-def.js';
-import { DEVICE_ORDER, type Device } from '../test/domain-devices.js';
+import { DEVICE_ORDER, diskNameToIndex, type Device } from '../test/domain-devices.js';
 import { getAttr, hasAttr, kid, kids, node, setAttr, type XNode } from '../test/domain-xml.js';
 
 /** What the command line and the defaults assume about the QEMU binary (its capabilities). */
@@ -310,16 +310,6 @@ export function driveAddress(disk: XNode): { controller: number; bus: number; ta
   return { controller: n('controller'), bus: n('bus'), target: n('target'), unit: n('unit') };
 }
 
-/** virDiskNameToIndex: vda → 0, sdb → 1, hdaa → 26. */
-export function diskIndex(dst: string): number {
-  const m = /^(?:fd|hd|vd|sd|xvd|ubd)([a-z]+)\d*$/.exec(dst);
-  if (!m) return 0;
-  // Base 26 where every letter after the first counts one more (z → 25, aa → 26).
-  let v = -1;
-  for (const ch of m[1]!) v = (v + 1) * 26 + (ch.charCodeAt(0) - 97);
-  return v;
-}
-
 /** qemuAssignDeviceAliases (qemu_alias.c) for the device kinds the command line knows. */
 function assignAliases(def: DomainDef, q35: boolean): void {
   for (const d of devicesOf(def, 'disk')) {
@@ -332,9 +322,9 @@ function assignAliases(def: DomainDef, q35: boolean): void {
       case 'sata': alias = `sata${a.controller}-${a.bus}-${a.unit}`; break;
       case 'scsi': alias = `scsi${a.controller}-${a.bus}-${a.target}-${a.unit}`; break;
       case 'fdc': alias = `fdc${a.controller}-${a.bus}-${a.unit}`; break;
-      case 'virtio': alias = `virtio-disk${diskIndex(getAttr(t, 'dev') ?? '')}`; break;
-      case 'usb': alias = `usb-disk${diskIndex(getAttr(t, 'dev') ?? '')}`; break;
-      default: alias = `${bus}-disk${diskIndex(getAttr(t, 'dev') ?? '')}`;
+      case 'virtio': alias = `virtio-disk${diskNameToIndex(getAttr(t, 'dev') ?? '')}`; break;
+      case 'usb': alias = `usb-disk${diskNameToIndex(getAttr(t, 'dev') ?? '')}`; break;
+      default: alias = `${bus}-disk${diskNameToIndex(getAttr(t, 'dev') ?? '')}`;
     }
     setAlias(d, alias);
   }
