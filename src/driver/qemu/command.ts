@@ -155,8 +155,29 @@ export function buildQemuCommandLine(def: DomainDef, ctx: QemuRunContext): QemuC
     : `socket,id=charmonitor,fd=${mon.fd},server=on,wait=off`);
   add('-mon', 'chardev=charmonitor,id=monitor,mode=control');
   add('-rtc', rtcArg(clock));
+  // The other timers, in the definition's order (qemuBuildClockCommandLine).
+  for (const tm of kids(clock, 'timer')) {
+    const name = getAttr(tm, 'name');
+    const policy = getAttr(tm, 'tickpolicy');
+    if (name === 'pit') {
+      // delay is QEMU's default without an in-kernel PIT; catchup adds nothing.
+      if (policy === undefined || policy === 'delay') add('-global', 'kvm-pit.lost_tick_policy=delay');
+      else if (policy === 'discard') add('-global', 'kvm-pit.lost_tick_policy=discard');
+      else if (policy !== 'catchup') throw unsupported(`PIT tick policy '${policy}'`);
+    } else if (name === 'hpet') {
+      if (getAttr(tm, 'present') === 'no') add('-no-hpet');
+    } else if (name !== 'rtc') {
+      throw unsupported(`timer '${name}'`);
+    }
+  }
   add('-no-shutdown');
   if (!kid(features, 'acpi')) add('-no-acpi');
+  // qemuBuildPMCommandLine: S3/S4 of the machine's power management device.
+  const pm = def.misc.find((m) => m.name === 'pm');
+  for (const [el, s] of [['suspend-to-mem', 's3'], ['suspend-to-disk', 's4']] as const) {
+    const enabled = getAttr(kid(pm, el), 'enabled');
+    if (enabled !== undefined) add('-global', `${q35 ? 'ICH9-LPC' : 'PIIX4_PM'}.disable_${s}=${enabled === 'no' ? 1 : 0}`);
+  }
   add('-boot', bootArg(def.os));
   const kernel = kid(def.os, 'kernel')?.text;
   const initrd = kid(def.os, 'initrd')?.text;
@@ -451,10 +472,17 @@ function smpArg(def: DomainDef): string {
 
 function rtcArg(clock: XNode | undefined): string {
   const offset = getAttr(clock, 'offset') ?? 'utc';
-  if (offset === 'utc') return 'base=utc';
+  let s: string;
+  if (offset === 'utc') s = 'base=utc';
   // A timezone offset is the host's local time with TZ set in the environment.
-  if (offset === 'localtime' || offset === 'timezone') return 'base=localtime';
-  throw unsupported(`clock offset '${offset}'`);
+  else if (offset === 'localtime' || offset === 'timezone') s = 'base=localtime';
+  else throw unsupported(`clock offset '${offset}'`);
+  const rtc = kids(clock, 'timer').find((t) => getAttr(t, 'name') === 'rtc');
+  const policy = getAttr(rtc, 'tickpolicy');
+  if (policy === 'catchup') s += ',driftfix=slew';
+  else if (policy !== undefined && policy !== 'delay') throw unsupported(`RTC tick policy '${policy}'`);
+  if (getAttr(rtc, 'track') !== undefined) throw unsupported('RTC track');
+  return s;
 }
 
 type AddrProps = (n: XNode) => Record<string, unknown>;
@@ -477,7 +505,9 @@ function controllerProps(c: XNode, q35: boolean, addrProps: AddrProps): Record<s
       if (model === 'none') return undefined;
       const driver = ({ 'piix3-uhci': 'piix3-usb-uhci', 'qemu-xhci': 'qemu-xhci', 'nec-xhci': 'nec-usb-xhci', ehci: 'usb-ehci', 'ich9-ehci1': 'ich9-usb-ehci1' } as Record<string, string>)[model ?? ''];
       if (!driver) throw unsupported(`USB controller model '${model}'`);
-      return { driver, id: alias, ...addrProps(c) };
+      const ports = num(getAttr(c, 'ports'));
+      const xhci = model === 'qemu-xhci' || model === 'nec-xhci';
+      return { driver, ...(xhci && ports !== undefined ? { p2: ports, p3: ports } : {}), id: alias, ...addrProps(c) };
     }
     case 'scsi': {
       if (model !== 'virtio-scsi') throw unsupported(`SCSI controller model '${model ?? '(default)'}'`);
