@@ -167,13 +167,15 @@ describe('qemu command line: tsvirt vs stock libvirtd', { timeout: 600_000 }, ()
       try {
         const id = Number((await d.virsh('domid', name)).stdout.trim());
         const disp = (await d.virsh('domdisplay', name)).stdout.trim();
-        const m = /:(\d+)$/.exec(disp);
+        // vnc://HOST:DISPLAY or spice://HOST:PORT
+        const m = /^(vnc|spice):\/\/.*:(\d+)$/.exec(disp);
+        const port = m ? (m[1] === 'vnc' ? 5900 : 0) + Number(m[2]) : undefined;
         const def = parseQemuDomainXml(xml);
         const chardevFds: Record<string, number> = {};
         for (const ch of devicesOf(def, 'channel')) if (getAttr(ch, 'type') === 'unix') chardevFds[`char${aliasOf(ch)}`] = 0;
         const ours = commandToString(buildQemuCommandLine(def, {
           id, privileged: true, env: process.env, monitor: { fd: 0 }, chardevFds,
-          vncPorts: m ? [5900 + Number(m[1])] : undefined, probedNoBacking: new Set(qcow2Aliases),
+          graphicsPorts: [port], probedNoBacking: new Set(qcow2Aliases),
           fileFdsets: Object.fromEntries(fileSerials.map((alias, i) => [`char${alias}`, { set: i, fd: 0 }])),
         }));
         const a = normalise(ours);
@@ -231,6 +233,27 @@ describe('qemu command line: tsvirt vs stock libvirtd', { timeout: 600_000 }, ()
       const xml = guestXml('argv-real-misc', { guest: env.guest, uuid: 'a1a1a1a1-0000-4000-8000-000000000003', video: true, devices })
         .replace('</os>', `  <bootmenu enable='yes' timeout='1000'/>\n  </os>\n  <iothreads>1</iothreads>`);
       await startAndCompare(env.d, 'argv-real-misc', xml, [], ['serial1']);
+    });
+
+    it('q35: SPICE with its agent channel, QXL, ICH9 sound, USB redirection', async (t) => {
+      const env = needGuest(t);
+      if (!env) return;
+      const devices = [
+        `    <channel type='spicevmc'>`,
+        `      <target type='virtio' name='com.redhat.spice.0'/>`,
+        `    </channel>`,
+        `    <input type='tablet' bus='usb'/>`,
+        `    <graphics type='spice' autoport='yes'>`,
+        `      <listen type='address'/>`,
+        `    </graphics>`,
+        `    <sound model='ich9'/>`,
+        `    <video>`,
+        `      <model type='qxl' heads='1'/>`,
+        `    </video>`,
+        `    <redirdev bus='usb' type='spicevmc'/>`,
+      ].join('\n');
+      const xml = guestXml('argv-real-spice', { guest: env.guest, uuid: 'a1a1a1a1-0000-4000-8000-000000000004', machine: 'q35', devices });
+      await startAndCompare(env.d, 'argv-real-spice', xml, []);
     });
   });
 });

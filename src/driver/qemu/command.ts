@@ -53,8 +53,13 @@ export interface QemuRunContext {
    * chardev id (a real start: `-add-fd set=S,fd=F,opaque=<alias>-source`).
    */
   fileFdsets?: Readonly<Record<string, { set: number; fd: number }>>;
-  /** The VNC port of each `<graphics type='vnc'>` with autoport, by graphics index; default 5900. */
-  vncPorts?: readonly number[];
+  /**
+   * The port of each autoport `<graphics>`, by graphics index. Default
+   * what a pretend start uses (qemuProcessVNCAllocatePorts and
+   * qemuProcessSPICEAllocatePorts without allocation): 5900 for VNC, 5901
+   * for SPICE.
+   */
+  graphicsPorts?: readonly (number | undefined)[];
   /** Disk aliases whose qcow2 image was probed and has no backing file (adds `"backing":null`). */
   probedNoBacking?: ReadonlySet<string>;
   caps?: QemuHostCaps;
@@ -310,31 +315,50 @@ export function buildQemuCommandLine(def: DomainDef, ctx: QemuRunContext): QemuC
     add('-device', json({ driver, id: aliasOf(n), bus: `usb.${getAttr(a, 'bus') ?? '0'}`, port: getAttr(a, 'port') ?? '1' }));
   }
 
-  // The implicit <audio id='1' type='none'/>.
-  add('-audiodev', json({ id: 'audio1', driver: 'none' }));
+  // Audio backends (domain-defaults.ts adds <audio id='1' type='none'/>).
+  const audios = devicesOf(def, 'audio');
+  for (const au of audios) {
+    const type = getAttr(au, 'type') ?? 'none';
+    if (type !== 'none' && type !== 'spice') throw unsupported(`audio type '${type}'`);
+    add('-audiodev', json({ id: `audio${getAttr(au, 'id') ?? '1'}`, driver: type }));
+  }
+  const audiodev = `audio${getAttr(audios[0], 'id') ?? '1'}`;
 
   graphics.forEach((g, i) => {
     const type = getAttr(g, 'type');
-    if (type !== 'vnc') throw unsupported(`graphics type '${type}'`);
     const listenEl = kids(g, 'listen')[0];
+    const autoport = getAttr(g, 'autoport') === 'yes' || getAttr(g, 'port') === undefined || getAttr(g, 'port') === '-1';
+    if (type === 'spice') {
+      if (getAttr(g, 'passwd') !== undefined || getAttr(g, 'tlsPort') !== undefined) throw unsupported('SPICE passwords and TLS');
+      const ltype = getAttr(listenEl, 'type') ?? 'address';
+      if (ltype !== 'address') throw unsupported(`SPICE listen type '${ltype}'`);
+      const port = autoport ? (ctx.graphicsPorts?.[i] ?? 5901) : Number(getAttr(g, 'port'));
+      const addr = getAttr(listenEl, 'address') ?? getAttr(g, 'listen') ?? '127.0.0.1';
+      let opt = `port=${port},addr=${addr},disable-ticketing=on`;
+      const compression = getAttr(kid(g, 'image'), 'compression');
+      if (compression !== undefined) opt += `,image-compression=${compression}`;
+      if (g.children.some((c) => !['listen', 'image'].includes(c.name) && c.name !== 'alias')) throw unsupported('SPICE options other than image compression');
+      add('-spice', `${opt},seamless-migration=on`);
+      return;
+    }
+    if (type !== 'vnc') throw unsupported(`graphics type '${type}'`);
     const ltype = getAttr(listenEl, 'type') ?? 'address';
     if (ltype === 'socket') {
       // Without a path: vnc.sock in the per-domain dir (qemuProcessGraphicsSetupListen).
-      add('-vnc', `vnc=unix:${escComma(getAttr(listenEl, 'socket') ?? `${libDir}/vnc.sock`)},audiodev=audio1`);
+      add('-vnc', `vnc=unix:${escComma(getAttr(listenEl, 'socket') ?? `${libDir}/vnc.sock`)},audiodev=${audiodev}`);
       return;
     }
     if (ltype === 'none') {
-      add('-vnc', 'none,audiodev=audio1');
+      add('-vnc', `none,audiodev=${audiodev}`);
       return;
     }
     if (ltype !== 'address') throw unsupported(`VNC listen type '${ltype}'`);
     let host = getAttr(listenEl, 'address') ?? getAttr(g, 'listen') ?? '127.0.0.1';
     if (host.includes(':')) host = `[${host}]`;
-    const autoport = getAttr(g, 'autoport') === 'yes' || getAttr(g, 'port') === undefined || getAttr(g, 'port') === '-1';
-    const port = autoport ? (ctx.vncPorts?.[i] ?? 5900) : Number(getAttr(g, 'port'));
+    const port = autoport ? (ctx.graphicsPorts?.[i] ?? 5900) : Number(getAttr(g, 'port'));
     let opt = `${host}:${port - 5900}`;
     if (getAttr(g, 'passwd') !== undefined) opt += ',password=on';
-    add('-vnc', `${opt},audiodev=audio1`);
+    add('-vnc', `${opt},audiodev=${audiodev}`);
   });
 
   devicesOf(def, 'video').forEach((v, i) => {
@@ -348,11 +372,11 @@ export function buildQemuCommandLine(def: DomainDef, ctx: QemuRunContext): QemuC
     const driver = ({ ich6: 'intel-hda', ich9: 'ich9-intel-hda', ac97: 'AC97', es1370: 'ES1370' } as Record<string, string>)[model];
     if (!driver) throw unsupported(`sound model '${model}'`);
     const hda = model === 'ich6' || model === 'ich9';
-    add('-device', json({ driver, id: alias, ...(hda ? {} : { audiodev: 'audio1' }), ...addrProps(snd) }));
+    add('-device', json({ driver, id: alias, ...(hda ? {} : { audiodev }), ...addrProps(snd) }));
     if (hda) {
       const codecs = kids(snd, 'codec');
       if (codecs.length > 1 || (codecs[0] && getAttr(codecs[0], 'type') !== 'duplex')) throw unsupported('sound codecs other than one duplex');
-      add('-device', json({ driver: 'hda-duplex', id: `${alias}-codec0`, bus: `${alias}.0`, cad: 0, audiodev: 'audio1' }));
+      add('-device', json({ driver: 'hda-duplex', id: `${alias}-codec0`, bus: `${alias}.0`, cad: 0, audiodev }));
     }
   }
   for (const w of devicesOf(def, 'watchdog')) {
@@ -363,7 +387,13 @@ export function buildQemuCommandLine(def: DomainDef, ctx: QemuRunContext): QemuC
     // qemuBuildWatchdogCommandLine: dump is QEMU's pause (libvirt dumps on the event).
     add('-watchdog-action', action === 'dump' ? 'pause' : action);
   }
-  if (devicesOf(def, 'redirdev').length > 0) throw unsupported('<redirdev> devices');
+  for (const r of devicesOf(def, 'redirdev')) {
+    if (getAttr(r, 'bus') !== 'usb' || getAttr(r, 'type') !== 'spicevmc') throw unsupported('redirdevs other than USB over spicevmc');
+    const alias = aliasOf(r);
+    add('-chardev', chardevArg(r, `char${alias}`, ctx, channelDir));
+    const a = kid(r, 'address');
+    add('-device', json({ driver: 'usb-redir', chardev: `char${alias}`, id: alias, bus: `usb.${getAttr(a, 'bus') ?? '0'}`, port: getAttr(a, 'port') ?? '1' }));
+  }
   if (devicesOf(def, 'hostdev').length > 0) throw unsupported('<hostdev> devices');
 
   for (const b of devicesOf(def, 'memballoon')) {
@@ -684,6 +714,9 @@ function chardevArg(c: XNode, id: string, ctx: QemuRunContext, channelDir: strin
       if (fdset) return `file,id=${id},path=/dev/fdset/${fdset.set},append=on`;
       return `file,id=${id},path=${escComma(getAttr(src, 'path') ?? '')}${append ? ',append=on' : ''}`;
     }
+    case 'spicevmc':
+      // The agent channel is SPICE's vdagent, a redirdev its usbredir.
+      return `spicevmc,id=${id},name=${c.name === 'redirdev' ? 'usbredir' : 'vdagent'}`;
     case 'stdio':
       return `stdio,id=${id},signal=off`;
     case 'tcp': {

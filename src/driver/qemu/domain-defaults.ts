@@ -203,8 +203,13 @@ function addDefaultDevices(def: DomainDef, q35: boolean, written?: ReadonlySet<s
     if (lastInput >= 0) list.splice(lastInput + 1, 0, dev);
     else insertBefore(after('input'), dev);
   }
-  // The implicit audio backend every QEMU guest gets (virDomainDefAddImplicitAudio).
-  if (!list.some((d) => d.kind === 'audio')) insertBefore(after('audio'), { kind: 'audio', node: node('audio', [['id', 1], ['type', 'none']]) });
+  // The implicit audio backend (qemuDomainDefAddDefaultAudioBackend): SPICE's
+  // when the first display is SPICE, else none (qemu.conf's defaults keep
+  // host audio away from VNC and headless guests).
+  if (!list.some((d) => d.kind === 'audio')) {
+    const spice = getAttr(devicesOf(def, 'graphics')[0], 'type') === 'spice';
+    insertBefore(after('audio'), { kind: 'audio', node: node('audio', [['id', 1], ['type', spice ? 'spice' : 'none']]) });
+  }
   if (!list.some((d) => d.kind === 'memballoon')) insertBefore(after('memballoon'), { kind: 'memballoon', node: node('memballoon', [['model', 'virtio']]) });
 
   for (const s of devicesOf(def, 'serial')) {
@@ -294,8 +299,9 @@ function assignOtherAddresses(def: DomainDef): void {
     a = node('address', [['type', 'virtio-serial'], ['controller', ctrl], ['bus', bus], ['port', port]]);
     c.children.push(a);
   }
+  // USB ports of usb.0 in qemuDomainAssignUSBAddresses' order: inputs, then redirdevs.
   let usbPort = 1;
-  for (const i of devicesOf(def, 'input')) {
+  for (const i of [...devicesOf(def, 'input'), ...devicesOf(def, 'redirdev')]) {
     if (getAttr(i, 'bus') !== 'usb' || kid(i, 'address')) continue;
     i.children.push(node('address', [['type', 'usb'], ['bus', 0], ['port', usbPort++]]));
   }
