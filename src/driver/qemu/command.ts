@@ -141,16 +141,29 @@ export function buildQemuCommandLine(def: DomainDef, ctx: QemuRunContext): QemuC
   add('-object', json({ 'qom-type': 'secret', id: 'masterKey0', format: 'raw', file: `${libDir}/master-key.aes` }));
   const features = def.misc.find((m) => m.name === 'features');
   const vmport = getAttr(kid(features, 'vmport'), 'state');
-  add('-machine', `${machine},usb=off${vmport ? `,vmport=${vmport}` : ''},dump-guest-core=off,memory-backend=${caps.defaultRamId}`);
+  const cells = numaCells(def);
+  // With NUMA cells each node has its own backend instead of the machine's RAM id.
+  const ramBackend = cells.length === 0 ? `,memory-backend=${caps.defaultRamId}` : '';
+  add('-machine', `${machine},usb=off${vmport ? `,vmport=${vmport}` : ''},dump-guest-core=off${ramBackend}`);
   add('-accel', def.virtType === 'kvm' ? 'kvm' : 'tcg');
   add('-cpu', cpuArg(def, caps));
   const memMiB = Math.ceil(def.memory / 1024);
-  add('-m', String(memMiB));
-  add('-object', json({ 'qom-type': 'memory-backend-ram', id: caps.defaultRamId, size: memMiB * 1024 * 1024 }));
+  if (def.maxMemory) {
+    add('-m', `size=${def.memory}k,slots=${def.maxMemory.slots ?? 0},maxmem=${def.maxMemory.kib}k`);
+  } else {
+    add('-m', String(memMiB));
+  }
+  if (cells.length === 0) add('-object', json({ 'qom-type': 'memory-backend-ram', id: caps.defaultRamId, size: memMiB * 1024 * 1024 }));
   add('-overcommit', 'mem-lock=off');
   add('-smp', smpArg(def));
   for (const id of iothreadIds(def)) add('-object', json({ 'qom-type': 'iothread', id: `iothread${id}` }));
+  for (const c of cells) {
+    add('-object', json({ 'qom-type': 'memory-backend-ram', id: `ram-node${c.id}`, size: c.kib * 1024 }));
+    // A cpu list with commas is given as several cpus= (qemuBuildNumaCommandLine).
+    add('-numa', `node,nodeid=${c.id},${c.cpus.split(',').map((r) => `cpus=${r}`).join(',')},memdev=ram-node${c.id}`);
+  }
   add('-uuid', def.uuid);
+  for (const sm of smbiosArgs(def)) add('-smbios', sm);
   const graphics = devicesOf(def, 'graphics');
   if (graphics.length === 0) add('-display', 'none');
   add('-no-user-config', '-nodefaults');
@@ -234,8 +247,17 @@ export function buildQemuCommandLine(def: DomainDef, ctx: QemuRunContext): QemuC
     add('-device', json(diskDeviceProps(d, drive, bootIndex.get(d), addrProps, sataAlias)));
   }
 
-  // Filesystems are not rendered yet.
-  if (devicesOf(def, 'filesystem').length > 0) throw unsupported('<filesystem> devices');
+  // Filesystems: 9p over virtio.
+  for (const fs of devicesOf(def, 'filesystem')) {
+    const alias = aliasOf(fs);
+    const type = getAttr(fs, 'type') ?? 'mount';
+    const driver = getAttr(kid(fs, 'driver'), 'type');
+    if (type !== 'mount' || (driver !== undefined && driver !== 'path')) throw unsupported('filesystems other than 9p mounts');
+    const model = getAttr(fs, 'accessmode') ?? 'passthrough';
+    const path = getAttr(kid(fs, 'source'), 'dir') ?? '';
+    add('-fsdev', `local,security_model=${model},id=fsdev-${alias},path=${escComma(path)}${kid(fs, 'readonly') ? ',readonly' : ''}`);
+    add('-device', json({ driver: 'virtio-9p-pci', id: alias, fsdev: `fsdev-${alias}`, mount_tag: getAttr(kid(fs, 'target'), 'dir'), ...addrProps(fs) }));
+  }
 
   // Network interfaces.
   devicesOf(def, 'interface').forEach((n) => {
@@ -446,6 +468,52 @@ function pciBusAliases(def: DomainDef): Map<number, string> {
   return m;
 }
 
+/** A `<cell>` of `<cpu><numa>`. */
+interface NumaCell { id: number; cpus: string; kib: number }
+
+function numaCells(def: DomainDef): NumaCell[] {
+  const numa = kid(def.misc.find((m) => m.name === 'cpu'), 'numa');
+  const scale: Record<string, number> = { b: 1 / 1024, bytes: 1 / 1024, k: 1, kib: 1, m: 1024, mib: 1024, g: 1024 ** 2, gib: 1024 ** 2 };
+  return kids(numa, 'cell').map((c, i) => {
+    const unit = (getAttr(c, 'unit') ?? 'KiB').toLowerCase();
+    const f = scale[unit];
+    if (f === undefined) throw unsupported(`NUMA cell memory unit '${unit}'`);
+    if (c.children.length > 0 || getAttr(c, 'memAccess') !== undefined || getAttr(c, 'discard') !== undefined) throw unsupported('NUMA cell options');
+    return { id: Number(getAttr(c, 'id') ?? i), cpus: getAttr(c, 'cpus') ?? '', kib: Number(getAttr(c, 'memory')) * f };
+  });
+}
+
+/** SMBIOS fields per `<sysinfo type='smbios'>` block, in qemuBuildSmbiosCommandLine's order. */
+const SMBIOS_FIELDS: ReadonlyArray<[string, number, readonly string[]]> = [
+  ['bios', 0, ['vendor', 'version', 'date', 'release']],
+  ['system', 1, ['manufacturer', 'product', 'version', 'serial', 'uuid', 'sku', 'family']],
+  ['baseBoard', 2, ['manufacturer', 'product', 'version', 'serial', 'asset', 'location']],
+  ['chassis', 3, ['manufacturer', 'version', 'serial', 'asset', 'sku']],
+];
+
+/** `-smbios` values for `<os><smbios mode='sysinfo'/>`. */
+function smbiosArgs(def: DomainDef): string[] {
+  const mode = getAttr(kid(def.os, 'smbios'), 'mode');
+  if (mode === undefined || mode === 'emulate') return [];
+  if (mode !== 'sysinfo') throw unsupported(`SMBIOS mode '${mode}'`);
+  const sys = def.misc.find((m) => m.name === 'sysinfo' && getAttr(m, 'type') === 'smbios');
+  if (!sys) return [];
+  const out: string[] = [];
+  for (const [el, type, fields] of SMBIOS_FIELDS) {
+    for (const block of kids(sys, el)) {
+      const entries = kids(block, 'entry');
+      const parts = [`type=${type}`];
+      for (const f of fields) {
+        const e = entries.find((x) => getAttr(x, 'name') === f);
+        if (e) parts.push(`${f}=${escComma(e.text)}`);
+      }
+      if (parts.length > 1) out.push(parts.join(','));
+    }
+  }
+  if (kid(sys, 'oemStrings')) throw unsupported('SMBIOS OEM strings');
+  return out;
+}
+
 /** `-boot`: menu, splash time, reboot timeout, strict (qemuBuildBootCommandLine). */
 function bootArg(os: XNode): string {
   const parts: string[] = [];
@@ -653,6 +721,11 @@ function diskDeviceProps(d: XNode, drive: string | undefined, bootindex: number 
     case 'sata':
       props = { driver: device === 'cdrom' ? 'ide-cd' : 'ide-hd', bus: `${controllerAlias(a.controller)}.${a.unit}` };
       break;
+    case 'usb': {
+      const ua = kid(d, 'address');
+      props = { driver: 'usb-storage', bus: `usb.${getAttr(ua, 'bus') ?? '0'}`, port: getAttr(ua, 'port') ?? '1' };
+      break;
+    }
     case 'scsi':
       props = {
         driver: device === 'cdrom' ? 'scsi-cd' : 'scsi-hd', bus: `scsi${a.controller}.${a.bus}`, channel: a.bus,
@@ -669,6 +742,8 @@ function diskDeviceProps(d: XNode, drive: string | undefined, bootindex: number 
   if (cache) props['write-cache'] = cache.writeback ? 'on' : 'off';
   const serial = kid(d, 'serial')?.text;
   if (serial !== undefined) props['serial'] = serial;
+  // usb-storage states whether it is removable (<target removable>).
+  if (bus === 'usb') props['removable'] = getAttr(t, 'removable') === 'on';
   return props;
 }
 
@@ -714,6 +789,9 @@ function chardevArg(c: XNode, id: string, ctx: QemuRunContext, channelDir: strin
       if (fdset) return `file,id=${id},path=/dev/fdset/${fdset.set},append=on`;
       return `file,id=${id},path=${escComma(getAttr(src, 'path') ?? '')}${append ? ',append=on' : ''}`;
     }
+    case 'dev':
+      // A host serial line (on Linux: the serial backend; parport for parallel ports).
+      return `${c.name === 'parallel' ? 'parport' : 'serial'},id=${id},path=${escComma(getAttr(src, 'path') ?? '')}`;
     case 'spicevmc':
       // The agent channel is SPICE's vdagent, a redirdev its usbredir.
       return `spicevmc,id=${id},name=${c.name === 'redirdev' ? 'usbredir' : 'vdagent'}`;

@@ -299,10 +299,13 @@ function assignOtherAddresses(def: DomainDef): void {
     a = node('address', [['type', 'virtio-serial'], ['controller', ctrl], ['bus', bus], ['port', port]]);
     c.children.push(a);
   }
-  // USB ports of usb.0 in qemuDomainAssignUSBAddresses' order: inputs, then redirdevs.
+  // USB ports of usb.0 in the order libvirt visits devices
+  // (virDomainDeviceInfoIterate: disks, …, inputs, …, redirdevs; observed).
   let usbPort = 1;
-  for (const i of [...devicesOf(def, 'input'), ...devicesOf(def, 'redirdev')]) {
-    if (getAttr(i, 'bus') !== 'usb' || kid(i, 'address')) continue;
+  const usbDisks = devicesOf(def, 'disk').filter((d) => getAttr(kid(d, 'target'), 'bus') === 'usb');
+  for (const i of [...usbDisks, ...devicesOf(def, 'input'), ...devicesOf(def, 'redirdev')]) {
+    if (i.name === 'disk' ? getAttr(kid(i, 'address'), 'type') === 'usb' : (getAttr(i, 'bus') !== 'usb' || kid(i, 'address'))) continue;
+    for (const old of kids(i, 'address')) i.children.splice(i.children.indexOf(old), 1);
     i.children.push(node('address', [['type', 'usb'], ['bus', 0], ['port', usbPort++]]));
   }
 }
