@@ -8,7 +8,8 @@
  *   a pretend start with domain id -1, every interface rewritten to
  *   type='ethernet' with a tap fd), compared with ours built the same way;
  * - the same XMLs defined and read back (`virsh dumpxml --inactive`), compared
- *   with our definition after the QEMU driver's defaults (domain-defaults.ts);
+ *   with our definition after the QEMU driver's defaults (domain-defaults.ts),
+ *   and libvirt's XML parsed again by us with libvirt's XML defined again;
  * - two real starts of the test guest (pc, and q35 with a qcow2 disk, a
  *   user NIC, VNC, balloon and panic device): the argv libvirt wrote to the
  *   domain log, compared with ours for the same domain id and VNC port.
@@ -124,16 +125,30 @@ describe('qemu command line: tsvirt vs stock libvirtd', { timeout: 600_000 }, ()
       const r = await d.virsh('define', file);
       assert.equal(r.status, 0, `virsh define failed: ${r.stderr}`);
       let theirs: string;
+      let theirsAgain: string;
       try {
         const x = await d.virsh('dumpxml', '--inactive', def.name);
         assert.equal(x.status, 0, `virsh dumpxml failed: ${x.stderr}`);
         theirs = x.stdout;
+        // libvirt's XML defined again (as a daemon restart reads it back).
+        const again = join(tmp, `again-${f}`);
+        writeFileSync(again, theirs);
+        const r2 = await d.virsh('define', again);
+        assert.equal(r2.status, 0, `virsh define (again) failed: ${r2.stderr}`);
+        const x2 = await d.virsh('dumpxml', '--inactive', def.name);
+        assert.equal(x2.status, 0, `virsh dumpxml (again) failed: ${x2.stderr}`);
+        theirsAgain = x2.stdout;
       } finally {
         await d.virsh('undefine', def.name);
       }
       dropAliases(def);
       // virsh prints the XML and a newline.
       assert.equal(`${formatDomainDef(def, { inactive: true, secure: false })}\n`, theirs);
+      // The defaults are idempotent: a driver keeps the defaulted XML and
+      // parses it again at each start and daemon restart.
+      const again = parseQemuDomainXml(theirs);
+      dropAliases(again);
+      assert.equal(`${formatDomainDef(again, { inactive: true, secure: false })}\n`, theirsAgain, 'reparsed');
     });
   }
 

@@ -92,8 +92,8 @@ export interface QemuParseOptions {
 export function parseQemuDomainXml(xml: string, opts: QemuParseOptions = {}): DomainDef {
   const def = parseDomainXml(xml);
   // The generic model appends the controllers it implies (disk buses,
-  // virtio-serial) after the written ones; the QEMU driver's implicit USB
-  // controller goes between the two (it is added first).
+  // virtio-serial) after the written ones; the QEMU driver's own (USB, the
+  // q35 SATA, the PCI root) go between the two, as libvirt adds them first.
   const root = parseXml(xml, '(domain_definition)', ErrorDomain.DOMAIN);
   const written = new Set<string>();
   for (const d of root.children) {
