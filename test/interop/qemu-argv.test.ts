@@ -19,7 +19,7 @@
  * skips; under CI=true it fails.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
@@ -151,6 +151,54 @@ describe('qemu command line: tsvirt vs stock libvirtd', { timeout: 600_000 }, ()
       assert.equal(`${formatDomainDef(again, { inactive: true, secure: false })}\n`, theirsAgain, 'reparsed');
     });
   }
+
+  describe('qemu:///session (a session libvirtd virsh spawns for nobody)', () => {
+    // The XMLs without interfaces: domxml-to-native opens a tap for each
+    // rewritten interface, which an unprivileged daemon may not.
+    const noNics = fixtures.filter((f) => devicesOf(parseQemuDomainXml(readFileSync(join(FIXTURES, f), 'utf8')), 'interface').length === 0);
+    const sess = mkdtempSync(join(tmpdir(), 'tsvirt-qemu-session-'));
+    const home = join(sess, 'home');
+    const runtime = join(sess, 'run');
+    const NOBODY = 65534;
+    const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: home };
+    before(() => {
+      chmodSync(sess, 0o755);
+      for (const d of [home, runtime]) {
+        mkdirSync(d, { mode: 0o700 });
+        chownSync(d, NOBODY, NOBODY);
+      }
+    });
+    after(() => {
+      // virsh autospawned `libvirtd --timeout=120` for nobody: stop it now.
+      try {
+        const pid = Number(readFileSync(join(runtime, 'libvirt', 'libvirtd.pid'), 'utf8').trim());
+        if (pid > 0) process.kill(pid, 'SIGTERM');
+      } catch { /* not started */ }
+      rmSync(sess, { recursive: true, force: true });
+    });
+
+    for (const f of noNics) {
+      it(`domxml-to-native qemu-argv ${f}`, async (t) => {
+        // Root is needed to run virsh as nobody.
+        if (!requireOracles(t, 'virsh', 'libvirtd', 'qemu', 'unshare')) return;
+        const copy = join(sess, f);
+        writeFileSync(copy, readFileSync(join(FIXTURES, f)));
+        chmodSync(copy, 0o644);
+        const r = await run('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', 'env', '-i',
+          `PATH=${env.PATH}`, `HOME=${home}`, `XDG_RUNTIME_DIR=${runtime}`,
+          'virsh', '-c', 'qemu:///session', 'domxml-to-native', 'qemu-argv', copy], { timeoutMs: 120_000 });
+        assert.equal(r.status, 0, `virsh failed: ${r.stderr}`);
+        const def = parseQemuDomainXml(readFileSync(copy, 'utf8'));
+        const ours = commandToString(buildQemuCommandLine(def, {
+          id: -1, privileged: false, env, libRoot: join(home, '.config/libvirt/qemu/lib'),
+          channelRoot: join(home, '.config/libvirt/qemu/channel/target'),
+        }));
+        const a = normalise(ours);
+        const b = normalise(r.stdout);
+        assert.equal(a, b, firstDifference(a, b));
+      });
+    }
+  });
 
   describe('real starts (domain log)', () => {
     let guest: TestGuest | undefined;

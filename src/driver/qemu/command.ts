@@ -24,10 +24,18 @@ export interface QemuRunContext {
   privileged: boolean;
   /** The per-domain dir; default `<libRoot>/domain-<id>-<short name>`. */
   libDir?: string;
-  /** The per-domain channel dir; default `<libRoot>/channel/target/domain-<id>-<short name>`. */
+  /** The per-domain channel dir; default `<channelRoot>/domain-<id>-<short name>`. */
   channelTargetDir?: string;
-  /** Where per-domain dirs live: /var/lib/libvirt/qemu for the system daemon. */
+  /**
+   * Where per-domain dirs live: /var/lib/libvirt/qemu for the system daemon
+   * (the default), `~/.config/libvirt/qemu/lib` for a session one.
+   */
   libRoot?: string;
+  /**
+   * Where per-domain channel dirs live: default `<libRoot>/channel/target`
+   * (the system daemon's); `~/.config/libvirt/qemu/channel/target` for a session one.
+   */
+  channelRoot?: string;
   /** The monitor: a socket path (pretend) or a pre-opened listening socket's fd. Default `<libDir>/monitor.sock`. */
   monitor?: { path: string } | { fd: number };
   /**
@@ -108,7 +116,7 @@ export function buildQemuCommandLine(def: DomainDef, ctx: QemuRunContext): QemuC
   const libRoot = ctx.libRoot ?? '/var/lib/libvirt/qemu';
   const short = domainShortName(def, ctx.id);
   const libDir = ctx.libDir ?? `${libRoot}/domain-${short}`;
-  const channelDir = ctx.channelTargetDir ?? `${libRoot}/channel/target/domain-${short}`;
+  const channelDir = ctx.channelTargetDir ?? `${ctx.channelRoot ?? `${libRoot}/channel/target`}/domain-${short}`;
   const machine = machineOf(def);
   const q35 = isQ35(machine);
   const a: string[] = [];
