@@ -10,9 +10,11 @@
  * - the same XMLs defined and read back (`virsh dumpxml --inactive`), compared
  *   with our definition after the QEMU driver's defaults (domain-defaults.ts),
  *   and libvirt's XML parsed again by us with libvirt's XML defined again;
- * - two real starts of the test guest (pc, and q35 with a qcow2 disk, a
- *   user NIC, VNC, balloon and panic device): the argv libvirt wrote to the
- *   domain log, compared with ours for the same domain id and VNC port.
+ * - the same XMLs through a qemu:///session daemon (those without NICs);
+ * - four real starts of the test guest (pc; q35 with a qcow2 disk, a user
+ *   NIC, VNC, balloon and panic device; file serial, VNC socket, sound,
+ *   watchdog; SPICE): the command block libvirt wrote to the domain log,
+ *   compared line by line with ours for the same domain id and ports.
  *
  * {@link normalise} masks only what legitimately differs (each rule says
  * why). Needs root, QEMU, libvirtd and virsh: outside CI a missing oracle
@@ -23,7 +25,7 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
-import { buildQemuCommandLine, commandToString } from '../../src/driver/qemu/command.js';
+import { buildQemuCommandLine, commandToLogLines, commandToString } from '../../src/driver/qemu/command.js';
 import { aliasOf, devicesOf, dropAliases, parseQemuDomainXml } from '../../src/driver/qemu/domain-defaults.js';
 import { formatDomainDef } from '../../src/driver/test/domain-def.js';
 import { getAttr } from '../../src/driver/test/domain-xml.js';
@@ -38,29 +40,29 @@ function normalise(s: string): string {
   return s.trim()
     // PATH (and nothing else) is passed through from the daemon's own
     // environment (virCommandAddEnvPassCommon); HOME is overridden.
-    .replace(/(^| )PATH=\S+/, '$1PATH=<daemon PATH>')
+    .replace(/(^|[ \n])PATH=\S+/, '$1PATH=<daemon PATH>')
     // Pre-opened fds (monitor and unix chardev sockets on a real start, tap
     // fds in a pretend one) are numbered by the daemon's open files.
     .replace(/([,"])fd(=|":")\d+/g, '$1fd$2<fd>');
 }
 
-/** The argv of the last start in a domain log (header line, then items joined with ` \` line ends). */
+/** The command block of the last start in a domain log: the lines after the header, up to the first without ` \`. */
 function lastLoggedCommand(log: string): string {
   const at = log.lastIndexOf(': starting up ');
   assert.ok(at >= 0, `no start in the domain log:\n${log}`);
   const lines = log.slice(log.indexOf('\n', at) + 1).split('\n');
   const out: string[] = [];
   for (const l of lines) {
-    if (l.endsWith(' \\')) out.push(l.slice(0, -2));
-    else { out.push(l); break; }
+    out.push(l);
+    if (!l.endsWith(' \\')) break;
   }
-  return out.join(' ');
+  return out.join('\n');
 }
 
 /** The first differing option of two command lines, for a readable failure. */
 function firstDifference(ours: string, theirs: string): string {
-  const a = ours.split(/ (?=-)/);
-  const b = theirs.split(/ (?=-)/);
+  const a = ours.split(/ (?=-)|\n/);
+  const b = theirs.split(/ (?=-)|\n/);
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
     if (a[i] !== b[i]) return `ours:   ${a[i]}\ntheirs: ${b[i]}`;
   }
@@ -191,7 +193,7 @@ describe('qemu command line: tsvirt vs stock libvirtd', { timeout: 600_000 }, ()
           'virsh', '-c', 'qemu:///session', 'domxml-to-native', 'qemu-argv', copy], { timeoutMs: 120_000 });
         assert.equal(r.status, 0, `virsh failed: ${r.stderr}`);
         const def = parseQemuDomainXml(readFileSync(copy, 'utf8'));
-        const ours = commandToString(buildQemuCommandLine(def, {
+        const ours = commandToLogLines(buildQemuCommandLine(def, {
           id: -1, privileged: false, env, libRoot: join(home, '.config/libvirt/qemu/lib'),
           channelRoot: join(home, '.config/libvirt/qemu/channel/target'),
         }));
@@ -238,7 +240,7 @@ describe('qemu command line: tsvirt vs stock libvirtd', { timeout: 600_000 }, ()
         const def = parseQemuDomainXml(xml);
         const chardevFds: Record<string, number> = {};
         for (const ch of devicesOf(def, 'channel')) if (getAttr(ch, 'type') === 'unix') chardevFds[`char${aliasOf(ch)}`] = 0;
-        const ours = commandToString(buildQemuCommandLine(def, {
+        const ours = commandToLogLines(buildQemuCommandLine(def, {
           id, privileged: true, env: process.env, monitor: { fd: 0 }, chardevFds,
           graphicsPorts: [port], probedNoBacking: new Set(qcow2Aliases),
           fileFdsets: Object.fromEntries(fileSerials.map((alias, i) => [`char${alias}`, { set: i, fd: 0 }])),

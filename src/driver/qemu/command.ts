@@ -851,23 +851,16 @@ export function commandToString(cmd: QemuCommand): string {
   return [...cmd.env.map(([k, v]) => `${k}=${shellEscape(v)}`), ...cmd.argv.map(shellEscape)].join(' ');
 }
 
-/** The domain log's form (virCommandToStringFull with line breaks): one item a line, joined with ` \`. */
+/**
+ * The domain log's form (virCommandToStringFull with line breaks): each
+ * environment pair and the program on a line of their own, then a new line
+ * before every argument that starts with '-'; lines joined with ` \`.
+ */
 export function commandToLogLines(cmd: QemuCommand): string {
-  return [...cmd.env.map(([k, v]) => `${k}=${shellEscape(v)}`), ...argvLines(cmd.argv)].join(' \\\n');
-}
-
-function argvLines(argv: readonly string[]): string[] {
-  // An option and its value share a line; the program is alone on its line.
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const cur = shellEscape(argv[i]!);
-    const next = argv[i + 1];
-    if (i > 0 && argv[i]!.startsWith('-') && next !== undefined && !next.startsWith('-')) {
-      out.push(`${cur} ${shellEscape(next)}`);
-      i++;
-    } else {
-      out.push(cur);
-    }
-  }
-  return out;
+  const lines = cmd.env.map(([k, v]) => `${k}=${shellEscape(v)}`);
+  cmd.argv.forEach((a, i) => {
+    if (i === 0 || a.startsWith('-')) lines.push(shellEscape(a));
+    else lines[lines.length - 1] += ` ${shellEscape(a)}`;
+  });
+  return lines.join(' \\\n');
 }
