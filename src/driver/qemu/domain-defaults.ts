@@ -100,6 +100,14 @@ export function parseQemuDomainXml(xml: string, opts: QemuParseOptions = {}): Do
     if (d.name !== 'devices') continue;
     for (const c of d.children) if (c.name === 'controller') written.add(c.attrs['type'] ?? 'ide');
   }
+  // Without an arch the QEMU driver picks the host's (virCapabilitiesDomainDataLookup),
+  // where the generic model assumes i686.
+  const osEl = root.children.find((c) => c.name === 'os');
+  const typeEl = osEl?.children.find((c) => c.name === 'type');
+  if (typeEl && typeEl.attrs['arch'] === undefined) {
+    def.arch = 'x86_64';
+    setAttr(kid(def.os, 'type')!, 'arch', 'x86_64');
+  }
   applyQemuDefaults(def, { caps: opts.caps, writtenControllerTypes: written });
   return def;
 }
