@@ -193,7 +193,7 @@ describe('qemu command line: tsvirt vs stock libvirtd', { timeout: 600_000 }, ()
           'virsh', '-c', 'qemu:///session', 'domxml-to-native', 'qemu-argv', copy], { timeoutMs: 120_000 });
         assert.equal(r.status, 0, `virsh failed: ${r.stderr}`);
         const def = parseQemuDomainXml(readFileSync(copy, 'utf8'));
-        const ours = commandToLogLines(buildQemuCommandLine(def, {
+        const ours = commandToString(buildQemuCommandLine(def, {
           id: -1, privileged: false, env, libRoot: join(home, '.config/libvirt/qemu/lib'),
           channelRoot: join(home, '.config/libvirt/qemu/channel/target'),
         }));
