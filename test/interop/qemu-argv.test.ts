@@ -26,9 +26,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { buildQemuCommandLine, commandToLogLines, commandToString } from '../../src/driver/qemu/command.js';
-import { aliasOf, devicesOf, dropAliases, parseQemuDomainXml } from '../../src/driver/qemu/domain-defaults.js';
-import { formatDomainDef } from '../../src/driver/test/domain-def.js';
-import { getAttr } from '../../src/driver/test/domain-xml.js';
+import { aliasOf, devicesOf, dropAliases, parseQemuDomainXml, qemuXMLOption } from '../../src/driver/qemu/domain-defaults.js';
+import { formatDomainDef } from '../../src/conf/domain-def.js';
+import { getAttr } from '../../src/conf/domain-xml.js';
 import { ROOT, run } from './harness.js';
 import { canUnsharePid, hasLibvirtd, hasQemu, hasVirsh, isCI, requireOracles } from './oracle.js';
 import { ensureTestGuest, guestXml, startQemuLibvirtd, type QemuLibvirtd, type TestGuest } from './qemu-harness.js';
@@ -145,12 +145,12 @@ describe('qemu command line: tsvirt vs stock libvirtd', { timeout: 600_000 }, ()
       }
       dropAliases(def);
       // virsh prints the XML and a newline.
-      assert.equal(`${formatDomainDef(def, { inactive: true, secure: false })}\n`, theirs);
+      assert.equal(`${formatDomainDef(def, qemuXMLOption, { inactive: true, secure: false })}\n`, theirs);
       // The defaults are idempotent: a driver keeps the defaulted XML and
       // parses it again at each start and daemon restart.
       const again = parseQemuDomainXml(theirs);
       dropAliases(again);
-      assert.equal(`${formatDomainDef(again, { inactive: true, secure: false })}\n`, theirsAgain, 'reparsed');
+      assert.equal(`${formatDomainDef(again, qemuXMLOption, { inactive: true, secure: false })}\n`, theirsAgain, 'reparsed');
     });
   }
 

@@ -10,8 +10,8 @@
  * renders them as `virsh domxml-to-native qemu-argv` and the domain log do.
  */
 import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
-import type { DomainDef } from '../test/domain-def.js';
-import { getAttr, kid, kids, type XNode } from '../test/domain-xml.js';
+import type { DomainDef } from '../../conf/domain-def.js';
+import { getAttr, kid, kids, type XNode } from '../../conf/domain-xml.js';
 import {
   aliasOf, devicesOf, driveAddress, isQ35, machineOf, pciAddressOf, QEMU_7_2_X86_64, type QemuHostCaps,
 } from './domain-defaults.js';

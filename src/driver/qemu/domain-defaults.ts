@@ -15,9 +15,10 @@
  */
 import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import { parseXml } from '../../util/xml.js';
-import { parseDomainXml, type DomainDef } from '../test/domain-def.js';
-import { DEVICE_ORDER, diskNameToIndex, type Device } from '../test/domain-devices.js';
-import { getAttr, hasAttr, kid, kids, node, setAttr, type XNode } from '../test/domain-xml.js';
+import { parseDomainXml, type DomainDef } from '../../conf/domain-def.js';
+import type { DeviceContext, DomainXMLOption } from '../../conf/domain-xml-option.js';
+import { DEVICE_ORDER, diskNameToIndex, type Device } from '../../conf/domain-devices.js';
+import { getAttr, hasAttr, kid, kids, node, setAttr, type XNode } from '../../conf/domain-xml.js';
 
 /** What the command line and the defaults assume about the QEMU binary (its capabilities). */
 export interface QemuHostCaps {
@@ -86,11 +87,29 @@ export interface QemuParseOptions {
 }
 
 /**
+ * The QEMU driver's XML options (its virDomainXMLOption): the host's arch
+ * when none is written, qemuDomainDefaultVideoDevice's choice (VGA on
+ * ppc64, virtio on ARM/RISC-V virt and s390, else cirrus, which QEMU 7.2
+ * has) and qemuDomainChrDefPostParse's console target (sclp on s390, else
+ * serial). The rest of the defaults are applied by applyQemuDefaults.
+ */
+export const qemuXMLOption: DomainXMLOption = {
+  name: 'QEMU',
+  defaultArch: () => 'x86_64',
+  videoDefaultModel(ctx: DeviceContext): string {
+    if (ctx.arch === 'ppc64' || ctx.arch === 'ppc64le') return 'vga';
+    if (ctx.arch === 's390' || ctx.arch === 's390x' || ctx.arch === 'aarch64' || ctx.arch.startsWith('riscv')) return 'virtio';
+    return 'cirrus';
+  },
+  consoleDefaultTargetType: (ctx: DeviceContext) => (ctx.arch === 's390' || ctx.arch === 's390x' ? 'sclp' : 'serial'),
+};
+
+/**
  * Parses a domain XML document and applies the QEMU driver's defaults
  * (virDomainDefParseString with the QEMU driver's parser config).
  */
 export function parseQemuDomainXml(xml: string, opts: QemuParseOptions = {}): DomainDef {
-  const def = parseDomainXml(xml);
+  const def = parseDomainXml(xml, qemuXMLOption);
   // The generic model appends the controllers it implies (disk buses,
   // virtio-serial) after the written ones; the QEMU driver's own (USB, the
   // q35 SATA, the PCI root) go between the two, as libvirt adds them first.
