@@ -36,10 +36,10 @@ export const VolResize = { ALLOCATE: 1, DELTA: 2, SHRINK: 4 } as const;
 export const PoolBuild = { NEW: 0, REPAIR: 1, RESIZE: 2, NO_OVERWRITE: 4, OVERWRITE: 8 } as const;
 
 /** virReportSystemError: `<message>: <strerror>`, VIR_ERR_SYSTEM_ERROR with errno in int1. */
-export function systemError(err: unknown, message: string): VirtError {
+export function systemError(err: unknown, message: string, domain: number = D): VirtError {
   const e = err as NodeJS.ErrnoException;
   const errno = typeof e?.errno === 'number' ? Math.abs(e.errno) : -1;
-  return new VirtError(ErrorCode.SYSTEM_ERROR, `${message}: ${strerror(err)}`, D,
+  return new VirtError(ErrorCode.SYSTEM_ERROR, `${message}: ${strerror(err)}`, domain,
     { str1: '%s', str2: `${message}: ${strerror(err)}`, int1: errno }, { cause: err });
 }
 

@@ -20,7 +20,10 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import { STREAM_CHUNK, type StreamChunk, type StreamDriver } from '../stream.js';
-import { systemError } from './dir-backend.js';
+import { systemError as sysError } from './dir-backend.js';
+
+/** virfdstream.c reports from VIR_FROM_STREAMS. */
+const systemError = (e: unknown, m: string): VirtError => sysError(e, m, ErrorDomain.STREAMS);
 
 const BLOCK = 4096;
 const ZERO = Buffer.alloc(BLOCK);
@@ -97,7 +100,7 @@ export async function uploadStream(o: FileStreamOptions): Promise<StreamDriver> 
     },
     async sendHole(length) {
       if (failed) throw failed;
-      if (!o.sparse) throw (failed = VirtError.report(ErrorCode.INTERNAL_ERROR, ErrorDomain.STORAGE, 'unexpected stream hole'));
+      if (!o.sparse) throw (failed = VirtError.report(ErrorCode.INTERNAL_ERROR, ErrorDomain.STREAMS, 'unexpected stream hole'));
       const n = limit(length);
       done += n;
       try {
