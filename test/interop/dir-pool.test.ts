@@ -164,6 +164,39 @@ describe('dir pool: our storage driver vs a stock libvirtd', () => {
   it('runs the same sequence with the same results and files', { timeout: 600_000 }, async (t) => {
     if (!requireOracles(t, ...ready)) return;
     const poolXml = (s: Side) => `<pool type='dir'><name>p</name><uuid>${UUID}</uuid><target><path>${s.poolPath}</path></target></pool>`;
+    const events = new Map<Side, string[]>();
+    const ids = new Map<Side, number[]>();
+    for (const s of [theirs, ours]) {
+      const list: string[] = [];
+      events.set(s, list);
+      ids.set(s, [
+        s.conn.storagePoolEventRegisterAny(null, 0, (_c, p: StoragePool, event: number, detail: number) => list.push(`${p.getName()} lifecycle ${event} ${detail}`)),
+        s.conn.storagePoolEventRegisterAny(null, 1, (_c, p: StoragePool) => list.push(`${p.getName()} refresh`)),
+      ]);
+    }
+
+    await step('pool-start of a pool whose directory is missing', async (s) => {
+      const xml = `<pool type='dir'><name>m</name><target><path>${s.poolPath}-missing</path></target></pool>`;
+      const p = await s.conn.storagePoolDefineXML(xml);
+      const r = await attempt(() => p.create());
+      const state = { active: await p.isActive(), info: await poolInfo(s).catch(() => null) };
+      await p.undefine();
+      return { r, state };
+    });
+    await step('transient pool: create --build, list, refresh, destroy', async (s) => {
+      const xml = `<pool type='dir'><name>t</name><uuid>${UUID.replace('6f', '7f')}</uuid><target><path>${s.poolPath}-t</path></target></pool>`;
+      const p = await s.conn.storagePoolCreateXML(xml, 1);
+      const st = statSync(`${s.poolPath}-t`);
+      const listed = (await s.conn.listAllStoragePools(2 | 8)).map((x) => x.getName());
+      const none = (await s.conn.listAllStoragePools(1 | 4)).map((x) => x.getName());
+      await p.refresh();
+      const persistent = await p.isPersistent();
+      const autostart = await attempt(() => p.setAutostart(true));
+      await p.destroy();
+      const after = await attempt(() => s.conn.storagePoolLookupByName('t'));
+      rmSync(`${s.poolPath}-t`, { recursive: true });
+      return { mode: (st.mode & 0o7777).toString(8), listed, none, persistent, autostart, after };
+    });
 
     await step('pool-define', async (s) => {
       const p = await s.conn.storagePoolDefineXML(poolXml(s));
@@ -345,6 +378,11 @@ describe('dir pool: our storage driver vs a stock libvirtd', () => {
       const missing = await attempt(() => s.conn.storageVolLookupByPath(file(s, 'nope')));
       return { k: k.getName(), p: p.getName(), missing };
     });
+    await step('vol-info of a volume removed behind the pool', async (s) => {
+      const v = await vol(s, 'sparse-clone.raw');
+      rmSync(file(s, 'sparse-clone.raw'));
+      return { info: await attempt(() => v.getInfo()), xml: await attempt(() => v.getXMLDesc()) };
+    });
     await step('pool-info and pool-dumpxml', async (s) => ({ info: await poolInfo(s), xml: await (await pool(s)).getXMLDesc() }));
     await step('pool-undefine while active', async (s) => (await pool(s)).undefine());
     await step('pool-destroy', async (s) => {
@@ -352,10 +390,17 @@ describe('dir pool: our storage driver vs a stock libvirtd', () => {
       await p.destroy();
       return { info: await poolInfo(s), xml: await p.getXMLDesc(), state: existsSync(s.stateFile), vols: await attempt(() => p.listVolumes()) };
     });
+    await step('pool-delete of a pool that is not empty', async (s) => (await pool(s)).delete(0));
     await step('pool-destroy again', async (s) => (await pool(s)).destroy());
     await step('pool-undefine', async (s) => {
       await (await pool(s)).undefine();
       return { config: existsSync(s.configFile), link: existsSync(s.autostartLink), lookup: await attempt(() => pool(s)) };
     });
+    // Events come asynchronously from the daemon: wait until both have as many.
+    for (let i = 0; i < 100 && events.get(ours)!.length !== events.get(theirs)!.length; i++) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 200));
+    for (const s of [theirs, ours]) for (const id of ids.get(s)!) s.conn.storagePoolEventDeregisterAny(id);
+    assert.deepEqual(events.get(ours), events.get(theirs), 'pool events: ours (actual) vs libvirtd (expected)');
+    assert.ok(events.get(theirs)!.length > 10, JSON.stringify(events.get(theirs)));
   });
 });

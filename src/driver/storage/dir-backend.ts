@@ -22,10 +22,12 @@ import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import { strerror } from '../../util/strerror.js';
 import type { PoolDef } from '../test/storage-def.js';
 import { Fmt, probeFormat, probeHeader, readHeader } from './image-probe.js';
-import { qemuImgCreateArgv, qemuImgResizeArgv, runTool } from './qemu-img.js';
+import { qemuImgCreateArgv, qemuImgResizeArgv, runTool, type ToolResult } from './qemu-img.js';
 import { VolType, type DirVol, type VolSource } from './vol-def.js';
 
 const D = ErrorDomain.STORAGE;
+/** util/virfile.c and vircommand.c report from VIR_FROM_NONE. */
+const U = ErrorDomain.NONE;
 /** VIR_STORAGE_DEFAULT_POOL_PERM_MODE / VIR_STORAGE_DEFAULT_VOL_PERM_MODE. */
 export const DEFAULT_POOL_MODE = 0o711;
 export const DEFAULT_VOL_MODE = 0o600;
@@ -41,6 +43,13 @@ export function systemError(err: unknown, message: string, domain: number = D): 
   const errno = typeof e?.errno === 'number' ? Math.abs(e.errno) : -1;
   return new VirtError(ErrorCode.SYSTEM_ERROR, `${message}: ${strerror(err)}`, domain,
     { str1: '%s', str2: `${message}: ${strerror(err)}`, int1: errno }, { cause: err });
+}
+
+/** virCommandWait's error for a tool that failed: the command line, the status and what it printed on stderr. */
+function childError(argv: string[], r: ToolResult): VirtError {
+  const status = r.status !== null ? `exit status ${r.status}` : `fatal signal ${r.signal ?? 0}`;
+  return VirtError.report(ErrorCode.INTERNAL_ERROR, U,
+    `Child process (${argv.join(' ')}) unexpected ${status}${r.stderr ? ': ' + r.stderr : ''}`);
 }
 
 function errnoError(code: string): NodeJS.ErrnoException {
@@ -89,7 +98,7 @@ function dirCreate(path: string, mode: number | undefined, uid: number | undefin
       try {
         mkdirSync(path, { mode: mode ?? 0o777 });
       } catch (e) {
-        throw systemError(e, `failed to create directory '${path}'`);
+        throw systemError(e, `failed to create directory '${path}'`, U);
       }
       created = true;
     }
@@ -97,20 +106,20 @@ function dirCreate(path: string, mode: number | undefined, uid: number | undefin
     try {
       st = statSync(path);
     } catch (e) {
-      throw systemError(e, `stat of '${path}' failed`);
+      throw systemError(e, `stat of '${path}' failed`, U);
     }
     if ((uid !== undefined && st.uid !== uid) || (gid !== undefined && st.gid !== gid)) {
       try {
         chownSync(path, perm(uid), perm(gid));
       } catch (e) {
-        throw systemError(e, `cannot chown '${path}' to (${perm(uid) >>> 0}, ${perm(gid) >>> 0})`);
+        throw systemError(e, `cannot chown '${path}' to (${perm(uid) >>> 0}, ${perm(gid) >>> 0})`, U);
       }
     }
     if (mode !== undefined) {
       try {
         chmodSync(path, mode);
       } catch (e) {
-        throw systemError(e, `cannot set mode of '${path}' to ${mode.toString(8).padStart(4, '0')}`);
+        throw systemError(e, `cannot set mode of '${path}' to ${mode.toString(8).padStart(4, '0')}`, U);
       }
     }
   } catch (e) {
@@ -144,7 +153,7 @@ export function refreshPool(def: PoolDef): DirVol[] {
   try {
     names = readdirSync(dir);
   } catch (e) {
-    throw systemError(e, `cannot open directory '${dir}'`);
+    throw systemError(e, `cannot open directory '${dir}'`, U);
   }
   const vols: DirVol[] = [];
   for (const name of names) {
@@ -528,8 +537,7 @@ async function createQemuImg(def: PoolDef, vol: DirVol, input: DirVol | null, fl
   const t = vol.target;
   const r = await runTool(argv[0]!, argv.slice(1), { umask: 0 });
   if (r.status !== 0) {
-    throw VirtError.report(ErrorCode.INTERNAL_ERROR, D,
-      `Child process (${argv.join(' ')}) unexpected exit status ${r.status ?? 'signal'}${r.stderr.trim() ? ': ' + r.stderr.trim() : ''}`);
+    throw childError(argv, r);
   }
   let created = true;
   try {
@@ -591,7 +599,7 @@ export async function resizeVol(vol: DirVol, capacity: bigint, flags: number): P
     try {
       fd = openSync(t.path, 'r+');
     } catch (e) {
-      throw systemError(e, `Unable to open '${t.path}'`);
+      throw systemError(e, `Unable to open '${t.path}'`, U);
     }
     try {
       if (preAllocate) {
@@ -601,13 +609,13 @@ export async function resizeVol(vol: DirVol, capacity: bigint, flags: number): P
           const size = BigInt(fstatSync(fd).size);
           if (capacity > size) zeroFill(fd, size, capacity - size);
         } else if (r !== 'ok') {
-          throw systemError(r, `Failed to pre-allocate space for file '${t.path}'`);
+          throw systemError(r, `Failed to pre-allocate space for file '${t.path}'`, U);
         }
       }
       try {
         ftruncateSync(fd, Number(capacity));
       } catch (e) {
-        throw systemError(e, `Failed to truncate file '${t.path}'`);
+        throw systemError(e, `Failed to truncate file '${t.path}'`, U);
       }
     } finally {
       closeSync(fd);
@@ -622,8 +630,7 @@ export async function resizeVol(vol: DirVol, capacity: bigint, flags: number): P
   const argv = qemuImgResizeArgv(vol, capacity);
   const r = await runTool(argv[0]!, argv.slice(1));
   if (r.status !== 0) {
-    throw VirtError.report(ErrorCode.INTERNAL_ERROR, D,
-      `Child process (${argv.join(' ')}) unexpected exit status ${r.status ?? 'signal'}${r.stderr.trim() ? ': ' + r.stderr.trim() : ''}`);
+    throw childError(argv, r);
   }
 }
 
@@ -660,8 +667,7 @@ export async function wipeVol(vol: DirVol, algorithm: number, flags: number): Pr
         throw systemError(e, 'Cannot find scrub');
       });
       if (r.status !== 0) {
-        throw VirtError.report(ErrorCode.INTERNAL_ERROR, D,
-          `Child process (scrub -f -p ${alg} ${path}) unexpected exit status ${r.status ?? 'signal'}${r.stderr.trim() ? ': ' + r.stderr.trim() : ''}`);
+        throw childError(['scrub', '-f', '-p', alg, path], r);
       }
       return;
     }

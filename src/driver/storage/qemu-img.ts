@@ -13,7 +13,8 @@
  * PATH, stderr kept for the error).
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants as fsConstants } from 'node:fs';
+import { constants } from 'node:os';
 import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import type { PoolDef } from '../test/storage-def.js';
 import { FILE_FORMATS, Fmt } from './image-probe.js';
@@ -28,14 +29,14 @@ export function findInPath(name: string, env: NodeJS.ProcessEnv = process.env): 
     if (dir === '') continue;
     const p = `${dir}/${name}`;
     try {
-      accessSync(p, constants.X_OK);
+      accessSync(p, fsConstants.X_OK);
       return p;
     } catch { /* next */ }
   }
   return null;
 }
 
-export interface ToolResult { status: number | null; stdout: string; stderr: string }
+export interface ToolResult { status: number | null; signal?: number | null; stdout: string; stderr: string }
 
 /** Runs a tool found on PATH; rejects (ENOENT) when there is none. */
 export function runTool(name: string, args: string[], opts: { umask?: number } = {}): Promise<ToolResult> {
@@ -59,7 +60,7 @@ export function runTool(name: string, args: string[], opts: { umask?: number } =
     child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
     child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
     child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
+    child.on('close', (status, sig) => resolve({ status, signal: sig ? constants.signals[sig] : null, stdout, stderr }));
   });
 }
 
@@ -120,7 +121,7 @@ export function qemuImgCreateArgv(pool: PoolDef, vol: DirVol, input: DirVol | nu
     formatName(backingFormat);
     const abs = backingPath.startsWith('/') ? backingPath : `${pool.targetPath ?? ''}/${backingPath}`;
     try {
-      accessSync(abs, constants.R_OK);
+      accessSync(abs, fsConstants.R_OK);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       const reason = code === 'ENOENT' ? 'No such file or directory' : code === 'EACCES' ? 'Permission denied' : String(code);

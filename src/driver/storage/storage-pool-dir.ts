@@ -71,25 +71,44 @@ interface PoolObj {
   asyncjobs: number;
 }
 
-/** virXMLSaveFile: the warning comment, then the XML, written to NAME.new and renamed (0600). */
+/**
+ * virXMLSaveFile (virFileRewrite): the warning comment, then the XML,
+ * written to NAME.new (0600), synced and renamed over NAME.
+ */
 function saveXmlFile(path: string, warnName: string | null, xml: string): void {
   const tmp = `${path}.new`;
+  const N = ErrorDomain.NONE;
   let fd = -1;
   try {
-    fd = openSync(tmp, 'w', 0o600);
-    fchmodSync(fd, 0o600);
-    writeSync(fd, '<!--\nWARNING: THIS IS AN AUTO-GENERATED FILE. CHANGES TO IT ARE LIKELY TO BE\n'
-      + 'OVERWRITTEN AND LOST. Changes to this xml configuration should be made using:\n'
-      + `  virsh pool-edit${warnName !== null ? ' ' + warnName : ''}\n`
-      + 'or other application using the libvirt API.\n-->\n\n' + xml);
-    fsyncSync(fd);
+    try {
+      fd = openSync(tmp, 'w', 0o600);
+      fchmodSync(fd, 0o600);
+    } catch (e) {
+      throw systemError(e, `Failed to create file '${tmp}'`, N);
+    }
+    try {
+      writeSync(fd, '<!--\nWARNING: THIS IS AN AUTO-GENERATED FILE. CHANGES TO IT ARE LIKELY TO BE\n'
+        + 'OVERWRITTEN AND LOST. Changes to this xml configuration should be made using:\n'
+        + `  virsh pool-edit${warnName !== null ? ' ' + warnName : ''}\n`
+        + 'or other application using the libvirt API.\n-->\n\n' + xml);
+    } catch (e) {
+      throw systemError(e, `cannot write data to file '${tmp}'`, ErrorDomain.XML);
+    }
+    try {
+      fsyncSync(fd);
+    } catch (e) {
+      throw systemError(e, `cannot sync file '${tmp}'`, N);
+    }
     closeSync(fd);
     fd = -1;
-    renameSync(tmp, path);
-  } catch (e) {
+    try {
+      renameSync(tmp, path);
+    } catch (e) {
+      throw systemError(e, `cannot rename file '${tmp}' as '${path}'`, N);
+    }
+  } finally {
     if (fd >= 0) closeSync(fd);
-    try { unlinkSync(tmp); } catch { /* gone */ }
-    throw systemError(e, `cannot write data to file '${tmp}'`);
+    try { unlinkSync(tmp); } catch { /* renamed */ }
   }
 }
 
