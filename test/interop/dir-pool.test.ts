@@ -19,8 +19,10 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer, type Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { open, type Connection, type StoragePool } from '../../src/api/index.js';
+import { DaemonServer } from '../../src/daemon/server.js';
 import type { Driver } from '../../src/driver/driver.js';
 import { DriverRegistry } from '../../src/driver/registry.js';
 import { StoragePoolDir, storageConnection } from '../../src/driver/storage/index.js';
@@ -77,6 +79,10 @@ describe('dir pool: our storage driver vs a stock libvirtd', () => {
   let ours: Side;
   let theirs: Side;
   let src: string;
+  // tsvirtd's server in this process, hosting the same StoragePoolDir for stock virsh.
+  let server: Server | undefined;
+  let daemon: DaemonServer | undefined;
+  let daemonURI: string;
 
   before(async () => {
     if (!requireOracles(null, ...ready)) return;
@@ -110,9 +116,17 @@ describe('dir pool: our storage driver vs a stock libvirtd', () => {
     };
     mkdirSync(ours.work);
     mkdirSync(theirs.work);
+    const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+    daemon = new DaemonServer({ keepaliveInterval: 5, keepaliveCount: 5, maxClientRequests: 5, log: quiet, drivers: new DriverRegistry([driver]) });
+    const sock = join(work, 'tsvirtd-sock');
+    server = createServer((c) => daemon!.accept(c, { readonly: false, transport: 'unix', peer: 'test' }));
+    await new Promise<void>((res) => server!.listen(sock, res));
+    daemonURI = `qemu+unix:///system?socket=${sock}`;
   });
 
   after(async () => {
+    await daemon?.close();
+    server?.close();
     await ours?.conn.close().catch(() => undefined);
     await theirs?.conn.close().catch(() => undefined);
     await lv?.stop();
@@ -402,5 +416,55 @@ describe('dir pool: our storage driver vs a stock libvirtd', () => {
     for (const s of [theirs, ours]) for (const id of ids.get(s)!) s.conn.storagePoolEventDeregisterAny(id);
     assert.deepEqual(events.get(ours), events.get(theirs), 'pool events: ours (actual) vs libvirtd (expected)');
     assert.ok(events.get(theirs)!.length > 10, JSON.stringify(events.get(theirs)));
+  });
+  it('stock virsh gives the same output through tsvirtd hosting the backend as through libvirtd', { timeout: 600_000 }, async (t) => {
+    if (!requireOracles(t, ...ready)) return;
+    const sides = [
+      { uri: lv!.uri, path: join(lv!.dir, 'pools', 'v'), out: join(work, 'theirs', 'v-dl') },
+      { uri: daemonURI, path: join(work, 'pools', 'v'), out: join(work, 'ours', 'v-dl') },
+    ];
+    const virsh = async (side: typeof sides[number], args: string[]) => {
+      const r = await run('virsh', ['-c', side.uri, ...args.map((a) => a.replace('@PATH', side.path).replace('@OUT', side.out))]);
+      let out = `${r.status}\n${r.stdout}\n--\n${r.stderr}`.split(side.path).join('POOL').split(side.out).join('OUT');
+      out = out.replace(/<(atime|mtime|ctime)>[0-9.]+<\/\1>/g, '<$1>T</$1>');
+      out = out.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, 'UUID');
+      // The host filesystem's numbers (pool-info, pool-list --details, pool-dumpxml).
+      out = out.replace(/^(Capacity|Allocation|Available):( +).*$/gm, '$1:$2FS');
+      out = out.replace(/<(capacity|allocation|available) unit='bytes'>\d+<\/\1>(?=\n\s*<(allocation|available|source)>)/g, "<$1 unit='bytes'>FS</$1>");
+      out = out.replace(/<available unit='bytes'>\d+<\/available>/g, "<available unit='bytes'>FS</available>");
+      // Table columns are as wide as the longest path, which differs with the temp dir.
+      if (/-list$/.test(args[0]!)) out = out.replace(/ {2,}/g, '  ').replace(/-{10,}/g, '----------');
+      return out;
+    };
+    const commands: string[][] = [
+      ['pool-define-as', 'v', 'dir', '--target', '@PATH'], ['pool-build', 'v'], ['pool-start', 'v'], ['pool-autostart', 'v'],
+      ['pool-list', '--all', '--details'],
+      ['vol-create-as', 'v', 'a.img', '10M', '--format', 'raw'],
+      ['vol-create-as', 'v', 's.raw', '32M', '--allocation', '0', '--format', 'raw'],
+      ['vol-create-as', 'v', 'q.qcow2', '1G', '--format', 'qcow2'],
+      ['vol-create-as', 'v', 'q2.qcow2', '1G', '--format', 'qcow2', '--backing-vol', 'q.qcow2', '--backing-vol-format', 'qcow2'],
+      ['vol-create-as', 'v', 'q.qcow2', '1G', '--format', 'qcow2'],
+      ['vol-list', 'v', '--details'], ['vol-info', '--pool', 'v', 'q.qcow2'], ['vol-dumpxml', '--pool', 'v', 'q2.qcow2'],
+      ['vol-resize', '--pool', 'v', 'q.qcow2', '2G'], ['vol-resize', '--pool', 'v', 'q.qcow2', '1G'],
+      ['vol-resize', '--pool', 'v', 'a.img', '1M', '--delta'],
+      ['vol-upload', '--pool', 'v', 's.raw', src, '--sparse'],
+      ['vol-download', '--pool', 'v', 's.raw', '@OUT', '--sparse'],
+      ['vol-upload', '--pool', 'v', 'a.img', src, '--offset', '1048576', '--length', '4096'],
+      ['vol-wipe', '--pool', 'v', 'a.img'], ['vol-info', '--pool', 'v', 'a.img'],
+      ['vol-clone', '--pool', 'v', 'q.qcow2', 'qc.qcow2'], ['vol-clone', '--pool', 'v', 's.raw', 'sc.raw'],
+      ['vol-delete', '--pool', 'v', 'q2.qcow2'], ['vol-delete', '--pool', 'v', 'q2.qcow2'],
+      ['pool-refresh', 'v'], ['vol-list', 'v', '--details'], ['vol-dumpxml', '--pool', 'v', 'qc.qcow2'],
+      ['pool-info', 'v'], ['pool-dumpxml', 'v'], ['pool-destroy', 'v'], ['pool-delete', 'v'], ['pool-undefine', 'v'],
+      ['pool-list', '--all'],
+    ];
+    for (const args of commands) {
+      const a = await virsh(sides[0]!, args);
+      const b = await virsh(sides[1]!, args);
+      assert.equal(b, a, `virsh ${args.join(' ')}: tsvirtd (actual) vs libvirtd (expected)`);
+      if (args[0] === 'vol-download') assert.deepEqual(shape(sides[1]!.out), shape(sides[0]!.out), 'the downloaded files');
+      if (args[0] === 'vol-upload' && args.includes('--sparse')) {
+        assert.deepEqual(shape(join(sides[1]!.path, 's.raw')), shape(join(sides[0]!.path, 's.raw')), 'the uploaded volumes');
+      }
+    }
   });
 });
