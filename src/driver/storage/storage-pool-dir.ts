@@ -22,7 +22,9 @@ import { parseXml, type XmlElement } from '../../util/xml.js';
 import type { DriverConnection, DriverEvent, StoragePoolRef, StorageVolRef } from '../driver.js';
 import { sanitizePath } from '../test/node-conf-util.js';
 import { parseDefinitionXml } from '../test/node-host-file.js';
-import { formatPoolDef, parsePoolDef, parseVolDef, poolTypeFlag, sourceConflicts, type PoolDef } from '../test/storage-def.js';
+import {
+  formatPoolDef, parsePoolDef, parseVolDef, POOL_TYPES as POOL_TYPE_NAMES, poolTypeFlag, sourceConflicts, type PoolDef,
+} from '../test/storage-def.js';
 import {
   buildPool, checkPool, createVol, deletePool, deleteVol, PoolBuild, refreshPool, refreshVol, refreshVolTargetUpdate,
   resizeVol, systemError, VolCreate, VolResize, wipeVol, buildVol, WIPE_ALGORITHMS,
@@ -445,15 +447,22 @@ export class StoragePoolDir {
           ? `no storage pool with matching target path '${path}'`
           : `no storage pool with matching target path '${path}' (${clean})`);
       },
+      // storageConnectFindStoragePoolSources: the dir backend has no source discovery.
+      connectFindStoragePoolSources: async ({ type }) => {
+        if (!(POOL_TYPE_NAMES as readonly string[]).includes(type)) {
+          throw VirtError.report(ErrorCode.INTERNAL_ERROR, D, `unknown storage pool type ${type}`);
+        }
+        if (type !== 'dir') this.#requireDir({ type } as PoolDef);
+        throw VirtError.report(ErrorCode.NO_SUPPORT, D, `pool type '${type}' does not support source discovery`);
+      },
       storagePoolIsActive: async ({ pool }) => ({ active: this.#byRef(pool).active ? 1 : 0 }),
       storagePoolIsPersistent: async ({ pool }) => ({ persistent: this.#byRef(pool).configFile !== null ? 1 : 0 }),
 
       storagePoolDefineXML: async ({ xml, flags }) => {
         checkFlags(flags, 1, 'storagePoolDefineXML', D);
         const def = parsePoolDef(parseDefinitionXml(xml, '(storage_pool_definition)', D));
-        if (def.name.includes('\n')) {
-          throw VirtError.report(ErrorCode.XML_DETAIL, D, `invalid char in name: ${'\\n'}`);
-        }
+        // virXMLCheckIllegalChars("name", name, "\n"): the character itself goes into the message.
+        if (def.name.includes('\n')) throw VirtError.report(ErrorCode.XML_DETAIL, ErrorDomain.XML, 'invalid char in name: \n');
         this.#requireDir(def);
         const existed = this.#pools.has(def.uuid);
         const obj = this.#add(def, {});
@@ -854,7 +863,7 @@ export class StoragePoolDir {
   /** virStorageBackendForType: only the dir backend is here. */
   #requireDir(def: PoolDef): void {
     if (def.type !== 'dir') {
-      throw VirtError.report(ErrorCode.INTERNAL_ERROR, D, `missing backend for pool type ${['dir', 'fs', 'netfs', 'logical', 'disk', 'iscsi', 'iscsi-direct', 'scsi', 'mpath', 'rbd', 'sheepdog', 'gluster', 'zfs', 'vstorage'].indexOf(def.type)} (${def.type})`);
+      throw VirtError.report(ErrorCode.INTERNAL_ERROR, D, `missing backend for pool type ${POOL_TYPE_NAMES.indexOf(def.type)} (${def.type})`);
     }
   }
 }
