@@ -445,6 +445,8 @@ describe('dir pool: our storage driver vs a stock libvirtd', () => {
       ['vol-create-as', 'v', 'q2.qcow2', '1G', '--format', 'qcow2', '--backing-vol', 'q.qcow2', '--backing-vol-format', 'qcow2'],
       ['vol-create-as', 'v', 'q.qcow2', '1G', '--format', 'qcow2'],
       ['vol-list', 'v', '--details'], ['vol-info', '--pool', 'v', 'q.qcow2'], ['vol-dumpxml', '--pool', 'v', 'q2.qcow2'],
+      // A fully allocated raw (fallocated, never written), see below.
+      ['vol-download', '--pool', 'v', 'a.img', '@OUT', '--sparse'],
       ['vol-resize', '--pool', 'v', 'q.qcow2', '2G'], ['vol-resize', '--pool', 'v', 'q.qcow2', '1G'],
       ['vol-resize', '--pool', 'v', 'a.img', '1M', '--delta'],
       ['vol-upload', '--pool', 'v', 's.raw', src, '--sparse'],
@@ -452,8 +454,11 @@ describe('dir pool: our storage driver vs a stock libvirtd', () => {
       ['vol-upload', '--pool', 'v', 'a.img', src, '--offset', '1048576', '--length', '4096'],
       ['vol-wipe', '--pool', 'v', 'a.img'], ['vol-info', '--pool', 'v', 'a.img'],
       ['vol-clone', '--pool', 'v', 'q.qcow2', 'qc.qcow2'], ['vol-clone', '--pool', 'v', 's.raw', 'sc.raw'],
+      ['vol-dumpxml', '--pool', 'v', 'qc.qcow2'],
+      // Raw bytes over a qcow2: after the upload the pool is refreshed and the format re-probed.
+      ['vol-upload', '--pool', 'v', 'qc.qcow2', src], ['vol-info', '--pool', 'v', 'qc.qcow2'], ['vol-dumpxml', '--pool', 'v', 'qc.qcow2'],
       ['vol-delete', '--pool', 'v', 'q2.qcow2'], ['vol-delete', '--pool', 'v', 'q2.qcow2'],
-      ['pool-refresh', 'v'], ['vol-list', 'v', '--details'], ['vol-dumpxml', '--pool', 'v', 'qc.qcow2'],
+      ['pool-refresh', 'v'], ['vol-list', 'v', '--details'], ['vol-dumpxml', '--pool', 'v', 'q.qcow2'],
       ['pool-info', 'v'], ['pool-dumpxml', 'v'], ['pool-destroy', 'v'], ['pool-delete', 'v'], ['pool-undefine', 'v'],
       ['pool-list', '--all'],
     ];
@@ -461,7 +466,18 @@ describe('dir pool: our storage driver vs a stock libvirtd', () => {
       const a = await virsh(sides[0]!, args);
       const b = await virsh(sides[1]!, args);
       assert.equal(b, a, `virsh ${args.join(' ')}: tsvirtd (actual) vs libvirtd (expected)`);
-      if (args[0] === 'vol-download') assert.deepEqual(shape(sides[1]!.out), shape(sides[0]!.out), 'the downloaded files');
+      if (args[0] === 'vol-download' && args[3] === 'a.img') {
+        // libvirt finds holes with SEEK_DATA, and ext4 calls an unwritten
+        // (fallocated) range data where the page cache holds its pages
+        // (libvirt read the header, readahead did the rest): it sends zeroes.
+        // Node has no SEEK_DATA; we send zero runs as holes. Same bytes,
+        // never more allocated than libvirt's.
+        const [a, b] = [shape(sides[0]!.out), shape(sides[1]!.out)] as { size: number; blocks: number; sha: string }[];
+        assert.deepEqual([b!.size, b!.sha], [a!.size, a!.sha], 'the downloaded bytes');
+        assert.ok(b!.blocks <= a!.blocks, `allocated: ours ${b!.blocks} blocks, libvirt's ${a!.blocks}`);
+      } else if (args[0] === 'vol-download') {
+        assert.deepEqual(shape(sides[1]!.out), shape(sides[0]!.out), 'the downloaded files');
+      }
       if (args[0] === 'vol-upload' && args.includes('--sparse')) {
         assert.deepEqual(shape(join(sides[1]!.path, 's.raw')), shape(join(sides[0]!.path, 's.raw')), 'the uploaded volumes');
       }

@@ -12,10 +12,12 @@
  *   does; a block device gets zeroes written instead.
  * - Download: data from the position; with a sparse stream, holes are
  *   sent as holes. libvirt finds them with lseek(SEEK_DATA/SEEK_HOLE),
- *   which Node lacks: here a hole is a run of all-zero 4 KiB blocks. On
- *   ext4/xfs that is what SEEK_DATA reports for never-written and
- *   fallocated ranges; only zeroes that were written as data come out
- *   as holes here where libvirt would send them as data.
+ *   which Node lacks: here a hole is a run of all-zero 4 KiB blocks. The
+ *   bytes that arrive are the same; where they differ, we send holes
+ *   where libvirt sends zeroes as data: zeroes written as data, and
+ *   fallocated (unwritten) ranges whose pages are in the page cache,
+ *   which ext4's SEEK_DATA reports as data (a fresh raw volume, once its
+ *   header was read). Never the other way round.
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
