@@ -41,7 +41,8 @@ export interface FileStreamOptions {
   onClose?: () => void;
 }
 
-async function openFile(path: string, flags: 'r' | 'r+', offset: number): Promise<{ fh: FileHandle; isBlock: boolean; size: number }> {
+/** open(2) without O_CREAT/O_TRUNC, then fstat. Reads and writes are positional from `offset` (libvirt lseeks once). */
+async function openFile(path: string, flags: 'r' | 'r+'): Promise<{ fh: FileHandle; isBlock: boolean }> {
   let fh: FileHandle;
   try {
     fh = await open(path, flags);
@@ -50,12 +51,11 @@ async function openFile(path: string, flags: 'r' | 'r+', offset: number): Promis
   }
   try {
     const st = await fh.stat();
-    return { fh, isBlock: st.isBlockDevice(), size: st.size };
+    return { fh, isBlock: st.isBlockDevice() };
   } catch (e) {
     await fh.close();
     throw systemError(e, `Unable to access stream for '${path}'`);
   }
-  void offset;
 }
 
 function closer(fh: FileHandle, onClose?: () => void): () => Promise<void> {
@@ -70,7 +70,7 @@ function closer(fh: FileHandle, onClose?: () => void): () => Promise<void> {
 
 /** The upload side (virStorageBackendVolUploadLocal): the stream's bytes go into the file. */
 export async function uploadStream(o: FileStreamOptions): Promise<StreamDriver> {
-  const { fh, isBlock } = await openFile(o.path, 'r+', o.offset);
+  const { fh, isBlock } = await openFile(o.path, 'r+');
   let pos = o.offset;
   let done = 0;
   let failed: VirtError | null = null;
@@ -138,7 +138,7 @@ export async function uploadStream(o: FileStreamOptions): Promise<StreamDriver> 
 
 /** The download side (virStorageBackendVolDownloadLocal): the file's bytes, holes as holes when sparse. */
 export async function downloadStream(o: FileStreamOptions): Promise<StreamDriver> {
-  const { fh, isBlock } = await openFile(o.path, 'r', o.offset);
+  const { fh, isBlock } = await openFile(o.path, 'r');
   let pos = o.offset;
   let done = 0;
   let ended = false;
