@@ -34,6 +34,14 @@ const STRERROR: Readonly<Record<string, string>> = {
   ETIMEDOUT: 'Connection timed out',
   ECONNREFUSED: 'Connection refused',
   EHOSTUNREACH: 'No route to host',
+  EBUSY: 'Device or resource busy',
+  EXDEV: 'Invalid cross-device link',
+  ETXTBSY: 'Text file busy',
+  ENOSYS: 'Function not implemented',
+  ENOTEMPTY: 'Directory not empty',
+  EOPNOTSUPP: 'Operation not supported',
+  ENOTSUP: 'Operation not supported',
+  EDQUOT: 'Disk quota exceeded',
 };
 
 /** The strerror() text for an errno name (`ENOENT`), or undefined when unknown. */
