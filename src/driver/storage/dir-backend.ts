@@ -20,7 +20,7 @@ import { open as openAsync } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import { strerror } from '../../util/strerror.js';
-import type { PoolDef } from '../test/storage-def.js';
+import type { PoolDef } from '../../conf/storage-def.js';
 import { Fmt, probeFormat, probeHeader, readHeader } from './image-probe.js';
 import { qemuImgCreateArgv, qemuImgResizeArgv, runTool, type ToolResult } from './qemu-img.js';
 import { VolType, type DirVol, type VolSource } from './vol-def.js';

@@ -16,7 +16,7 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants as fsConstants } from 'node:fs';
 import { constants } from 'node:os';
 import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
-import type { PoolDef } from '../test/storage-def.js';
+import type { PoolDef } from '../../conf/storage-def.js';
 import { FILE_FORMATS, Fmt } from './image-probe.js';
 import { VolType, type DirVol } from './vol-def.js';
 

@@ -20,11 +20,11 @@ import { join } from 'node:path';
 import { checkFlags, ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import { parseXml, type XmlElement } from '../../util/xml.js';
 import type { DriverConnection, DriverEvent, StoragePoolRef, StorageVolRef } from '../driver.js';
-import { sanitizePath } from '../test/node-conf-util.js';
+import { sanitizePath } from '../../conf/node-conf-util.js';
 import { parseDefinitionXml } from '../test/node-host-file.js';
 import {
   formatPoolDef, parsePoolDef, parseVolDef, POOL_TYPES as POOL_TYPE_NAMES, poolTypeFlag, sourceConflicts, type PoolDef,
-} from '../test/storage-def.js';
+} from '../../conf/storage-def.js';
 import {
   buildPool, checkPool, createVol, deletePool, deleteVol, PoolBuild, refreshPool, refreshVol, refreshVolTargetUpdate,
   resizeVol, systemError, VolCreate, VolResize, wipeVol, buildVol, WIPE_ALGORITHMS,

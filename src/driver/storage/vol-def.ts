@@ -7,8 +7,8 @@
  * `<timestamps>`, which the test driver never prints.
  */
 import { escapeXml } from '../../util/xml.js';
-import type { Perms, VolDef } from '../test/storage-def.js';
-import { formatElement } from '../test/node-conf-util.js';
+import type { Perms, VolDef } from '../../conf/storage-def.js';
+import { formatElement } from '../../conf/node-conf-util.js';
 import { FILE_FORMATS, Fmt } from './image-probe.js';
 
 /** virStorageVolType. */
