@@ -17,7 +17,7 @@ import {
 } from '../driver.js';
 import { checkFlags, ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import { parseDomainXml, parseDomainXmlAsync, formatDomainDef, type DomainDef } from '../../conf/domain-def.js';
-import { getAttr, kid } from '../../conf/domain-xml.js';
+import { getAttr, kid, type XNode } from '../../conf/domain-xml.js';
 import type { DomainXMLOption } from '../../conf/domain-xml-option.js';
 import { EventBus } from '../test/events.js';
 import { getHostname } from '../test/node-hostname.js';
@@ -593,10 +593,11 @@ function connectionMethods(s: QemuState): Partial<DriverConnection> {
   return m;
 }
 
-/** A console that mirrors a serial port uses the serial's pty. */
-function ptyOfSerial(vm: QemuDomainObj, console: ReturnType<typeof kid> & object): string | undefined {
-  const alias = aliasOf(console);
-  const serial = vm.def.devices.list.find((d) => d.kind === 'serial' && aliasOf(d.node) === alias);
+/** A console that mirrors a serial port (target type serial) uses that serial's pty. */
+function ptyOfSerial(vm: QemuDomainObj, console: XNode): string | undefined {
+  if (console.name !== 'console' || (getAttr(kid(console, 'target'), 'type') ?? 'serial') !== 'serial') return undefined;
+  const port = getAttr(kid(console, 'target'), 'port') ?? '0';
+  const serial = vm.def.devices.list.find((d) => d.kind === 'serial' && (getAttr(kid(d.node, 'target'), 'port') ?? '0') === port);
   return serial ? ptyPathOf(serial.node) : undefined;
 }
 
