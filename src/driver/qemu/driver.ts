@@ -127,9 +127,9 @@ export class QemuState implements ProcessHost {
     for (const d of [this.cfg.configDir, this.cfg.stateDir, this.cfg.libDir, this.cfg.cacheDir, this.cfg.logDir]) {
       mkdirSync(d, { recursive: true, mode: 0o755 });
     }
-    // The host's emulator, probed (or read from the cache) before anything parses.
-    const emu = findQemuBinary(hostArch());
-    if (emu) await this.loadCaps(emu).catch((e: unknown) => this.log.warn(`Failed to probe ${emu}: ${(e as Error).message}`));
+    // Capabilities are probed (or read from the cache) when first needed:
+    // before a document is parsed (#preloadCaps), so a daemon without
+    // guests does not make its clients wait for a ~10 s probe.
     // Running guests first (virDomainObjListLoadAllConfigs on the state dir).
     const live: Array<[QemuDomainObj, ReturnType<typeof parseStatusXml>]> = [];
     for (const f of this.#xmlFiles(this.cfg.stateDir)) {
