@@ -469,13 +469,13 @@ export const STARTED_BOOTED = { event: Ev.STARTED, detail: EventStartedDetail.BO
  * the persistent definition in state shut off (reason). Events are the
  * caller's.
  */
-export async function stopProcess(h: ProcessHost, vm: QemuDomainObj, reason: number): Promise<void> {
+export async function stopProcess(h: ProcessHost, vm: QemuDomainObj, reason: number, opts: { kill?: boolean } = {}): Promise<void> {
   if (vm.stopped) return;
   vm.stopped = true;
   const name = vm.def.name;
   appendLog(h, name, `${logTimestamp()}: shutting down, reason=${REASON_NAMES[St.SHUTOFF]![reason] ?? 'unknown'}\n`);
   const rt = vm.rt;
-  if (rt && rt.pid > 0) await killPainfully(rt.pid, true).catch((e: unknown) => h.log.warn((e as Error).message));
+  if (rt && rt.pid > 0 && opts.kill !== false) await killPainfully(rt.pid, true).catch((e: unknown) => h.log.warn((e as Error).message));
   const mon = vm.monitor;
   vm.monitor = null;
   mon?.destroy();
@@ -522,10 +522,11 @@ export async function reconnectProcess(h: ProcessHost, vm: QemuDomainObj, st: Pa
   vm.fakeReboot = st.fakeReboot;
   vm.gotShutdown = st.gotShutdown;
   const pid = st.rt.pid;
+  // A pid that now belongs to another process must never be killed.
+  let isOurs = false;
   try {
-    if (!isProcessAlive(pid) || !cmdlineHas(pid, `guest=${vm.def.name.replace(/,/g, ',,')},debug-threads=on`)) {
-      throw new Error(`QEMU process ${pid} is gone`);
-    }
+    isOurs = isProcessAlive(pid) && cmdlineHas(pid, `guest=${vm.def.name.replace(/,/g, ',,')},debug-threads=on`);
+    if (!isOurs) throw new Error(`QEMU process ${pid} is gone`);
     const mon = await connectMonitor(h, vm, st.rt.monitorPath);
     await mon.execute('query-migrate-capabilities').catch(() => undefined);
     // qemuProcessUpdateState.
@@ -551,7 +552,7 @@ export async function reconnectProcess(h: ProcessHost, vm: QemuDomainObj, st: Pa
     h.log.error(`Failed to reconnect to domain ${vm.def.name}: ${(e as Error).message}`);
     const ref = vm.ref();
     // qemuProcessReconnect's error path: with -no-shutdown, a lost monitor means it crashed.
-    await stopProcess(h, vm, ShutoffReason.CRASHED);
+    await stopProcess(h, vm, ShutoffReason.CRASHED, { kill: isOurs });
     h.emit({ kind: 'domain-lifecycle', dom: ref, event: Ev.STOPPED, detail: EventStoppedDetail.FAILED });
     if (!vm.persistent) h.removeTransient(vm);
   }
