@@ -20,9 +20,9 @@ function served(reg: DriverRegistry, name: string | null): string | null {
   return reg.find(uri)?.name ?? null;
 }
 
-test('the library asks test, then remote (last); the daemon serves test', () => {
+test('the library asks test, then remote (last); the daemon serves test and QEMU', () => {
   assert.deepEqual(libraryDrivers().drivers.map((d) => d.name), ['test', 'remote']);
-  assert.deepEqual(daemonDrivers().drivers.map((d) => d.name), ['test']);
+  assert.deepEqual(daemonDrivers().drivers.map((d) => d.name), ['test', 'QEMU']);
   assert.equal(DRIVERS.at(-1)!.name, 'remote');
   // Both sides build their default registries from the list.
   assert.deepEqual(defaultDrivers().drivers.map((d) => d.name), DRIVERS.filter((e) => e.library).map((e) => e.name));
@@ -40,9 +40,9 @@ test('which driver serves which URI', () => {
     ['test+unix:///default', 'remote', null],
     ['test+tcp://127.0.0.1/default', 'remote', null],
     ['test://example.org/default', 'remote', null],
-    // Until the QEMU driver is in the list, the daemon has nothing for qemu:///.
-    ['qemu:///system', 'remote', null],
-    ['qemu:///session', 'remote', null],
+    // The QEMU driver is the daemon's; the library reaches it through remote.
+    ['qemu:///system', 'remote', 'QEMU'],
+    ['qemu:///session', 'remote', 'QEMU'],
     ['qemu+ssh://root@example.org/system', 'remote', null],
     ['foo:///', 'remote', null],
     // No URI: the library probes through remote (the daemon picks); the daemon's test driver does not probe.
@@ -55,7 +55,7 @@ test('which driver serves which URI', () => {
 });
 
 test('a URI no daemon driver claims gets libvirt\'s "no connection driver available for X"', async () => {
-  for (const uri of ['foo:///', 'qemu:///system', 'test+unix:///default']) {
+  for (const uri of ['foo:///', 'qemu+ssh://h/system', 'test+unix:///default']) {
     await assert.rejects(openDriver(uri, null, 0, { drivers: daemonDrivers(), config: null }), (e: unknown) => isVirtError(e)
       && e.code === ErrorCode.NO_CONNECT && e.message === `no connection driver available for ${uri}`);
   }
@@ -75,7 +75,8 @@ test('a driver added to the list is used by the daemon, and by the library throu
   const table: DriverEntry[] = [
     DRIVERS[0]!,
     { name: 'qemu', library: false, daemon: true, create: () => qemuLike },
-    ...DRIVERS.slice(1),
+    // In place of the real QEMU driver.
+    ...DRIVERS.slice(1).filter((e) => e.name !== 'QEMU'),
   ];
   const daemon = registryFor('daemon', {}, table);
   const lib = registryFor('library', {}, table);

@@ -18,6 +18,7 @@ import type { Driver } from './driver.js';
 import { DriverRegistry } from './registry.js';
 import { RemoteDriver } from './remote/remote-driver.js';
 import { TestDriver } from './test/index.js';
+import { QemuDriver } from './qemu/driver.js';
 
 /** What creating a driver may need. */
 export interface DriverFactoryOptions {
@@ -43,6 +44,8 @@ export interface DriverEntry {
  */
 export const DRIVERS: readonly DriverEntry[] = [
   { name: 'test', library: true, daemon: true, create: () => new TestDriver() },
+  // qemuStateDriver: a stateful hypervisor driver, in the daemon only.
+  { name: 'QEMU', library: false, daemon: true, create: () => new QemuDriver() },
   {
     name: 'remote', library: true, daemon: false,
     create: (o) => new RemoteDriver({ ...(o.config !== undefined ? { config: o.config } : {}), ...(o.env ? { env: o.env } : {}) }),
