@@ -185,9 +185,11 @@ export interface QemuLibvirtd extends Daemon {
   domainPid(name: string): number | undefined;
 }
 
-interface ProcInfo { pid: number; ppid: number; comm: string }
+/** A process as /proc/PID/stat shows it. */
+export interface ProcInfo { pid: number; ppid: number; comm: string }
 
-function procs(): ProcInfo[] {
+/** Every process now (a snapshot of /proc). */
+export function procs(): ProcInfo[] {
   const out: ProcInfo[] = [];
   for (const e of readdirSync('/proc')) {
     if (!/^\d+$/.test(e)) continue;

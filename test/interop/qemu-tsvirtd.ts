@@ -23,7 +23,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { dirname, join } from 'node:path';
 import { DAEMON_NODE_FLAGS, daemonEnv } from '../../src/util/daemon-launch.js';
 import { canConnect, ensureQemuUser, run, startDaemon, tail, TSVIRTD, type Daemon, type DaemonOptions, type RunResult } from './harness.js';
-import { guestCacheRoot } from './qemu-harness.js';
+import { guestCacheRoot, procs } from './qemu-harness.js';
 
 /** The tsvirtd counterpart of QemuLibvirtd. */
 export interface QemuTsvirtd extends Daemon {
@@ -41,21 +41,6 @@ export interface QemuTsvirtd extends Daemon {
   domainPid(name: string): number | undefined;
   /** SIGKILLs tsvirtd and waits until the namespace's init has started a new one that answers. */
   kill9(): Promise<{ oldPid: number; newPid: number }>;
-}
-
-interface ProcInfo { pid: number; ppid: number; comm: string }
-
-function procs(): ProcInfo[] {
-  const out: ProcInfo[] = [];
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      out.push({ pid: Number(e), ppid: Number(stat.slice(close + 2).split(' ')[1]), comm: stat.slice(stat.indexOf('(') + 1, close) });
-    } catch { /* gone */ }
-  }
-  return out;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

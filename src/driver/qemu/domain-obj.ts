@@ -8,13 +8,13 @@
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { DomainRef } from '../driver.js';
 import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import { children, escapeXml, parseXml } from '../../util/xml.js';
 import { formatDomainDef, parseDomainElement, type DomainDef } from '../../conf/domain-def.js';
+import { DomainObjBase } from '../../conf/domain-obj.js';
 import type { DomainXMLOption } from '../../conf/domain-xml-option.js';
 import type { QmpClient } from './qmp.js';
-import { DomainState as St, PausedReason, RunningReason, ShutoffReason } from '../test/domain-constants.js';
+import { DomainState as St, PausedReason, RunningReason, ShutoffReason } from '../../conf/domain-constants.js';
 
 export { St };
 
@@ -46,15 +46,8 @@ export interface QemuRuntime {
   vcpuPids: number[];
 }
 
-export class QemuDomainObj {
-  /** The live definition while running, else the persistent one. */
-  def: DomainDef;
-  /** The persistent definition while a persistent domain runs (vm->newDef). */
-  newDef: DomainDef | null = null;
-  persistent = false;
-  autostart = false;
-  state: number = St.SHUTOFF;
-  reason: number = ShutoffReason.UNKNOWN;
+/** virDomainObj with the QEMU driver's private data (qemuDomainObjPrivate). */
+export class QemuDomainObj extends DomainObjBase {
   rt: QemuRuntime | null = null;
   monitor: QmpClient | null = null;
   /** QEMU said SHUTDOWN (priv->gotShutdown): an EOF then is a clean stop. */
@@ -69,23 +62,6 @@ export class QemuDomainObj {
   /** Set once qemuProcessStop ran for this run, so EOF and destroy do not both stop it. */
   stopped = true;
   #job: Promise<unknown> = Promise.resolve();
-
-  constructor(def: DomainDef) {
-    this.def = def;
-  }
-
-  get isActive(): boolean {
-    return this.def.id !== -1;
-  }
-
-  ref(): DomainRef {
-    return { name: this.def.name, uuid: this.def.uuid, id: this.def.id };
-  }
-
-  setState(state: number, reason: number): void {
-    this.state = state;
-    this.reason = reason;
-  }
 
   /** The persistent definition (newDef while running). */
   get persistentDef(): DomainDef {

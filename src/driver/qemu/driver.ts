@@ -25,7 +25,7 @@ import {
   AffectFlags, DefineFlags, DestroyFlags, DomainEventType as Ev, DomainXMLFlags, EventDefinedDetail, EventStartedDetail,
   EventStoppedDetail, EventSuspendedDetail, EventUndefinedDetail, LIST_DOMAINS_FILTERS_ALL, ListDomainsFlags as LF,
   MemoryFlags, RebootFlags, StartFlags, UndefineFlags,
-} from '../test/domain-constants.js';
+} from '../../conf/domain-constants.js';
 import { findQemuBinary, hostArch, loadQemuCaps, type QemuCaps } from './capabilities.js';
 import { qemuCapsMethods } from './caps-methods.js';
 import { qemuSecModels } from './host-capabilities.js';

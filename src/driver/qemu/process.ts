@@ -29,7 +29,7 @@ import {
 } from './domain-obj.js';
 import {
   DomainEventType as Ev, EventResumedDetail, EventStartedDetail, EventStoppedDetail, EventSuspendedDetail,
-} from '../test/domain-constants.js';
+} from '../../conf/domain-constants.js';
 
 const QEMU = ErrorDomain.QEMU;
 

@@ -5,7 +5,7 @@
  */
 import type { DriverConnection } from '../driver.js';
 import { checkFlags, ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
-import { AffectFlags } from './domain-constants.js';
+import { AffectFlags } from '../../conf/domain-constants.js';
 import { getAttr, node } from '../../conf/domain-xml.js';
 import type { TestHost } from './host.js';
 

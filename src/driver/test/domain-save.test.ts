@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DomainRef, DriverConnection, DriverEvent } from '../driver.js';
 import { ErrorCode, ErrorDomain, isVirtError } from '../../errors.js';
-import { DomainEventType as Ev, EventStartedDetail, EventStoppedDetail, ShutoffReason } from './domain-constants.js';
+import { DomainEventType as Ev, EventStartedDetail, EventStoppedDetail, ShutoffReason } from '../../conf/domain-constants.js';
 import { TestHost } from './host.js';
 
 const GUEST = "<domain type='test'><name>test</name><uuid>6695eb01-f6a4-8304-79aa-97f2502e193f</uuid>"

@@ -12,7 +12,7 @@ import { strerror } from '../../util/strerror.js';
 import type { XmlElement } from '../../util/xml.js';
 import {
   DomainEventType as Ev, EventStartedDetail, EventStoppedDetail, RunningReason, ShutoffReason,
-} from './domain-constants.js';
+} from '../../conf/domain-constants.js';
 import { formatDomainDef, parseDomainXml, type DomainDef } from '../../conf/domain-def.js';
 import type { DomainObj, DomainStore } from './domains.js';
 import { testXMLOption, generateIfnames } from './domain-conf.js';

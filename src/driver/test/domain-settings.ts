@@ -10,7 +10,7 @@ import { parseXml, type XmlElement } from '../../util/xml.js';
 import {
   AffectFlags, DomainEventType as Ev, EventDefinedDetail, EventUndefinedDetail, DomainState as St,
   TypedParamType as T,
-} from './domain-constants.js';
+} from '../../conf/domain-constants.js';
 import type { DomainDef } from '../../conf/domain-def.js';
 import { cloneNode, getAttr, kid, kids, node, type XNode } from '../../conf/domain-xml.js';
 import type { DomainObj } from './domains.js';

@@ -7,7 +7,7 @@
  */
 import type { DomainRef, DriverConnection, TypedParam } from '../driver.js';
 import { checkFlags, ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
-import { AffectFlags, TypedParamType as T } from './domain-constants.js';
+import { AffectFlags, TypedParamType as T } from '../../conf/domain-constants.js';
 import type { DomainDef } from '../../conf/domain-def.js';
 import { normalizeMac } from '../../conf/domain-devices.js';
 import { getAttr, kid, node, setAttr, type XNode } from '../../conf/domain-xml.js';

@@ -9,7 +9,7 @@ import { isVirtError } from '../../errors.js';
 import { AttachedStream, readAllFrom } from '../stream.js';
 import { screenshotPNG, testScreenshot } from './domain-screenshot.js';
 import { TestHost } from './host.js';
-import { DomainEventType as Ev, ListDomainsFlags as LF } from './domain-constants.js';
+import { DomainEventType as Ev, ListDomainsFlags as LF } from '../../conf/domain-constants.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../../test/fixtures/test-driver/', import.meta.url));
 

@@ -15,7 +15,7 @@ import {
   MemoryStatTag as MS, MessageType, PausedReason, RebootFlags, RunningReason, SNAPSHOT_FILTERS_ALL, ShutoffReason,
   SnapshotCreateFlags as SC, SnapshotDeleteFlags as SD, SnapshotListFlags as SL, SnapshotRevertFlags as SR,
   SnapshotXMLFlags, StartFlags, StatsTypes, TypedParamType, UndefineFlags, VcpuFlags, VcpuState,
-} from './domain-constants.js';
+} from '../../conf/domain-constants.js';
 import {
   CPUMASK_LEN,
   copyDevicesAsync, copyDomainDef, formatDomainDef, formatDomainDefAsync, formatMetadataAhead,
@@ -34,6 +34,7 @@ import {
 } from './snapshot.js';
 import type { CheckpointDef } from './checkpoint.js';
 import { MomentList } from './moment-list.js';
+import { DomainObjBase } from '../../conf/domain-obj.js';
 import { testXMLOption, generateIfnames } from './domain-conf.js';
 
 const TEST = ErrorDomain.TEST;
@@ -81,16 +82,8 @@ const TAINT_MESSAGES: Record<number, string> = {
   13: 'custom device configuration',
 };
 
-/** virDomainObj: a domain's definitions and runtime state. */
-export class DomainObj {
-  /** The live definition while running, else the persistent one. */
-  def: DomainDef;
-  /** The persistent definition while a persistent domain runs. */
-  newDef: DomainDef | null = null;
-  state: number = St.SHUTOFF;
-  reason: number = ShutoffReason.UNKNOWN;
-  persistent = false;
-  autostart = false;
+/** virDomainObj with the test driver's private data. */
+export class DomainObj extends DomainObjBase {
   hasManagedSave = false;
   readonly snapshots = new SnapshotList();
   /** vm->checkpoints; the APIs are in checkpoint.ts. */
@@ -100,23 +93,6 @@ export class DomainObj {
   /** The guest clock of virDomainGetTime (testDomainObjPrivate seconds/nseconds). */
   timeSeconds = TEST_GUEST_TIME;
   timeNseconds = 0;
-
-  constructor(def: DomainDef) {
-    this.def = def;
-  }
-
-  get isActive(): boolean {
-    return this.def.id !== -1;
-  }
-
-  ref(): DomainRef {
-    return { name: this.def.name, uuid: this.def.uuid, id: this.def.id };
-  }
-
-  setState(state: number, reason: number): void {
-    this.state = state;
-    this.reason = reason;
-  }
 }
 
 /** virReportError with a code errors.ts has no template for. */

@@ -7,7 +7,7 @@
  * a running domain.
  */
 import type { TypedParam } from '../driver.js';
-import { TypedParamType as T } from './domain-constants.js';
+import { TypedParamType as T } from '../../conf/domain-constants.js';
 import type { DomainDef } from '../../conf/domain-def.js';
 
 export interface IOThreadStat { id: number; pollMaxNs: number; pollGrow: number; pollShrink: number }

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { DomainRef, DriverConnection, DriverEvent, SnapshotRef } from '../driver.js';
 import { isVirtError } from '../../errors.js';
 import { TestHost } from './host.js';
-import { DomainEventType as Ev, SnapshotListFlags as SL } from './domain-constants.js';
+import { DomainEventType as Ev, SnapshotListFlags as SL } from '../../conf/domain-constants.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../../test/fixtures/test-driver/', import.meta.url));
 

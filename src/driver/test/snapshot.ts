@@ -7,7 +7,7 @@ import { statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import { parseXml, type XmlElement } from '../../util/xml.js';
-import { SnapshotListFlags } from './domain-constants.js';
+import { SnapshotListFlags } from '../../conf/domain-constants.js';
 import {
   domainDisks, formatDomainDef, parseDomainElement, type DomainDef,
 } from '../../conf/domain-def.js';
