@@ -1,0 +1,83 @@
+// The QEMU driver with many defined domains: tsvirtd and a private stock
+// libvirtd 9.0 side by side, same client (tsvirt's library over each
+// daemon's unix socket), same run.
+//
+//   node bench/qemu-domains.mjs [--domains N] [--rounds R]
+//
+// Defines N inactive domains (the test guest's XML, default 1000) in each
+// daemon, then times listAllDomains (median of R calls, default 15) and
+// reads each daemon's RSS before and after defining. Needs root and a
+// built tree; both daemons run in their own mount+PID namespaces (the
+// interop harnesses), so nothing on the host is touched.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const dist = fileURLToPath(new URL('../dist/', import.meta.url));
+const { open } = await import(join(dist, 'src/index.js'));
+const { startQemuLibvirtd, guestXml } = await import(join(dist, 'test/interop/qemu-harness.js'));
+const { startQemuTsvirtd } = await import(join(dist, 'test/interop/qemu-tsvirtd.js'));
+
+const argv = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(argv[i + 1]) : def;
+};
+const N = opt('domains', 1000);
+const ROUNDS = opt('rounds', 15);
+
+const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+const rssKiB = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
+// The files need not exist to define a domain; nothing is started.
+const xml = (i) => guestXml(`bench-${String(i).padStart(5, '0')}`, { kernel: '/nonexistent/vmlinuz', initrd: '/nonexistent/initrd.gz' });
+
+const results = {};
+async function measure(label, daemon, pid) {
+  const conn = await open(daemon.uri);
+  try {
+    const rss0 = rssKiB(pid());
+    const t0 = performance.now();
+    for (let i = 0; i < N; i++) (await conn.domainDefineXML(xml(i))).free?.();
+    const defineMs = performance.now() - t0;
+    const times = [];
+    let count = 0;
+    for (let r = 0; r < ROUNDS; r++) {
+      const t = performance.now();
+      const doms = await conn.listAllDomains(0);
+      times.push(performance.now() - t);
+      count = doms.length;
+      for (const d of doms) d.free?.();
+    }
+    results[label] = { rss0, rss1: rssKiB(pid()), defineMs, listMs: median(times), count };
+  } finally {
+    await conn.close();
+  }
+}
+
+{
+  const lv = await startQemuLibvirtd();
+  try {
+    await measure('libvirtd', lv, () => lv.libvirtdPid);
+  } finally {
+    await lv[Symbol.asyncDispose]();
+  }
+}
+{
+  const td = await startQemuTsvirtd();
+  try {
+    await measure('tsvirtd', td, () => td.tsvirtdPid());
+  } finally {
+    await td[Symbol.asyncDispose]();
+  }
+}
+
+console.log(`QEMU driver, ${N} defined domains, listAllDomains median of ${ROUNDS}`);
+console.log('daemon     define all (s)  listAllDomains (ms)  domains  RSS before → after (MiB)');
+for (const [k, r] of Object.entries(results)) {
+  console.log(`${k.padEnd(10)} ${(r.defineMs / 1000).toFixed(2).padStart(14)}  ${r.listMs.toFixed(1).padStart(19)}  ${String(r.count).padStart(7)}  `
+    + `${(r.rss0 / 1024).toFixed(1)} → ${(r.rss1 / 1024).toFixed(1)}`);
+}
+const a = results.tsvirtd;
+const b = results.libvirtd;
+console.log(`tsvirtd/libvirtd: listAllDomains ${(a.listMs / b.listMs).toFixed(2)}x time, define ${(a.defineMs / b.defineMs).toFixed(2)}x time, `
+  + `RSS after ${(a.rss1 / b.rss1).toFixed(2)}x`);
