@@ -2,7 +2,11 @@
 // libvirtd 9.0 side by side, same client (tsvirt's library over each
 // daemon's unix socket), same run.
 //
-//   node bench/qemu-domains.mjs [--domains N] [--rounds R]
+//   node bench/qemu-domains.mjs [--domains N] [--rounds R] [--boots B]
+//
+// First, B times (default 3) per daemon: `virsh start` of the test guest,
+// then `virsh console` until its shell prompt (wall time from the start
+// command to the prompt, median).
 //
 // Defines N inactive domains (the test guest's XML, default 1000) in each
 // daemon, then times listAllDomains (median of R calls, default 15) and
@@ -15,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 const { open } = await import(join(dist, 'src/index.js'));
-const { startQemuLibvirtd, guestXml } = await import(join(dist, 'test/interop/qemu-harness.js'));
+const { startQemuLibvirtd, guestXml, ensureTestGuest, openConsole } = await import(join(dist, 'test/interop/qemu-harness.js'));
 const { startQemuTsvirtd } = await import(join(dist, 'test/interop/qemu-tsvirtd.js'));
 
 const argv = process.argv.slice(2);
@@ -25,6 +29,7 @@ const opt = (name, def) => {
 };
 const N = opt('domains', 1000);
 const ROUNDS = opt('rounds', 15);
+const BOOTS = opt('boots', 3);
 
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 const rssKiB = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
@@ -32,7 +37,37 @@ const rssKiB = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/
 const xml = (i) => guestXml(`bench-${String(i).padStart(5, '0')}`, { kernel: '/nonexistent/vmlinuz', initrd: '/nonexistent/initrd.gz' });
 
 const results = {};
+const guest = await ensureTestGuest();
+const { writeFileSync, mkdtempSync } = await import('node:fs');
+const { tmpdir } = await import('node:os');
+const guestFile = join(mkdtempSync(join(tmpdir(), 'tsvirt-bench-qemu-')), 'guest.xml');
+writeFileSync(guestFile, guestXml('bench-boot', { guest }));
+
+/** `virsh start` to the guest's prompt on its console, BOOTS times: the median in ms. */
+async function boots(daemon) {
+  const check = (r, what) => {
+    if (r.status !== 0) throw new Error(`virsh ${what}: ${r.stderr}`);
+  };
+  check(await daemon.virsh('define', guestFile), 'define');
+  const times = [];
+  for (let b = 0; b < BOOTS; b++) {
+    const t0 = performance.now();
+    check(await daemon.virsh('start', 'bench-boot'), 'start');
+    const con = await openConsole(daemon.uri, 'bench-boot');
+    try {
+      await con.waitPrompt({ timeoutMs: 120_000 });
+      times.push(performance.now() - t0);
+    } finally {
+      await con.kill();
+    }
+    check(await daemon.virsh('destroy', 'bench-boot'), 'destroy');
+  }
+  check(await daemon.virsh('undefine', 'bench-boot'), 'undefine');
+  return median(times);
+}
+
 async function measure(label, daemon, pid) {
+  const bootMs = await boots(daemon);
   const conn = await open(daemon.uri);
   try {
     const rss0 = rssKiB(pid());
@@ -48,7 +83,7 @@ async function measure(label, daemon, pid) {
       count = doms.length;
       for (const d of doms) d.free?.();
     }
-    results[label] = { rss0, rss1: rssKiB(pid()), defineMs, listMs: median(times), count };
+    results[label] = { bootMs, rss0, rss1: rssKiB(pid()), defineMs, listMs: median(times), count };
   } finally {
     await conn.close();
   }
@@ -71,6 +106,9 @@ async function measure(label, daemon, pid) {
   }
 }
 
+console.log(`QEMU driver: virsh start to the guest's prompt, median of ${BOOTS}`);
+for (const [k, r] of Object.entries(results)) console.log(`${k.padEnd(10)} ${(r.bootMs / 1000).toFixed(2)} s`);
+console.log(`tsvirtd/libvirtd: ${(results.tsvirtd.bootMs / results.libvirtd.bootMs).toFixed(2)}x`);
 console.log(`QEMU driver, ${N} defined domains, listAllDomains median of ${ROUNDS}`);
 console.log('daemon     define all (s)  listAllDomains (ms)  domains  RSS before → after (MiB)');
 for (const [k, r] of Object.entries(results)) {
