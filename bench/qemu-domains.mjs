@@ -2,7 +2,10 @@
 // libvirtd 9.0 side by side, same client (tsvirt's library over each
 // daemon's unix socket), same run.
 //
-//   node bench/qemu-domains.mjs [--domains N] [--rounds R] [--boots B]
+//   node bench/qemu-domains.mjs [--domains N] [--rounds R] [--boots B] [--guests G]
+//
+// Then G guests (default 10) started at once: each daemon's RSS once all
+// run (5 s after the last start), and after they are destroyed.
 //
 // First, B times (default 3) per daemon: `virsh start` of the test guest,
 // then `virsh console` until its shell prompt (wall time from the start
@@ -30,6 +33,7 @@ const opt = (name, def) => {
 const N = opt('domains', 1000);
 const ROUNDS = opt('rounds', 15);
 const BOOTS = opt('boots', 3);
+const GUESTS = opt('guests', 10);
 
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 const rssKiB = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
@@ -41,13 +45,13 @@ const guest = await ensureTestGuest();
 const { writeFileSync, mkdtempSync } = await import('node:fs');
 const { tmpdir } = await import('node:os');
 const guestFile = join(mkdtempSync(join(tmpdir(), 'tsvirt-bench-qemu-')), 'guest.xml');
-writeFileSync(guestFile, guestXml('bench-boot', { guest }));
 
 /** `virsh start` to the guest's prompt on its console, BOOTS times: the median in ms. */
 async function boots(daemon) {
   const check = (r, what) => {
     if (r.status !== 0) throw new Error(`virsh ${what}: ${r.stderr}`);
   };
+  writeFileSync(guestFile, guestXml('bench-boot', { guest }));
   check(await daemon.virsh('define', guestFile), 'define');
   const times = [];
   for (let b = 0; b < BOOTS; b++) {
@@ -66,8 +70,30 @@ async function boots(daemon) {
   return median(times);
 }
 
+/** Daemon RSS (KiB) with GUESTS running guests. */
+async function running(daemon, pid) {
+  const names = Array.from({ length: GUESTS }, (_, i) => `bench-run-${i}`);
+  const check = (r, what) => {
+    if (r.status !== 0) throw new Error(`virsh ${what}: ${r.stderr}`);
+  };
+  for (const n of names) {
+    writeFileSync(guestFile, guestXml(n, { guest }));
+    check(await daemon.virsh('define', guestFile), 'define');
+  }
+  const before = rssKiB(pid());
+  for (const n of names) check(await daemon.virsh('start', n), `start ${n}`);
+  await new Promise((r) => setTimeout(r, 5000));
+  const during = rssKiB(pid());
+  for (const n of names) {
+    check(await daemon.virsh('destroy', n), `destroy ${n}`);
+    check(await daemon.virsh('undefine', n), `undefine ${n}`);
+  }
+  return { before, during };
+}
+
 async function measure(label, daemon, pid) {
   const bootMs = await boots(daemon);
+  const guests = await running(daemon, pid);
   const conn = await open(daemon.uri);
   try {
     const rss0 = rssKiB(pid());
@@ -83,7 +109,7 @@ async function measure(label, daemon, pid) {
       count = doms.length;
       for (const d of doms) d.free?.();
     }
-    results[label] = { bootMs, rss0, rss1: rssKiB(pid()), defineMs, listMs: median(times), count };
+    results[label] = { bootMs, guests, rss0, rss1: rssKiB(pid()), defineMs, listMs: median(times), count };
   } finally {
     await conn.close();
   }
@@ -109,6 +135,11 @@ async function measure(label, daemon, pid) {
 console.log(`QEMU driver: virsh start to the guest's prompt, median of ${BOOTS}`);
 for (const [k, r] of Object.entries(results)) console.log(`${k.padEnd(10)} ${(r.bootMs / 1000).toFixed(2)} s`);
 console.log(`tsvirtd/libvirtd: ${(results.tsvirtd.bootMs / results.libvirtd.bootMs).toFixed(2)}x`);
+console.log(`daemon RSS with ${GUESTS} running guests (MiB): before starting → while running`);
+for (const [k, r] of Object.entries(results)) {
+  console.log(`${k.padEnd(10)} ${(r.guests.before / 1024).toFixed(1)} → ${(r.guests.during / 1024).toFixed(1)}`);
+}
+console.log(`tsvirtd/libvirtd while running: ${(results.tsvirtd.guests.during / results.libvirtd.guests.during).toFixed(2)}x`);
 console.log(`QEMU driver, ${N} defined domains, listAllDomains median of ${ROUNDS}`);
 console.log('daemon     define all (s)  listAllDomains (ms)  domains  RSS before → after (MiB)');
 for (const [k, r] of Object.entries(results)) {
