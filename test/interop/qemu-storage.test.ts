@@ -6,8 +6,8 @@
  * (sparse) and qcow2, vol-list, vol-info, a sparse vol-upload and
  * vol-download of a file with holes (same bytes both ways), vol-delete,
  * pool-destroy, pool-undefine, and the denials of a read-only connection —
- * with equal outputs after {@link normalise},
- * and the storage pool events `virsh pool-event --all --loop` prints.
+ * with equal outputs after {@link normalise}, and the storage pool events
+ * (lifecycle, refresh) that `virsh pool-event --loop` prints.
  *
  * Needs root, libvirtd and virsh: outside CI a missing oracle skips, under CI=true it fails.
  */
