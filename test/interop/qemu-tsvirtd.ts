@@ -9,7 +9,8 @@
  * ```
  *
  * The namespace's init (bash) mounts empty tmpfs over /run/libvirt,
- * /var/lib/libvirt, /var/cache/libvirt, /etc/libvirt/qemu, /var/log (with
+ * /var/lib/libvirt, /var/cache/libvirt, /etc/libvirt/qemu,
+ * /etc/libvirt/storage (the storage driver's pool configs), /var/log (with
  * /var/log/libvirt in it) and /run/lock, binds the shared capabilities
  * cache over /var/cache/libvirt/qemu/capabilities (tsvirt's `.json` files
  * sit beside libvirt's `.xml` ones), then runs tsvirtd as a child — and
@@ -52,6 +53,7 @@ mnt /run/libvirt
 mnt /var/lib/libvirt
 mnt /var/cache/libvirt
 mnt /etc/libvirt/qemu
+mnt /etc/libvirt/storage
 mnt /var/log
 mkdir -p /var/log/libvirt
 mkdir -p /run/lock && mount -t tmpfs -o mode=1777 tsvirt-lock /run/lock

@@ -6,7 +6,10 @@
  * start(ctx) is qemuStateInitialize: paths, capabilities of the host's
  * emulator, status XML of running guests (re-adopted with their monitors,
  * process.ts), persistent configs, autostart once per host boot. stop()
- * leaves guests running, as libvirt does.
+ * leaves guests running, as libvirt does. Its connections also serve the
+ * storage pool and volume procedures, and storage pool events, through the
+ * daemon's storage driver (storage.ts), as libvirtd's hypervisor
+ * connections do through its secondary storage driver.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -37,6 +40,8 @@ import {
 } from './process.js';
 import { ConsoleFlags, ConsoleSessions } from './console.js';
 import { aliasOf } from './domain-defaults.js';
+import { startQemuStorage } from './storage.js';
+import type { StoragePoolDir } from '../storage/index.js';
 
 const QEMU = ErrorDomain.QEMU;
 const DOM = ErrorDomain.DOMAIN;
@@ -625,6 +630,8 @@ export class QemuDriver implements Driver {
   readonly name = 'QEMU';
   #state: QemuState | null = null;
   #methods: Partial<DriverConnection> | null = null;
+  /** The storage driver its connections carry (libvirt's secondary storage driver). */
+  #storage: StoragePoolDir | null = null;
   #privileged = false;
 
   accepts(uri: ParsedURI | null): boolean {
@@ -635,8 +642,10 @@ export class QemuDriver implements Driver {
     const state = new QemuState(ctx);
     this.#privileged = ctx.privileged;
     await state.init();
+    const storage = await startQemuStorage(ctx);
     this.#state = state;
-    this.#methods = connectionMethods(state);
+    this.#storage = storage;
+    this.#methods = { ...storage?.methods(), ...connectionMethods(state) };
   }
 
   async stop(): Promise<void> {
@@ -647,11 +656,14 @@ export class QemuDriver implements Driver {
       await mon?.close().catch(() => undefined);
     }
     this.#state = null;
+    this.#storage = null;
+    this.#methods = null;
   }
 
   async open(uri: ParsedURI | null, opts: OpenOptions): Promise<DriverConnection> {
     checkFlags(opts.flags, 1 | 2, 'qemuConnectOpen', QEMU);
     const state = this.#state;
+    const storage = this.#storage;
     if (!state || !this.#methods) {
       throw VirtError.report(ErrorCode.INTERNAL_ERROR, QEMU, 'qemu state driver is not active');
     }
@@ -666,7 +678,9 @@ export class QemuDriver implements Driver {
     const conn = Object.create(this.#methods) as DriverConnection;
     const unsubs: Array<() => void> = [];
     conn.subscribeEvents = (listener) => {
-      const u = state.events.subscribe(listener);
+      const us = [state.events.subscribe(listener)];
+      if (storage) us.push(storage.subscribe(listener));
+      const u = () => { for (const x of us) x(); };
       unsubs.push(u);
       return u;
     };
