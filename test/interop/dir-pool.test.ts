@@ -430,7 +430,10 @@ describe('dir pool: our storage driver vs a stock libvirtd', () => {
       out = out.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, 'UUID');
       // The host filesystem's numbers (pool-info, pool-list --details, pool-dumpxml).
       out = out.replace(/^(Capacity|Allocation|Available):( +).*$/gm, '$1:$2FS');
-      out = out.replace(/<(capacity|allocation|available) unit='bytes'>\d+<\/\1>(?=\n\s*<(allocation|available|source)>)/g, "<$1 unit='bytes'>FS</$1>");
+      if (/^pool-/.test(args[0]!)) {
+        // Other processes write to the host filesystem between the two runs: all three move.
+        out = out.replace(/<(capacity|allocation|available) unit='bytes'>\d+<\/\1>/g, "<$1 unit='bytes'>FS</$1>");
+      }
       out = out.replace(/<available unit='bytes'>\d+<\/available>/g, "<available unit='bytes'>FS</available>");
       // Table columns are as wide as the longest path, which differs with the temp dir.
       if (/-list$/.test(args[0]!)) out = out.replace(/ {2,}/g, '  ').replace(/-{10,}/g, '----------');
