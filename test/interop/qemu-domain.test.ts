@@ -301,9 +301,21 @@ describe('tsvirsh and the library vs virsh and libvirt-python on a stock libvirt
 
   /** Runs shell commands on a guest's console (libvirt-python's openConsole), once its prompt answers. */
   async function onGuest(name: string, ...cmds: string[]): Promise<Array<{ output: string; status: number }>> {
-    const con = await openConsole(lv!.uri, name, { via: 'python' });
+    // A console session that stays silent (seen once in CI after a hot-plug:
+    // the stream opened, not one byte came back in 240 s, while a new
+    // session answered at once) is dropped and opened again.
+    let con = await openConsole(lv!.uri, name, { via: 'python' });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await con.waitPrompt({ timeoutMs: 60_000 });
+        break;
+      } catch (e) {
+        await con.kill();
+        if (attempt === 4) throw e;
+        con = await openConsole(lv!.uri, name, { via: 'python' });
+      }
+    }
     try {
-      await con.waitPrompt({ timeoutMs: 240_000 });
       const out = [];
       for (const c of cmds) out.push(await con.run(c, { timeoutMs: 60_000 }));
       return out;
