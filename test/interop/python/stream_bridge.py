@@ -14,10 +14,19 @@ libvirt error on stderr.
 import os
 import sys
 import threading
+import time
 
 import libvirt
 
 libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
+
+# A blocking virStreamRecv holds the remote driver's connection lock until
+# data arrives, so a send from another thread waits for it: when the guest
+# says nothing until it gets input (a silent console, an echo channel) the
+# two deadlock. So the stream is non-blocking and its incoming data comes
+# from libvirt's event loop (as virsh console does); sends happen on the
+# main thread and never wait on a receive.
+libvirt.virEventRegisterDefaultImpl()
 
 
 def main():
@@ -44,7 +53,7 @@ def main():
     try:
         conn = libvirt.open(uri)
         dom = conn.lookupByName(name)
-        st = conn.newStream(0)
+        st = conn.newStream(libvirt.VIR_STREAM_NONBLOCK)
         if channel is not None:
             dom.openChannel(channel, st, libvirt.VIR_DOMAIN_CHANNEL_FORCE if force else 0)
         else:
@@ -58,31 +67,51 @@ def main():
 
     closing = threading.Event()
 
-    def pump_out():
-        # A blocking stream's recv runs while the main thread sends.
+    def fail(e):
+        if closing.is_set():
+            # Our own finish ends the stream ("stream is closed").
+            return
+        sys.stderr.write('stream_bridge: error: %s\n' % e.get_error_message())
+        sys.stderr.flush()
+        os._exit(1)
+
+    def readable(stream, events, _opaque):
         try:
             while True:
-                data = st.recv(65536)
+                data = stream.recv(65536)
+                if data == -2:
+                    # Nothing more for now; a hang-up with nothing left is the end.
+                    if events & libvirt.VIR_STREAM_EVENT_HANGUP:
+                        os._exit(0)
+                    return
                 if not data:
                     os._exit(0)
                 os.write(1, data)
         except libvirt.libvirtError as e:
-            if closing.is_set():
-                # Our own finish ends the stream under recv ("stream is closed").
-                return
-            sys.stderr.write('stream_bridge: error: %s\n' % e.get_error_message())
-            sys.stderr.flush()
-            os._exit(1)
+            fail(e)
 
-    threading.Thread(target=pump_out, daemon=True).start()
+    st.eventAddCallback(libvirt.VIR_STREAM_EVENT_READABLE | libvirt.VIR_STREAM_EVENT_ERROR | libvirt.VIR_STREAM_EVENT_HANGUP,
+                        readable, None)
+
+    def event_loop():
+        while True:
+            libvirt.virEventRunDefaultImpl()
+
+    threading.Thread(target=event_loop, daemon=True).start()
     try:
         while True:
             data = os.read(0, 65536)
             if not data:
                 break
             while data:
-                data = data[st.send(data):]
+                n = st.send(data)
+                if n == -2:
+                    # The socket is full for now (non-blocking stream).
+                    time.sleep(0.01)
+                    continue
+                data = data[n:]
         closing.set()
+        st.eventRemoveCallback()
         st.finish()
     except libvirt.libvirtError as e:
         sys.stderr.write('stream_bridge: error: %s\n' % e.get_error_message())
