@@ -187,6 +187,8 @@ describe('dir pool: our storage driver vs a stock libvirtd', () => {
         s.conn.storagePoolEventRegisterAny(null, 0, (_c, p: StoragePool, event: number, detail: number) => list.push(`${p.getName()} lifecycle ${event} ${detail}`)),
         s.conn.storagePoolEventRegisterAny(null, 1, (_c, p: StoragePool) => list.push(`${p.getName()} refresh`)),
       ]);
+      // The registration reaches a remote daemon asynchronously: wait for it before the first change.
+      await s.conn.eventsReady();
     }
 
     await step('pool-start of a pool whose directory is missing', async (s) => {
