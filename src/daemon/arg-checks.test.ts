@@ -129,14 +129,14 @@ describe('checkCallArgs', () => {
     expect('domainGetDiskErrors', { dom: DOM, maxerrors: 256, flags: 0 }, null);
   });
 
-  it('multiplies NODE_GET_FREE_PAGES in 32-bit unsigned, as C does', () => {
+  it('bounds NODE_GET_FREE_PAGES by the exact product, which C lets wrap', () => {
     const pages = (n: number, cellCount: number) => ({ pages: Array<number>(n).fill(4), startCell: 0, cellCount, flags: 0 });
     const wontFit = internal("the result won't fit into REMOTE_NODE_MAX_CELLS");
     expect('nodeGetFreePages', pages(1, 1025), wontFit);
     expect('nodeGetFreePages', pages(2, 513), wontFit);
     expect('nodeGetFreePages', pages(1024, 1), null);
     expect('nodeGetFreePages', pages(2, 512), null);
-    expect('nodeGetFreePages', pages(2, 2147483648), null); // 2 × 2^31 wraps to 0
+    expect('nodeGetFreePages', pages(2, 2147483648), wontFit); // wraps to 0 in C, then overruns
     expect('nodeGetFreePages', pages(1024, UINT_MAX), wontFit);
   });
 

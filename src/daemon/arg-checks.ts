@@ -123,7 +123,9 @@ function cpumaps(x: string, y: string): Check {
 const freePagesFit: Check = (a) => {
   const cells = num(a, 'cellCount');
   if (cells === null) return null;
-  const product = Math.imul(count(a, 'pages'), cells) >>> 0;
+  // libvirt multiplies in 32-bit unsigned, so 2 × 2^31 wraps to 0, passes, and its driver then
+  // writes 2^32 counts into a buffer of none. The exact product is checked here instead.
+  const product = count(a, 'pages') * cells;
   return product > RemoteLimit.NODE_MAX_CELLS ? internal("the result won't fit into REMOTE_NODE_MAX_CELLS") : null;
 };
 

@@ -9,6 +9,7 @@
  */
 import type { DriverConnection } from '../driver.js';
 import { checkFlags, ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
+import { RemoteLimit } from '../../protocol/limits.js';
 import { escapeXml, parseXml } from '../../util/xml.js';
 import { CPU_MAP_DIR, decodeX86, intersectX86, loadCpuMap, modelFeatureNames, unionX86, type X86Data, type X86Map } from '../../cpu/x86.js';
 
@@ -77,6 +78,11 @@ export const NODE_CPU_METHODS: Partial<DriverConnection> = {
   // testNodeGetFreePages: made-up counts, x = 2x + 7 from 6 on, whatever the page sizes and cells.
   async nodeGetFreePages({ pages, cellCount, flags }) {
     checkFlags(flags, 0, 'testNodeGetFreePages', T);
+    // C fills a caller's array here; one that large cannot come over the wire, and a local
+    // caller asking for billions would only stall the loop.
+    if (pages.length * cellCount > RemoteLimit.NODE_MAX_CELLS) {
+      throw VirtError.report(ErrorCode.INTERNAL_ERROR, ErrorDomain.RPC, "the result won't fit into REMOTE_NODE_MAX_CELLS");
+    }
     const counts: number[] = [];
     let x = 6;
     for (let i = 0; i < cellCount; i++) {
