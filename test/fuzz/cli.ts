@@ -9,7 +9,8 @@
  *
  * Options: --seed N (default: random, printed), --seconds S, --count N,
  * --index I[,J…], --parallel P, --rss-limit-mib M, --settle-ms MS,
- * --reply-timeout-ms MS, --kinds K[,K…] (only these input kinds), --keep-going (do not stop at the first failure),
+ * --reply-timeout-ms MS, --kinds K[,K…] (only these input kinds), --qemu (host the QEMU driver in a namespace
+ * and fuzz it too, as CI does), --keep-going (do not stop at the first failure),
  * --json (print the result object), --quiet (no progress lines).
  * Exits 0 when the daemon survived, 1 when it did not, 2 on bad options.
  */
@@ -38,6 +39,7 @@ const { values } = parseArgs({
     'settle-ms': { type: 'string' },
     'reply-timeout-ms': { type: 'string' },
     'kinds': { type: 'string' },
+    'qemu': { type: 'boolean' },
     'keep-going': { type: 'boolean' },
     'json': { type: 'boolean' },
     'quiet': { type: 'boolean' },
@@ -56,6 +58,7 @@ const opts: FuzzOptions = {
   settleMs: number('settle-ms', values['settle-ms']),
   replyTimeoutMs: number('reply-timeout-ms', values['reply-timeout-ms']),
   kinds: values.kinds?.split(','),
+  qemu: values.qemu,
   stopOnFailure: !values['keep-going'],
   log: values.quiet ? undefined : (line) => process.stderr.write(`fuzz: ${line}\n`),
 };

@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { requireOracles } from '../interop/oracle.js';
 import { formatResult, fuzzDaemon } from './daemon-fuzz.js';
 
 const SECONDS = Number(process.env.TSVIRT_FUZZ_SECONDS ?? 18);
@@ -20,7 +21,10 @@ describe('tsvirtd under fuzzing', () => {
     it(`survives ${SECONDS} s of hostile clients (${what} seed ${seed})`, {
       timeout: (SECONDS + 90) * 1000,
     }, async (t) => {
-      const r = await fuzzDaemon({ seed, seconds: SECONDS });
+      // The QEMU driver is fuzzed too where it can run in a namespace (always in CI).
+      const qemu = requireOracles(null, 'qemu', 'pidns', 'virsh');
+      if (!qemu) t.diagnostic('QEMU, virsh or namespaces are missing: the test driver alone is fuzzed');
+      const r = await fuzzDaemon({ seed, seconds: SECONDS, qemu });
       for (const line of formatResult(r).split('\n')) t.diagnostic(line);
       assert.ok(r.ok, formatResult(r));
     });

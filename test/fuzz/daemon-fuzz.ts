@@ -21,7 +21,7 @@
  * well-framed CALL the daemon never answered, a daemon packet the client
  * cannot decode, the daemon closing a connection whose framing was intact.
  */
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -34,6 +34,7 @@ import {
 import { RpcClient } from '../../src/rpc/index.js';
 import { fromXdr } from '../../src/xdr/index.js';
 import { startTsvirtd, tail, type ConfValue, type Daemon } from '../interop/harness.js';
+import { startQemuTsvirtd, type QemuTsvirtd } from '../interop/qemu-tsvirtd.js';
 import {
   callHeader, generate, mutatePacket, packet, Rng, subSeed, TEST_OBJECTS, URIS, type RawHeader,
 } from './generate.js';
@@ -69,6 +70,15 @@ export interface FuzzOptions {
   stopOnFailure?: boolean;
   /** Only inputs of these kinds (scenario names, e.g. `['slowReader']`): to narrow a finding down. */
   kinds?: string[];
+  /**
+   * Run tsvirtd with its QEMU driver in a private mount and PID namespace
+   * (test/interop/qemu-tsvirtd.ts; needs root, unshare, QEMU and virsh) and
+   * open a quarter of the sessions on qemu:///system, where a domain named
+   * and identified like the test driver's "test" is defined, so the
+   * generated calls reach real QEMU code paths (a start spawns a real QEMU).
+   * Default false.
+   */
+  qemu?: boolean;
   /** More libvirtd.conf keys for the daemon (e.g. `{ log_level: 1 }`). */
   daemonConf?: Record<string, ConfValue>;
   /** Progress lines (default: none). */
@@ -123,6 +133,7 @@ export interface FuzzResult {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const DUMP_DIR = process.env.TSVIRT_FUZZ_DUMP;
 
 // ------------------------------------------------------------------ witness
 
@@ -307,6 +318,8 @@ class Conn {
   send(bytes: Uint8Array): void {
     if (this.closed) return;
     this.sent.push(bytes);
+    // TSVIRT_FUZZ_DUMP=DIR keeps what each connection sent (DIR/<input>-<conn>.bin), to decode a replayed input.
+    if (DUMP_DIR) appendFileSync(join(DUMP_DIR, `${this.name.replace('/', '-')}.bin`), bytes);
     this.sock.write(bytes);
   }
 
@@ -418,6 +431,8 @@ interface Ctx {
   rec: InputRecord;
   opts: Required<Pick<FuzzOptions, 'replyTimeoutMs'>>;
   daemon: Daemon;
+  /** The daemon hosts the QEMU driver (FuzzOptions.qemu). */
+  qemu: boolean;
   sem: Semaphore;
   conns: Conn[];
   problems: string[];
@@ -463,13 +478,19 @@ function pickCall(rng: Rng): AnyProc {
   return e;
 }
 
-/** Connects, and most of the time opens test:///default (rw socket: read-write unless the RO flag is drawn). */
+/**
+ * Connects, and most of the time opens test:///default, or with the QEMU
+ * driver hosted a quarter of the time qemu:///system (rw socket: read-write
+ * unless the RO flag is drawn).
+ */
 async function session(x: Ctx, o: { open?: boolean; read?: boolean } = {}): Promise<{ c: Conn; serial: number } | null> {
   const c = await openConn(x, x.rec.socket, o.read ?? true);
   if (!c) return null;
   let serial = 0;
   if (o.open ?? x.rec.opened) {
-    c.send(validCall(x, remote.connectOpen, serial++, { name: 'test:///default', flags: x.rng.chance(0.2) ? 1 : 0 }));
+    const name = x.qemu && x.rng.chance(0.25) ? 'qemu:///system' : 'test:///default';
+    c.send(validCall(x, remote.connectOpen, serial++, { name, flags: x.rng.chance(0.2) ? 1 : 0 }));
+    if (name !== 'test:///default') x.rec.packets[x.rec.packets.length - 1]!.label += ` '${name}'`;
   }
   return { c, serial };
 }
@@ -514,6 +535,42 @@ const SCENARIOS: Record<string, Scenario> = {
       if (!pipelined) await check(x, s.c);
     }
     await check(x, s.c);
+  },
+
+  /**
+   * The QEMU driver's "test" domain driven through its lifecycle in a random
+   * order (a start spawns a real QEMU), mixed with generated calls. Only with
+   * FuzzOptions.qemu; otherwise it runs as `calls`.
+   */
+  async qemuDomain(x) {
+    if (!x.qemu) return SCENARIOS.calls!(x);
+    x.rec.opened = true;
+    const c = await openConn(x, x.rec.socket);
+    if (!c) return;
+    let serial = 0;
+    c.send(validCall(x, remote.connectOpen, serial++, { name: 'qemu:///system', flags: 0 }));
+    await check(x, c); // calls sent before the open's reply may find no connection yet, as in libvirtd
+    const dom = { dom: DOM };
+    const steps: Array<() => Uint8Array> = [
+      () => validCall(x, remote.domainCreate, serial++, dom),
+      () => validCall(x, remote.domainDestroy, serial++, dom),
+      () => validCall(x, remote.domainSuspend, serial++, dom),
+      () => validCall(x, remote.domainResume, serial++, dom),
+      () => validCall(x, remote.domainShutdown, serial++, dom),
+      () => validCall(x, remote.domainReboot, serial++, { dom: DOM, flags: x.rng.pick([0, 1, 2, 0xffffffff]) }),
+      () => validCall(x, remote.domainReset, serial++, { dom: DOM, flags: 0 }),
+      () => validCall(x, remote.domainSetMemoryFlags, serial++,
+        { dom: DOM, memory: x.rng.pick([0, 1, 16384, 32768, 0x7fffffff]), flags: x.rng.pick([0, 1, 2, 4]) }),
+      () => validCall(x, remote.domainGetInfo, serial++, dom),
+      () => validCall(x, remote.domainGetXMLDesc, serial++, { dom: DOM, flags: x.rng.pick([0, 1, 2, 4]) }),
+      () => validCall(x, remote.domainGetState, serial++, { dom: DOM, flags: 0 }),
+      () => genCall(x, pickCall(x.rng), serial++, x.rng.chance(0.3) ? 'hostile' : 'valid'),
+    ];
+    for (let i = x.rng.range(1, 8); i > 0 && !c.closed; i--) {
+      c.send(x.rng.pick(steps)());
+      if (x.rng.chance(0.5)) await check(x, c);
+    }
+    await check(x, c);
   },
 
   /** Valid encodings broken in the payload, header fields or the length word. */
@@ -686,7 +743,7 @@ const SCENARIOS: Record<string, Scenario> = {
 
 const KIND_WEIGHTS: [number, string][] = [
   [30, 'calls'], [18, 'mutated'], [7, 'preopen'], [4, 'openUri'], [7, 'stream'], [4, 'fds'], [5, 'pingFlood'],
-  [5, 'slowReader'], [6, 'dropMidPacket'], [4, 'manyConnections'], [4, 'garbage'],
+  [5, 'slowReader'], [6, 'dropMidPacket'], [4, 'manyConnections'], [4, 'garbage'], [3, 'qemuDomain'],
 ];
 
 // -------------------------------------------------------------------- runner
@@ -767,8 +824,11 @@ export async function fuzzDaemon(o: FuzzOptions): Promise<FuzzResult> {
     log(`FAILURE ${kind}: ${message}`);
   };
 
-  const daemon = await startTsvirtd({ tcp: false, conf: { keepalive_interval: 5, keepalive_count: 5, ...o.daemonConf } });
-  const pid = daemon.pid;
+  const conf = { keepalive_interval: 5, keepalive_count: 5, ...o.daemonConf };
+  const qemuMode = o.qemu ?? false;
+  const daemon = qemuMode ? await startQemuTsvirtd({ tcp: false, conf }) : await startTsvirtd({ tcp: false, conf });
+  const pid = qemuMode ? (daemon as QemuTsvirtd).tsvirtdPid() ?? 0 : daemon.pid;
+  if (qemuMode) await defineQemuTest(daemon.rwSocket);
   const witnessHost = join(daemon.dir, 'witness-host.xml');
   writeFileSync(witnessHost, DEFAULT_HOST_XML);
 
@@ -811,7 +871,7 @@ export async function fuzzDaemon(o: FuzzOptions): Promise<FuzzResult> {
   try {
     // Warm-up: the witness runs, and one client goes through the common calls once.
     const warm: Ctx = { rng: new Rng(seed), rec: newRecord(-1, seed, 'warm-up', 'rw', true), opts: { replyTimeoutMs: 5000 },
-      daemon, sem: new Semaphore(maxConns), conns: [], problems: [], findings: [] };
+      daemon, qemu: false, sem: new Semaphore(maxConns), conns: [], problems: [], findings: [] };
     const s = await session(warm);
     if (s) {
       s.c.send(validCall(warm, remote.domainGetXMLDesc, s.serial++, { dom: DOM, flags: 0 }));
@@ -835,7 +895,7 @@ export async function fuzzDaemon(o: FuzzOptions): Promise<FuzzResult> {
       const rng = new Rng(inputSeed);
       const kind = rng.weighted(weights);
       const rec = newRecord(index, inputSeed, kind, rng.chance(0.3) ? 'ro' : 'rw', rng.chance(0.9));
-      const x: Ctx = { rng, rec, opts: { replyTimeoutMs: o.replyTimeoutMs ?? 5000 }, daemon, sem, conns: [], problems: [], findings: [] };
+      const x: Ctx = { rng, rec, opts: { replyTimeoutMs: o.replyTimeoutMs ?? 5000 }, daemon, qemu: qemuMode, sem, conns: [], problems: [], findings: [] };
       started++;
       inFlight.add(rec);
       let timer: NodeJS.Timeout | undefined;
@@ -920,6 +980,27 @@ export async function fuzzDaemon(o: FuzzOptions): Promise<FuzzResult> {
     lastInputs: [...inFlight, ...finished.slice(-15)],
     daemonLogTail,
   };
+}
+
+/**
+ * Defines, on the daemon's qemu:///system, the QEMU counterpart of the test
+ * driver's "test" domain (same name and UUID, so the generator's domain
+ * references find it): no disk, 32 MiB, a pty serial console. If an input
+ * starts it, SeaBIOS finds nothing to boot and waits; the namespace ends it.
+ */
+async function defineQemuTest(socket: string): Promise<void> {
+  const client = new RpcClient(await connectUnix(socket, 5000));
+  try {
+    const signal = AbortSignal.timeout(30_000);
+    await client.call(remote.connectOpen, { name: 'qemu:///system', flags: 0 }, { signal });
+    const xml = `<domain type='qemu'><name>${DOM.name}</name><uuid>${DOM.uuid}</uuid>`
+      + "<memory unit='MiB'>32</memory><vcpu>1</vcpu><os><type arch='x86_64' machine='pc'>hvm</type></os>"
+      + "<devices><serial type='pty'/><console type='pty'/><graphics type='vnc'><listen type='socket'/></graphics>"
+      + "<video><model type='cirrus'/></video></devices></domain>";
+    await client.call(remote.domainDefineXML, { xml }, { signal });
+  } finally {
+    client.close();
+  }
 }
 
 function newRecord(index: number, inputSeed: number, kind: string, socket: 'rw' | 'ro', opened: boolean): InputRecord {

@@ -40,6 +40,12 @@ test('nodeGetCPUStats and nodeGetFreePages: the fixed counters and made-up count
   });
   assert.deepEqual(await c.nodeGetFreePages({ pages: [4, 8], startCell: 0, cellCount: 2, flags: 0 }),
     { counts: [19, 45, 97, 201] });
+  // virNodeGetFreePages's own checks (measured with libvirt-python on test:///default); without them
+  // no pages and 2^31 cells looped 2^31 times.
+  await assert.rejects(c.nodeGetFreePages({ pages: [], startCell: 0, cellCount: 2851005326, flags: 0 }),
+    { code: 8, domain: 20, message: 'npages in virNodeGetFreePages must not be zero' });
+  await assert.rejects(c.nodeGetFreePages({ pages: [4], startCell: 0, cellCount: 0, flags: 0 }),
+    { code: 8, domain: 20, message: 'cellCount in virNodeGetFreePages must not be zero' });
   await assert.rejects(c.nodeGetCPUStats({ cpuNum: -1, nparams: 0, flags: 1 }),
     { message: 'unsupported flags (0x1) in function testNodeGetCPUStats' });
 });

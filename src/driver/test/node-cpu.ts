@@ -77,6 +77,10 @@ export const NODE_CPU_METHODS: Partial<DriverConnection> = {
   },
   // testNodeGetFreePages: made-up counts, x = 2x + 7 from 6 on, whatever the page sizes and cells.
   async nodeGetFreePages({ pages, cellCount, flags }) {
+    // virNodeGetFreePages checks these before any driver runs.
+    for (const [what, n] of [['npages', pages.length], ['cellCount', cellCount]] as const) {
+      if (n === 0) throw new VirtError(ErrorCode.INVALID_ARG, `${what} in virNodeGetFreePages must not be zero`, ErrorDomain.DOMAIN);
+    }
     checkFlags(flags, 0, 'testNodeGetFreePages', T);
     // C fills a caller's array here; one that large cannot come over the wire, and a local
     // caller asking for billions would only stall the loop.
