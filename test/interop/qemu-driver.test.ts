@@ -1,35 +1,42 @@
 /**
  * tsvirtd's QEMU driver against a private stock libvirtd's, judged by stock
- * virsh: the same guest scenario (define, start, dominfo, domstate, the
- * console reaching the guest's prompt through the pty, suspend/resume,
- * setmem through the balloon, ACPI shutdown, undefine) runs against both
- * daemons at the same time, one guest each, and every virsh output must be
- * equal after {@link normalise}. The lifecycle and balloon events `virsh
+ * virsh and libvirt-python: the same guest scenario runs against both
+ * daemons at the same time, one guest each — define, start, dominfo,
+ * domstate, the console reaching the guest's prompt through the pty (virsh)
+ * and both ways through libvirt-python, a disk hot-plugged and unplugged
+ * while the guest watches, the guest's echo channel, a screenshot,
+ * libvirt-python's own calls (python/guest_scenario.py: screenshot,
+ * suspend/resume, setMemoryFlags, attach/detach, a dir pool with sparse
+ * upload and download), suspend/resume, setmem through the balloon, reboot
+ * acknowledged by the guest, ACPI shutdown, undefine — and every output must
+ * be equal after {@link normalise}. The lifecycle and balloon events `virsh
  * event --all --loop` prints during the scenario are compared too.
  *
  * tsvirtd alone is then killed with SIGKILL while its guest runs: the
  * restarted daemon must find the guest running (same QEMU process), answer
  * for it, reopen its console and shut it down.
  *
- * Needs root, QEMU, libvirtd and virsh: outside CI a missing oracle, or a
+ * Needs root, QEMU, libvirtd, virsh and python3-libvirt: outside CI a missing oracle, or a
  * guest that cannot be built (no Debian mirror), skips; under CI=true both fail.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
-import type { RunResult } from './harness.js';
+import { ROOT, run, type RunResult } from './harness.js';
 import {
-  ensureTestGuest, guestXml, openConsole, POLKIT_NOTICE, startQemuLibvirtd, type QemuLibvirtd, type TestGuest,
+  ECHO_CHANNEL, ensureTestGuest, guestXml, openChannel, openConsole, POLKIT_NOTICE, startQemuLibvirtd, type QemuLibvirtd, type TestGuest,
 } from './qemu-harness.js';
 import { startQemuTsvirtd, type QemuTsvirtd } from './qemu-tsvirtd.js';
-import { canUnsharePid, hasLibvirtd, hasQemu, hasVirsh, isCI, requireOracles } from './oracle.js';
+import { canUnsharePid, hasLibvirtd, hasPythonLibvirt, hasQemu, hasVirsh, isCI, PYTHON, requireOracles } from './oracle.js';
 
 const NAME = 'tsvirt-drv';
 const UUID = '6a1f0c9e-4b7d-4e3a-9c2f-5d8e7b6a4c31';
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** libvirt-python's part of the scenario. */
+const SCENARIO = join(ROOT, 'test/interop/python/guest_scenario.py');
 
 /** What may differ between the two daemons' answers, and why. */
 function normalise(s: string, tmp: string): string {
@@ -62,7 +69,7 @@ describe('QEMU driver: stock virsh against tsvirtd and against libvirtd', { time
   let guestError: unknown;
 
   before(async () => {
-    if (!(hasVirsh() && hasLibvirtd() && canUnsharePid() && hasQemu())) return;
+    if (!(hasVirsh() && hasLibvirtd() && canUnsharePid() && hasQemu() && hasPythonLibvirt())) return;
     await Promise.all([
       ensureTestGuest().then((g) => { guest = g; }, (e: unknown) => { guestError = e; }),
       startQemuLibvirtd().then((d) => { lv = d; }, (e: unknown) => { setupError ??= e; }),
@@ -75,7 +82,7 @@ describe('QEMU driver: stock virsh against tsvirtd and against libvirtd', { time
   });
 
   function need(t: TestContext): { sides: [Side, Side]; guest: TestGuest } | undefined {
-    if (!requireOracles(t, 'virsh', 'libvirtd', 'pidns', 'qemu')) return undefined;
+    if (!requireOracles(t, 'virsh', 'libvirtd', 'python', 'pidns', 'qemu')) return undefined;
     if (guestError !== undefined) {
       if (isCI()) throw guestError;
       t.skip(`the test guest could not be built (${String((guestError as Error).message).split('\n')[0]}); skipped`);
@@ -164,6 +171,59 @@ describe('QEMU driver: stock virsh against tsvirtd and against libvirtd', { time
       }
     }));
 
+    // The console again, through libvirt-python, while virsh hot-plugs a disk the guest must see.
+    for (const s of sides) {
+      const extra = join(s.dir, 'extra.raw');
+      writeFileSync(extra, '');
+      truncateSync(extra, 8 * 1024 * 1024);
+    }
+    const pyCons = await Promise.all(sides.map((s) => openConsole(s.uri, NAME, { via: 'python' })));
+    try {
+      await Promise.all(pyCons.map(async (con, i) => {
+        await con.waitPrompt({ timeoutMs: 60_000 });
+        assert.deepEqual(await con.run('echo py-$((6*7))'), { output: 'py-42\n', status: 0 }, sides[i]!.label);
+      }));
+      await both(sides, 'attach-disk', NAME, '@DIR@/extra.raw', 'vdb', '--live');
+      await both(sides, 'domblklist', NAME);
+      await both(sides, 'domblklist', NAME, '--inactive');
+      await Promise.all(pyCons.map(async (con, i) => {
+        // 8 MiB in 512-byte sectors, once the guest has probed it.
+        assert.deepEqual(await con.run('for i in 1 2 3 4 5 6 7 8 9 10; do [ -e /sys/block/vdb ] && break; sleep 1; done; cat /sys/block/vdb/size'),
+          { output: '16384\n', status: 0 }, sides[i]!.label);
+      }));
+      await both(sides, 'detach-disk', NAME, 'vdb', '--live');
+      await Promise.all(sides.map((s) => waitFor(s, /^\s*vda\s+\S+\n*$/, 60_000, 'domblklist', NAME)));
+      await both(sides, 'domblklist', NAME);
+    } finally {
+      for (const [i, con] of pyCons.entries()) assert.deepEqual(await con.close(), { status: 0, signal: null }, `${sides[i]!.label}: ${con.stderr}`);
+    }
+
+    // The guest's echo channel, both ways, through libvirt-python.
+    await Promise.all(sides.map(async (s) => {
+      const ch = await openChannel(s.uri, NAME, ECHO_CHANNEL);
+      try {
+        ch.write('ping-tsvirt-channel\n');
+        await ch.waitFor('ping-tsvirt-channel', { timeoutMs: 30_000 });
+      } finally {
+        assert.deepEqual(await ch.close(), { status: 0, signal: null }, `${s.label}: ${ch.stderr}`);
+      }
+    }));
+
+    // A screenshot through virsh: the same message, and an image of the same format and size
+    // (libvirt 9.0 asks QEMU 7.2 for PNG: signature and IHDR with width and height, 24 bytes).
+    await both(sides, 'screenshot', NAME, '@DIR@/shot.img');
+    const imgHead = (s: Side) => readFileSync(join(s.dir, 'shot.img')).subarray(0, 24).toString('hex');
+    assert.equal(imgHead(sides[1]), imgHead(sides[0]));
+
+    // libvirt-python's part of the scenario, and a pool with sparse transfers.
+    for (const mode of ['live', 'pool']) {
+      const [a, b] = await Promise.all(sides.map((s) => run(PYTHON, [SCENARIO, s.uri, mode === 'live' ? NAME : '-', mode, s.dir], { timeoutMs: 180_000 })));
+      t.diagnostic(`libvirt-python ${mode}: ${b!.stdout.split('\n').length - 1} lines`);
+      assert.equal(a!.status, 0, `libvirtd python ${mode}: ${a!.stderr}`);
+      assert.deepEqual({ status: b!.status, stdout: b!.stdout, stderr: b!.stderr }, { status: a!.status, stdout: a!.stdout, stderr: a!.stderr },
+        `libvirt-python ${mode}: tsvirtd (actual) vs libvirtd (expected)`);
+    }
+
     await both(sides, 'suspend', NAME);
     await both(sides, 'domstate', '--reason', NAME);
     await both(sides, 'resume', NAME);
@@ -204,10 +264,25 @@ describe('QEMU driver: stock virsh against tsvirtd and against libvirtd', { time
     ev?.stop();
   });
 
-  it('shuts the guests down through ACPI and undefines them', async (t) => {
+  it('reboots the guests, shuts them down through ACPI and undefines them', async (t) => {
     const env = need(t);
     if (!env) return;
     const { sides } = env;
+    // The guest acknowledges the reboot on its console and comes back to its prompt.
+    await Promise.all(sides.map(async (s) => {
+      const con = await openConsole(s.uri, NAME);
+      try {
+        await con.waitPrompt({ timeoutMs: 60_000 });
+        const from = con.mark();
+        const r = await s.virsh('reboot', NAME);
+        assert.deepEqual({ status: r.status, stdout: r.stdout }, { status: 0, stdout: `Domain '${NAME}' is being rebooted\n\n` }, s.label);
+        await con.waitFor('reboot: Power down', { from, timeoutMs: 120_000 });
+        await con.waitPrompt({ timeoutMs: 240_000 });
+      } finally {
+        await con.close();
+      }
+    }));
+    await both(sides, 'domstate', '--reason', NAME);
     await both(sides, 'shutdown', NAME);
     await Promise.all(sides.map((s) => waitFor(s, /^shut off \(shutdown\)$/m, 120_000, 'domstate', '--reason', NAME)));
     await both(sides, 'domstate', '--reason', NAME);
