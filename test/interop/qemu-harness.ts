@@ -151,6 +151,13 @@ export interface QemuDaemonOptions extends DaemonOptions {
    * `<guestCacheRoot()>/qemu-capabilities`; `false` for a private one.
    */
   capsCache?: string | false;
+  /** A named network namespace (`ip netns add NAME`) to run the daemon and its guests in. */
+  netns?: string;
+}
+
+/** The command that starts `cmd args` in a named network namespace, or as it is. */
+export function inNetns(netns: string | undefined, cmd: string, args: string[]): { cmd: string; args: string[] } {
+  return netns === undefined ? { cmd, args } : { cmd: 'ip', args: ['netns', 'exec', netns, cmd, ...args] };
 }
 
 /** Host-side dirs bind-mounted over the daemon's libvirt dirs. */
@@ -297,10 +304,9 @@ export async function startQemuLibvirtd(opts: QemuDaemonOptions = {}): Promise<Q
       ...opts.qemuConf,
     }));
     return {
-      cmd: 'unshare',
-      args: ['-m', '-p', '--fork', '--kill-child', '--mount-proc', '--propagation', 'private',
+      ...inNetns(opts.netns, 'unshare', ['-m', '-p', '--fork', '--kill-child', '--mount-proc', '--propagation', 'private',
         'env', `NS=${ns}`, `DIR=${dir}`, `CAPS=${caps === false ? '' : caps}`,
-        'bash', '-c', NS_INIT, 'tsvirt-ns-init', '-f', conf, '-p', pidFile, ...(listen ? ['--listen'] : [])],
+        'bash', '-c', NS_INIT, 'tsvirt-ns-init', '-f', conf, '-p', pidFile, ...(listen ? ['--listen'] : [])]),
       // unshare blocks SIGTERM while it waits: ask the namespace's init.
       terminate: (child) => {
         const init = child.pid === undefined ? undefined : nsInitOf(child.pid);

@@ -24,7 +24,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { dirname, join } from 'node:path';
 import { DAEMON_NODE_FLAGS, daemonEnv } from '../../src/util/daemon-launch.js';
 import { canConnect, ensureQemuUser, run, startDaemon, tail, TSVIRTD, type Daemon, type DaemonOptions, type RunResult } from './harness.js';
-import { guestCacheRoot, procs } from './qemu-harness.js';
+import { guestCacheRoot, inNetns, procs } from './qemu-harness.js';
 
 /** The tsvirtd counterpart of QemuLibvirtd. */
 export interface QemuTsvirtd extends Daemon {
@@ -76,7 +76,7 @@ done
  * driver. stop() destroys running domains, stops the namespace and removes
  * the temp dir.
  */
-export async function startQemuTsvirtd(opts: DaemonOptions & { capsCache?: string | false } = {}): Promise<QemuTsvirtd> {
+export async function startQemuTsvirtd(opts: DaemonOptions & { capsCache?: string | false; netns?: string } = {}): Promise<QemuTsvirtd> {
   if (!existsSync(TSVIRTD)) throw new Error(`${TSVIRTD} does not exist`);
   await ensureQemuUser();
   const caps = opts.capsCache === undefined ? join(guestCacheRoot(), 'qemu-capabilities') : opts.capsCache;
@@ -86,11 +86,10 @@ export async function startQemuTsvirtd(opts: DaemonOptions & { capsCache?: strin
     dir = dirname(conf);
     writeFileSync(join(dir, 'init.sh'), NS_INIT);
     return {
-      cmd: 'unshare',
-      args: ['-m', '-p', '--fork', '--kill-child', '--mount-proc', '--propagation', 'private',
+      ...inNetns(opts.netns, 'unshare', ['-m', '-p', '--fork', '--kill-child', '--mount-proc', '--propagation', 'private',
         'env', `DIR=${dir}`, `CAPS=${caps === false ? '' : caps}`,
         'bash', join(dir, 'init.sh'),
-        process.execPath, ...DAEMON_NODE_FLAGS, TSVIRTD, '-f', conf, '-p', pidFile, ...(listen ? ['--listen'] : [])],
+        process.execPath, ...DAEMON_NODE_FLAGS, TSVIRTD, '-f', conf, '-p', pidFile, ...(listen ? ['--listen'] : [])]),
       env: daemonEnv(process.env),
       terminate: (child) => {
         const init = child.pid === undefined ? undefined : procs().find((p) => p.ppid === child.pid)?.pid;

@@ -9,6 +9,7 @@
  * it outlives the daemon; the daemon finds it again from the status XML.
  */
 import { spawn } from 'node:child_process';
+import { prepareInterfaces, releaseInterfaces } from './interface.js';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -398,8 +399,9 @@ export async function startProcess(h: ProcessHost, vm: QemuDomainObj, opts: Star
     mkdirSync(channelTargetDir, { recursive: true, mode: 0o750 });
     // qemuDomainMasterKeyCreate: 32 random bytes QEMU reads as masterKey0.
     writeFileSync(join(libDir, 'master-key.aes'), randomBytes(32), { mode: 0o600 });
+    const tapIfnames = await prepareInterfaces(vm.def);
     const cmd = buildQemuCommandLine(vm.def, {
-      id, privileged: h.cfg.privileged, libDir, channelTargetDir, monitor: { path: monitorPath }, graphicsPorts: ports,
+      id, privileged: h.cfg.privileged, libDir, channelTargetDir, monitor: { path: monitorPath }, graphicsPorts: ports, tapIfnames,
     });
     const caps = await h.loadCaps(vm.def.devices.emulator!);
     // qemuLogOperation: header, then the environment and argv.
@@ -485,6 +487,7 @@ export async function stopProcess(h: ProcessHost, vm: QemuDomainObj, reason: num
   for (const f of [pidFilePath(h, name), join(h.cfg.stateDir, `${name}.xml`)]) {
     try { unlinkSync(f); } catch { /* not there */ }
   }
+  await releaseInterfaces(vm.def, (rt?.pid ?? 0) > 0).catch((e: unknown) => h.log.warn((e as Error).message));
   if (rt) {
     rmSync(rt.libDir, { recursive: true, force: true });
     rmSync(rt.channelTargetDir, { recursive: true, force: true });
