@@ -36,28 +36,56 @@ export interface PanicHost {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** GUEST_PANICKED: queue processGuestPanicEvent as a job of the domain. */
+/**
+ * GUEST_PANICKED. What libvirt 9.0 was seen to send (QEMU 7.2, pvpanic):
+ * on_crash=destroy: Suspended Paused, Crashed Panicked, Stopped Crashed;
+ * preserve: Crashed Panicked only; restart: Crashed Panicked, then the
+ * fake reboot's reboot and Resumed Unpaused. So a domain about to be
+ * destroyed sees the STOP that follows the panic first; otherwise it is
+ * crashed before the STOP arrives (which then changes nothing).
+ */
 export function handleGuestPanic(h: PanicHost, vm: QemuDomainObj, data: Record<string, unknown>): void {
+  const destroy = vm.def.onCrash === 'destroy' || vm.def.onCrash === 'coredump-destroy';
+  if (!destroy) {
+    markCrashed(h, vm, data);
+    void vm.job(() => applyOnCrash(h, vm)).catch(() => undefined);
+    return;
+  }
   const action = data['action'];
   void vm.job(async () => {
-    // QEMU pauses a panicked guest (action "pause") and says STOP right after.
+    // QEMU pauses a panicked guest (action "pause") and says STOP soon after.
     for (let i = 0; action === 'pause' && vm.isActive && vm.state === St.RUNNING && i < 20; i++) await sleep(50);
-    await processGuestPanic(h, vm, data);
+    if (!vm.isActive) return;
+    markCrashed(h, vm, data);
+    await applyOnCrash(h, vm);
   }).catch(() => undefined);
 }
 
-/** processGuestPanicEvent. */
-export async function processGuestPanic(h: PanicHost, vm: QemuDomainObj, data: Record<string, unknown>): Promise<void> {
+/**
+ * qemuMonitorGuestPanicEventInfoFormatMsg for Hyper-V's crash MSRs (the
+ * form in libvirt's source; not observed here: pvpanic reports no info).
+ */
+function panicInfoMessage(info: unknown): string | undefined {
+  if (!info || typeof info !== 'object') return undefined;
+  const i = info as Record<string, unknown>;
+  if (i['type'] !== 'hyper-v') return undefined;
+  const hex = (v: unknown) => `0x${BigInt(Number(v ?? 0)).toString(16)}`;
+  return `hyper-v: ${[1, 2, 3, 4, 5].map((n) => `arg${n}='${hex(i[`arg${n}`])}'`).join(', ')}`;
+}
+
+/** processGuestPanicEvent, first half: the panic's details in the log, crashed (panicked), the event. */
+function markCrashed(h: PanicHost, vm: QemuDomainObj, data: Record<string, unknown>): void {
   if (!vm.isActive) return;
-  const info = data['info'] as Record<string, unknown> | undefined;
-  if (info && typeof info === 'object') {
-    // qemuProcessGuestPanicEventInfo: the panic's details go to the domain log.
-    const detail = Object.entries(info).filter(([k]) => k !== 'type').map(([k, v]) => `${k}=${String(v)}`).join(' ');
-    h.appendLog(vm, `panic ${String(info['type'] ?? '')}: ${detail}\n`);
-  }
+  const msg = panicInfoMessage(data['info']);
+  if (msg !== undefined) h.appendLog(vm, `panic ${msg}\n`);
   vm.setState(St.CRASHED, CrashedReason.PANICKED);
   h.emit({ kind: 'domain-lifecycle', dom: vm.ref(), event: Ev.CRASHED, detail: EventCrashedDetail.PANICKED });
   h.saveStatus(vm);
+}
+
+/** processGuestPanicEvent, second half: what <on_crash> says. */
+async function applyOnCrash(h: PanicHost, vm: QemuDomainObj): Promise<void> {
+  if (!vm.isActive || vm.state !== St.CRASHED) return;
   switch (vm.def.onCrash) {
     case 'destroy':
     case 'coredump-destroy': {

@@ -319,7 +319,14 @@ function panicHost(h: ProcessHost): PanicHost {
   return {
     emit: (ev) => h.emit(ev),
     saveStatus: (vm) => saveStatus(h, vm),
-    stop: (vm, reason) => stopProcess(h, vm, reason),
+    stop: (vm, reason) => {
+      // qemuProcessStop closes the monitor before it kills QEMU: the
+      // SHUTDOWN (host-signal) QEMU then says is never seen.
+      const mon = vm.monitor;
+      vm.monitor = null;
+      mon?.destroy();
+      return stopProcess(h, vm, reason);
+    },
     reboot: (vm) => shutdownOrReboot(h, vm),
     removeTransient: (vm) => h.removeTransient(vm),
     appendLog: (vm, text) => appendLog(h, vm.def.name, text),
