@@ -12,7 +12,7 @@
  *   (the second open fails, FORCE takes over and the first stream fails);
  *   the errors of unknown or non-unix channels and unknown consoles;
  *   `dom.screenshot` and `virsh screenshot` (mime, PNG header and size; the
- *   temp file gone); then a panic in the guest (`echo c >
+ *   temp file gone); the console's lock file in /run/lock; then a panic in the guest (`echo c >
  *   /proc/sysrq-trigger`): the lifecycle events and `shut off (crashed)`.
  * - guest B (no video, on_crash=preserve): the screenshot errors, then a
  *   panic that leaves it `crashed (panicked)`.
@@ -153,6 +153,14 @@ describe('QEMU character devices, screenshots and panics: tsvirtd vs libvirtd', 
     }
   }
 
+  /**
+   * libvirt handles the STOP that follows a panic on its monitor thread and
+   * the panic on a worker: "Suspended Paused" before "Crashed Panicked"
+   * comes or not depending on which runs first (seen both ways on one
+   * host with on_crash=destroy). tsvirtd never sends it.
+   */
+  const racyPause = (events: string) => events.replace(/^event 'lifecycle' for domain '[^']+': Suspended Paused\n(?=.*Crashed Panicked)/gm, '');
+
   /** `virsh event --all --loop` on each side, until stopped. */
   function listen(sides: [Side, Side]): { stop(): string[] } {
     const kids = sides.map((s) => {
@@ -223,13 +231,27 @@ describe('QEMU character devices, screenshots and panics: tsvirtd vs libvirtd', 
       assert.deepEqual(left, [], `${s.label}: screendump temp files`);
     }
 
+    // An open console holds a lock file named after its pty, with the daemon's pid.
+    const locks = async () => sides.map((s) => readdirSync(s.host('/run/lock')).filter((f) => f.startsWith('LCK..'))
+      .map((f) => [f.replace(/\d+$/, '<n>'), readFileSync(join(s.host('/run/lock'), f), 'utf8').replace(/^ *\d+\n$/, (m) => (m.length === 11 ? '<%10lld pid>\n' : m))]));
+    const cons = await Promise.all(sides.map((s) => openConsole(s.uri, A, { via: 'python' })));
+    try {
+      const [ll, lt] = await locks();
+      assert.deepEqual(lt, ll, 'lock files: tsvirtd (actual) vs libvirtd (expected)');
+      assert.deepEqual(ll, [['LCK.._pts_<n>', '<%10lld pid>\n']]);
+    } finally {
+      await Promise.all(cons.map((c) => c.close()));
+    }
+    await sleep(500);
+    assert.deepEqual(await locks(), [[], []], 'lock files after the consoles closed');
+
     // A panic: on_crash=destroy.
     const ev = listen(sides);
     await sleep(500);
     await Promise.all(sides.map((s) => panic(s, A)));
     await Promise.all(sides.map((s) => waitFor(s, /^shut off \(crashed\)$/m, 60_000, 'domstate', '--reason', A)));
     await sleep(1000);
-    const [el, et] = ev.stop();
+    const [el, et] = ev.stop().map(racyPause);
     assert.equal(et, el, 'events: tsvirtd (actual) vs libvirtd (expected)');
     assert.match(el!, /Crashed Panicked/);
     await both(sides, 'domstate', '--reason', A);
@@ -254,8 +276,9 @@ describe('QEMU character devices, screenshots and panics: tsvirtd vs libvirtd', 
     await Promise.all(sides.map((s) => panic(s, B)));
     await Promise.all(sides.map((s) => waitFor(s, /^crashed \(panicked\)$/m, 60_000, 'domstate', '--reason', B)));
     await sleep(1000);
-    const [el, et] = ev.stop();
+    const [el, et] = ev.stop().map(racyPause);
     assert.equal(et, el, 'events: tsvirtd (actual) vs libvirtd (expected)');
+    assert.match(el!, /Crashed Panicked/);
     await both(sides, 'domstate', '--reason', B);
     await both(sides, 'destroy', B);
     await both(sides, 'domstate', '--reason', B);

@@ -7,7 +7,7 @@
  * guest side ends (QEMU exits) or the client finishes.
  * Reference: qemu-driver.md §4.2.
  */
-import { constants, openSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { connect } from 'node:net';
 import { ReadStream, WriteStream } from 'node:tty';
 import type { Readable, Writable } from 'node:stream';
@@ -32,9 +32,58 @@ const BUSY: Record<SessionKind, string> = {
   channel: 'Active channel stream exists for this domain',
 };
 
-/** The console and channel sessions of a driver, by host path (virChrdevs' hash). */
+/** virChrdevLockFilePath: `/dev/pts/0` → `<dir>/LCK.._pts_0`. */
+export function lockFilePath(dev: string, dir = '/var/lock'): string {
+  const name = (dev.startsWith('/dev') ? dev.slice(4) : dev).replace(/\//g, '_');
+  return `${dir}/LCK..${name}`.replace(/\/{2,}/g, '/');
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The console and channel sessions of a driver, by host path (virChrdevs'
+ * hash). A pty session also holds a UUCP-style lock file
+ * (`/var/lock/LCK.._pts_N` with the daemon's pid, virChrdevLockFileCreate)
+ * while it is open.
+ */
 export class ConsoleSessions {
   readonly #open = new Map<string, Session>();
+
+  constructor(readonly lockDir = '/var/lock') {}
+
+  /** virChrdevLockFileCreate; returns the lock's path, or null when a session daemon may not write there. */
+  #lock(dev: string): string | null {
+    const path = lockFilePath(dev, this.lockDir);
+    let holder = NaN;
+    try { holder = Number(readFileSync(path, 'utf8').trim()); } catch { /* none */ }
+    if (Number.isInteger(holder) && holder > 0 && pidAlive(holder)) {
+      throw VirtError.report(ErrorCode.OPERATION_FAILED, QEMU,
+        `Requested device '${dev}' is locked by lock file '${path}' held by process ${holder}`);
+    }
+    try { unlinkSync(path); } catch { /* stale or none */ }
+    let fd: number;
+    try {
+      fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (err.code === 'EACCES' && process.geteuid?.() !== 0) return null;
+      throw new VirtError(ErrorCode.SYSTEM_ERROR,
+        `Couldn't create lock file for device '${dev}' in path '${path}': ${err.message}`, QEMU);
+    }
+    try {
+      writeSync(fd, `${String(process.pid).padStart(10)}\n`);
+    } finally {
+      closeSync(fd);
+    }
+    return path;
+  }
 
   /** Whether a session holds `path`. */
   isOpen(path: string): boolean {
@@ -55,19 +104,22 @@ export class ConsoleSessions {
   /** A pty console (or pty serial/parallel): virFDStreamOpenPTY. */
   open(path: string, force: boolean, kind: SessionKind = 'console'): StreamDriver {
     this.#takeOver(path, force, kind);
+    const lock = this.#lock(path);
+    const unlock = () => { if (lock) { try { unlinkSync(lock); } catch { /* gone */ } } };
     let rfd: number;
     let wfd: number;
     try {
       rfd = openSync(path, constants.O_RDWR | constants.O_NOCTTY);
       wfd = openSync(path, constants.O_RDWR | constants.O_NOCTTY);
     } catch (e) {
+      unlock();
       throw new VirtError(ErrorCode.SYSTEM_ERROR, `Unable to open tty ${path}: ${(e as Error).message}`, ErrorDomain.STREAMS);
     }
     const input = new ReadStream(rfd);
     // virFDStreamOpenPTY: cfmakeraw, so the guest's bytes pass untouched.
     input.setRawMode(true);
     const output = new WriteStream(wfd);
-    return this.#session(path, input, output, () => { input.destroy(); output.destroy(); });
+    return this.#session(path, input, output, () => { input.destroy(); output.destroy(); unlock(); });
   }
 
   /** A unix socket chardev QEMU listens on (virFDStreamConnectUNIX). */

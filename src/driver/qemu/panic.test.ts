@@ -3,7 +3,8 @@
  * lifecycle events and states libvirt 9.0 was seen to produce with QEMU
  * 7.2 (test/interop/qemu-chardev.test.ts checks destroy and preserve on
  * real guests; restart was observed as Crashed Panicked, reboot, Resumed
- * Unpaused, running (crashed)).
+ * Unpaused, running (crashed)). libvirt sometimes sends Suspended Paused
+ * before Crashed Panicked (a race between its threads); tsvirt never does.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -48,23 +49,15 @@ function stopEvent(h: PanicHost, vm: QemuDomainObj): void {
 
 const settle = () => new Promise<void>((r) => setTimeout(r, 200));
 
-test('on_crash=destroy: Suspended Paused, Crashed Panicked, Stopped Crashed; shut off (crashed)', async () => {
+test('on_crash=destroy: Crashed Panicked, Stopped Crashed (the STOP after the panic changes nothing); shut off (crashed)', async () => {
   const vm = running('destroy');
   const { host, events, calls } = fakeHost(vm);
   handleGuestPanic(host, vm, { action: 'pause' });
   stopEvent(host, vm);
   await settle();
-  assert.deepEqual(events, [`${Ev.SUSPENDED}/0`, `${Ev.CRASHED}/0`, `${Ev.STOPPED}/2`]);
+  assert.deepEqual(events, [`${Ev.CRASHED}/0`, `${Ev.STOPPED}/2`]);
   assert.deepEqual(calls, [`stop ${ShutoffReason.CRASHED}`]);
   assert.deepEqual([vm.state, vm.reason], [St.SHUTOFF, ShutoffReason.CRASHED]);
-});
-
-test('on_crash=destroy waits a moment for the STOP, but not forever', async () => {
-  const vm = running('destroy');
-  const { host, events } = fakeHost(vm);
-  handleGuestPanic(host, vm, { action: 'pause' });
-  await new Promise<void>((r) => setTimeout(r, 1500));
-  assert.deepEqual(events, [`${Ev.CRASHED}/0`, `${Ev.STOPPED}/2`]);
 });
 
 test('on_crash=preserve: Crashed Panicked only (the STOP after it changes nothing); crashed (panicked)', async () => {

@@ -6,10 +6,7 @@
  * shut off (crashed) with Stopped/Crashed, restart reboots it in place (a
  * fake reboot: running (crashed) again), preserve leaves it crashed. The
  * coredump-* actions would dump memory first; tsvirt does not dump and
- * acts as their plain counterparts. With QEMU's default panic action
- * (pause) the STOP that follows GUEST_PANICKED is seen first, as the
- * worker runs after libvirt's monitor thread handled it: "Suspended Paused",
- * then "Crashed Panicked". Reference: qemu-driver.md §3.3, §3.4.
+ * acts as their plain counterparts. Reference: qemu-driver.md §3.3, §3.4.
  */
 import type { DriverEvent } from '../driver.js';
 import {
@@ -34,31 +31,18 @@ export interface PanicHost {
   appendLog(vm: QemuDomainObj, text: string): void;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 /**
- * GUEST_PANICKED. What libvirt 9.0 was seen to send (QEMU 7.2, pvpanic):
- * on_crash=destroy: Suspended Paused, Crashed Panicked, Stopped Crashed;
- * preserve: Crashed Panicked only; restart: Crashed Panicked, then the
- * fake reboot's reboot and Resumed Unpaused. So a domain about to be
- * destroyed sees the STOP that follows the panic first; otherwise it is
- * crashed before the STOP arrives (which then changes nothing).
+ * GUEST_PANICKED. With QEMU's panic action "pause" a STOP follows; in
+ * libvirt the monitor thread handles that STOP while a worker handles the
+ * panic, so whether "Suspended Paused" comes before "Crashed Panicked" is
+ * a race (seen both ways with on_crash=destroy; never with preserve or
+ * restart). Here the domain is crashed at once, so the STOP finds it no
+ * longer running and changes nothing; <on_crash> is then acted on as a job.
  */
 export function handleGuestPanic(h: PanicHost, vm: QemuDomainObj, data: Record<string, unknown>): void {
-  const destroy = vm.def.onCrash === 'destroy' || vm.def.onCrash === 'coredump-destroy';
-  if (!destroy) {
-    markCrashed(h, vm, data);
-    void vm.job(() => applyOnCrash(h, vm)).catch(() => undefined);
-    return;
-  }
-  const action = data['action'];
-  void vm.job(async () => {
-    // QEMU pauses a panicked guest (action "pause") and says STOP soon after.
-    for (let i = 0; action === 'pause' && vm.isActive && vm.state === St.RUNNING && i < 20; i++) await sleep(50);
-    if (!vm.isActive) return;
-    markCrashed(h, vm, data);
-    await applyOnCrash(h, vm);
-  }).catch(() => undefined);
+  if (!vm.isActive) return;
+  markCrashed(h, vm, data);
+  void vm.job(() => applyOnCrash(h, vm)).catch(() => undefined);
 }
 
 /**
