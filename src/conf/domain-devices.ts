@@ -1173,7 +1173,12 @@ export function* formatDevicesSteps(devs: Devices, depth: number, opts: FormatDe
             n.name = 'console';
             const t = kid(n, 'target');
             if (t) { t.attrs = [['type', 'serial'], ['port', getAttr(t, 'port') ?? '0']]; t.children = []; }
-            n.children = n.children.filter((c) => c.name !== 'address' && c.name !== 'alias');
+            n.children = n.children.filter((c) => c.name !== 'address');
+            // virDomainChrDefFormat's tty_compat: console 0 on a pty names its path.
+            const path = getAttr(kid(n, 'source'), 'path');
+            if (i === 0 && (getAttr(n, 'type') ?? 'pty') === 'pty' && path !== undefined) {
+              n.attrs = [...n.attrs.filter(([k]) => k !== 'tty'), ['tty', path]];
+            }
           }
         }
       }

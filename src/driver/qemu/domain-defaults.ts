@@ -380,7 +380,7 @@ function assignAliases(def: DomainDef, q35: boolean): void {
     ['interface', 'net'], ['serial', 'serial'], ['parallel', 'parallel'], ['channel', 'channel'],
     ['input', 'input'], ['video', 'video'], ['sound', 'sound'], ['rng', 'rng'], ['watchdog', 'watchdog'],
     ['hostdev', 'hostdev'], ['redirdev', 'redir'], ['smartcard', 'smartcard'], ['filesystem', 'fs'],
-    ['panic', 'panic'], ['shmem', 'shmem'],
+    ['shmem', 'shmem'],
   ];
   for (const [kind, prefix] of simple) devicesOf(def, kind).forEach((n, i) => setAlias(n, `${prefix}${i}`));
   const serials = devicesOf(def, 'serial');

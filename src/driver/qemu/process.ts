@@ -25,6 +25,8 @@ import { QmpClient, QmpCommandError, type QmpEvent } from './qmp.js';
 import type { QemuCaps } from './capabilities.js';
 import { buildQemuCommandLine, commandToLogLines, domainShortName } from './command.js';
 import { aliasOf, applyQemuDefaults } from './domain-defaults.js';
+import { prepareChannelSources, refreshChannelStates, serialChanged, type ChardevInfo } from './chardev.js';
+import { handleGuestPanic, type PanicHost } from './panic.js';
 import {
   PausedReason, QemuDomainObj, REASON_NAMES, rewriteFile, RunningReason, ShutoffReason, St, statusXml, type ParsedStatus,
 } from './domain-obj.js';
@@ -294,6 +296,13 @@ function handleEvent(h: ProcessHost, vm: QemuDomainObj, ev: QmpEvent): void {
       h.emit({ kind: 'domain-reboot', dom: vm.ref() });
       return;
     }
+    case 'GUEST_PANICKED':
+      handleGuestPanic(panicHost(h), vm, ev.data);
+      return;
+    case 'VSERPORT_CHANGE':
+      // qemuProcessHandleSerialChanged: the guest opened or closed a virtio port.
+      if (serialChanged(vm.def, ev.data)) saveStatus(h, vm);
+      return;
     case 'BALLOON_CHANGE': {
       // qemuProcessHandleBalloonChange: the guest reached a new size (bytes → KiB).
       const actual = Math.floor(Number(ev.data['actual'] ?? 0) / 1024);
@@ -304,6 +313,25 @@ function handleEvent(h: ProcessHost, vm: QemuDomainObj, ev: QmpEvent): void {
     }
     default:
   }
+}
+
+/** The process code's side of panic handling (panic.ts). */
+function panicHost(h: ProcessHost): PanicHost {
+  return {
+    emit: (ev) => h.emit(ev),
+    saveStatus: (vm) => saveStatus(h, vm),
+    stop: (vm, reason) => {
+      // qemuProcessStop closes the monitor before it kills QEMU: the
+      // SHUTDOWN (host-signal) QEMU then says is never seen.
+      const mon = vm.monitor;
+      vm.monitor = null;
+      mon?.destroy();
+      return stopProcess(h, vm, reason);
+    },
+    reboot: (vm) => shutdownOrReboot(h, vm),
+    removeTransient: (vm) => h.removeTransient(vm),
+    appendLog: (vm, text) => appendLog(h, vm.def.name, text),
+  };
 }
 
 /** qemuProcessShutdownOrReboot: a fake reboot, else SIGTERM without waiting. */
@@ -327,10 +355,12 @@ async function fakeReboot(h: ProcessHost, vm: QemuDomainObj): Promise<void> {
   await vm.monitor.execute('system_reset');
   vm.fakeReboot = false;
   if (!vm.isActive) return;
-  vm.runningReason = RunningReason.BOOTED;
+  // A guest rebooted after a panic (on_crash=restart) runs again as "crashed".
+  const reason = vm.state === St.CRASHED ? RunningReason.CRASHED : RunningReason.BOOTED;
+  vm.runningReason = reason;
   await vm.monitor.execute('cont');
   vm.gotShutdown = false;
-  vm.setState(St.RUNNING, RunningReason.BOOTED);
+  vm.setState(St.RUNNING, reason);
   emitLifecycle(h, vm, Ev.RESUMED, EventResumedDetail.UNPAUSED);
   saveStatus(h, vm);
 }
@@ -386,6 +416,7 @@ export async function startProcess(h: ProcessHost, vm: QemuDomainObj, opts: Star
     // qemuProcessPrepareDomain: the implicit devices, PCI/drive addresses and aliases
     // the command line names (idempotent on an already defaulted definition).
     applyQemuDefaults(vm.def);
+    prepareChannelSources(vm.def, channelTargetDir);
     const ports: number[] = [];
     for (const g of vm.def.devices.list.filter((d) => d.kind === 'graphics')) {
       const autoport = getAttr(g.node, 'autoport') === 'yes' || Number(getAttr(g.node, 'port') ?? -1) < 0;
@@ -434,8 +465,9 @@ export async function startProcess(h: ProcessHost, vm: QemuDomainObj, opts: Star
     saveStatus(h, vm);
     const mon = await waitForMonitor(h, vm, monitorPath, () => exited, logFrom);
     await mon.execute('query-migrate-capabilities').catch(() => undefined);
-    const chardevs = await mon.execute<Array<{ label: string; filename: string }>>('query-chardev');
+    const chardevs = await mon.execute<ChardevInfo[]>('query-chardev');
     applyPtyPaths(vm, chardevs);
+    refreshChannelStates(vm.def, chardevs);
     const cpus = await mon.execute<Array<{ 'thread-id': number }>>('query-cpus-fast').catch(() => []);
     vm.rt.vcpuPids = cpus.map((c) => c['thread-id']);
     const balloon = vm.def.devices.list.find((d) => d.kind === 'memballoon');
@@ -549,7 +581,9 @@ export async function reconnectProcess(h: ProcessHost, vm: QemuDomainObj, st: Pa
     }
     const cpus = await mon.execute<Array<{ 'thread-id': number }>>('query-cpus-fast').catch(() => []);
     if (cpus.length > 0) vm.rt.vcpuPids = cpus.map((c) => c['thread-id']);
-    applyPtyPaths(vm, await mon.execute<Array<{ label: string; filename: string }>>('query-chardev'));
+    const chardevs = await mon.execute<ChardevInfo[]>('query-chardev');
+    applyPtyPaths(vm, chardevs);
+    refreshChannelStates(vm.def, chardevs);
     for (const g of vm.def.devices.list.filter((d) => d.kind === 'graphics')) {
       if (getAttr(g.node, 'autoport') === 'yes') h.usedPorts.add(Number(getAttr(g.node, 'port') ?? -1));
     }
