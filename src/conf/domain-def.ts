@@ -445,7 +445,9 @@ export function* parseDomainElementSteps<NS>(el: XmlElement, xmlopt: DomainXMLOp
   const dumpCore = memEl ? getAttr(memEl, 'dumpCore') : undefined;
   if (dumpCore !== undefined) def.memoryDumpCore = dumpCore;
   if (prefix !== undefined) def.ns = xmlopt.ns!.parse(el, prefix);
-  xmlopt.postParse?.(def, { status });
+  // The controller types the document wrote: a driver's implicit controllers go after them.
+  const writtenControllerTypes = new Set(kids(first('devices'), 'controller').map((c) => getAttr(c, 'type') ?? 'ide'));
+  xmlopt.postParse?.(def, { status, writtenControllerTypes });
   xmlopt.validate?.(def);
   return def;
 }

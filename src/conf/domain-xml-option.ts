@@ -72,7 +72,7 @@ export interface DomainXMLOption<NS = unknown> extends DeviceXMLOption {
    * implicit controllers, emulator path, CPU defaults, whatever the driver
    * adds to every definition.
    */
-  postParse?(def: DomainDef<NS>, ctx: { status: boolean }): void;
+  postParse?(def: DomainDef<NS>, ctx: { status: boolean; writtenControllerTypes: ReadonlySet<string> }): void;
   /**
    * Checks the parsed definition (domainValidateCallback), e.g. QEMU's
    * "virt type not supported by the emulator"; throws a VirtError.

@@ -89,7 +89,7 @@ describe('QEMU driver: bridge and network interfaces on tsvirtd and on libvirtd'
 
   function define(name: string, iface: string): string {
     const file = join(tmp, `${name}.xml`);
-    writeFileSync(file, guestXml(name, { guest: guest!, channels: [], devices: iface }));
+    writeFileSync(file, guestXml(name, { guest: guest!, channels: [], devices: iface, uuid: '3f1b6c0e-8a57-4c1e-9d2a-6b0e5f4a7c01' }));
     return file;
   }
 
@@ -128,6 +128,7 @@ describe('QEMU driver: bridge and network interfaces on tsvirtd and on libvirtd'
     await both(daemons, 'destroy', 'tsvirt-br');
     const names = JSON.parse(ip('-j', 'link', 'show')) as Array<{ ifname: string }>;
     assert.deepEqual(names.map((n) => n.ifname).filter((n) => n.startsWith('vnet')), [], 'taps left after destroy');
+    await both(daemons, 'dumpxml', '--inactive', 'tsvirt-br');
     await both(daemons, 'undefine', 'tsvirt-br');
   });
 

@@ -15,6 +15,7 @@ import { getAttr, kid, node, setAttr } from '../../conf/domain-xml.js';
 import type { DeviceContext, DomainXMLOption } from '../../conf/domain-xml-option.js';
 import { findQemuBinary, hostArch, isKvmUsable, type QemuCaps } from './capabilities.js';
 import { accelOf, canonicalMachine } from './domain-capabilities.js';
+import { applyQemuDefaults } from './domain-defaults.js';
 
 const QEMU = ErrorDomain.QEMU;
 
@@ -85,6 +86,11 @@ export function qemuXMLOption(caps: CapsLookup, kvmUsable: () => boolean = () =>
       // unless they say <memballoon model='none'/>.
       if (isX86(def.arch) && !def.devices.list.some((d) => d.kind === 'memballoon')) {
         def.devices.list.push({ kind: 'memballoon', node: node('memballoon', [['model', 'virtio']]) });
+      }
+      // The rest of qemuDomainDefPostParse (implicit controllers, the default CPU) and
+      // qemuDomainAssignAddresses happen at define, as in libvirt; only aliases wait for a start.
+      if (!ctx.status && def.arch === 'x86_64') {
+        applyQemuDefaults(def, { writtenControllerTypes: ctx.writtenControllerTypes, aliases: false });
       }
     },
     validate(def: DomainDef) {

@@ -139,6 +139,11 @@ export interface QemuDefaultsOptions {
    * controllers go after those and before the generic implied ones.
    */
   writtenControllerTypes?: ReadonlySet<string>;
+  /**
+   * Assign device aliases (default true). A definition being defined gets
+   * every default but those: libvirt names devices only when they run.
+   */
+  aliases?: boolean;
 }
 
 /**
@@ -154,7 +159,7 @@ export function applyQemuDefaults(def: DomainDef, opts: QemuDefaultsOptions = {}
   setAttr(typeEl, 'machine', full);
   if (def.devices.emulator === undefined) def.devices.emulator = caps.emulator;
   addDefaultDevices(def, isQ35(full), opts.writtenControllerTypes);
-  assignAliases(def, isQ35(full));
+  if (opts.aliases ?? true) assignAliases(def, isQ35(full));
   assignPciAddresses(def, isQ35(full));
   assignOtherAddresses(def);
 }
