@@ -41,6 +41,8 @@ import {
 import { ConsoleFlags, ConsoleSessions } from './console.js';
 import { aliasOf } from './domain-defaults.js';
 import { startQemuStorage } from './storage.js';
+import { qemuHotplugMethods } from './hotplug.js';
+import { qemuStatsMethods } from './stats.js';
 import type { StoragePoolDir } from '../storage/index.js';
 
 const QEMU = ErrorDomain.QEMU;
@@ -302,6 +304,8 @@ function connectionMethods(s: QemuState): Partial<DriverConnection> {
   };
   const m: Partial<DriverConnection> = {
     ...caps,
+    ...qemuHotplugMethods(s),
+    ...qemuStatsMethods(s),
     async connectGetType() { return { type: 'QEMU' }; },
     async connectGetVersion() {
       const emu = findQemuBinary(hostArch());
