@@ -52,20 +52,36 @@ const NIC_DRIVERS: Record<string, string> = {
 interface HotplugState { lastSlot: number; nodeIndex: number }
 const hpState = new WeakMap<QemuDomainObj, HotplugState>();
 
+/**
+ * Gives the disks of a running domain their block node index in the live
+ * XML (`<source … index='N'/>` + `<backingStore/>`, as libvirt shows them):
+ * the command line numbered the disks it started with from N down to 1
+ * (command.ts), hot-plugged ones carry theirs already. Returns the highest.
+ */
+export function stampDiskIndexes(vm: QemuDomainObj): number {
+  const ds = vm.def.devices.list.filter((d) => d.kind === 'disk').map((d) => d.node);
+  // An empty drive takes its number too (and shows none).
+  const unstamped = ds.filter((d) => getAttr(kid(d, 'source'), 'index') === undefined);
+  let max = 0;
+  unstamped.forEach((d, i) => {
+    const src = kid(d, 'source');
+    if (!src) return;
+    setAttr(src, 'index', unstamped.length - i);
+    if (!kid(d, 'backingStore')) d.children.splice(d.children.indexOf(src) + 1, 0, node('backingStore'));
+  });
+  for (const d of ds) max = Math.max(max, Number(getAttr(kid(d, 'source'), 'index') ?? 0));
+  return max;
+}
+
 function stateOf(vm: QemuDomainObj): HotplugState {
   let st = hpState.get(vm);
   if (!st) {
     let lastSlot = 0;
-    let nodeIndex = 0;
     for (const d of vm.def.devices.list) {
       const a = pciAddressOf(d.node);
       if (a && a.bus === 0) lastSlot = Math.max(lastSlot, a.slot);
-      if (d.kind === 'disk') {
-        nodeIndex++;
-        nodeIndex = Math.max(nodeIndex, Number(getAttr(kid(d.node, 'source'), 'index') ?? 0));
-      }
     }
-    st = { lastSlot, nodeIndex };
+    st = { lastSlot, nodeIndex: stampDiskIndexes(vm) };
     hpState.set(vm, st);
   }
   return st;
@@ -120,6 +136,16 @@ async function withDevice(s: QemuState, def: DomainDef, xml: string, el: XNode):
     dev = nd.devices.list.filter((d) => d.kind === 'interface')[old]?.node;
   }
   if (!dev) throw VirtError.report(ErrorCode.INTERNAL_ERROR, QEMU, 'the new device was lost while parsing');
+  if (dev.name === 'disk' && (getAttr(dev, 'type') ?? 'file') === 'file') {
+    // qemuDomainDeviceDiskDefPostParse: driver qemu, and a file's format is raw unless given.
+    let drv = kid(dev, 'driver');
+    if (!drv) {
+      drv = node('driver');
+      dev.children.unshift(drv);
+    }
+    if (getAttr(drv, 'name') === undefined) drv.attrs.unshift(['name', 'qemu']);
+    if (getAttr(drv, 'type') === undefined) setAttr(drv, 'type', 'raw');
+  }
   return { def: nd, dev };
 }
 
@@ -344,6 +370,7 @@ async function unplug(mon: QmpClient, alias: string): Promise<boolean> {
 }
 
 async function detachLive(s: QemuState, vm: QemuDomainObj, el: XNode): Promise<void> {
+  stateOf(vm);
   const i = findDevice(vm.def, el);
   const dev = vm.def.devices.list[i]!;
   const alias = aliasOf(dev.node);
@@ -355,8 +382,7 @@ async function detachLive(s: QemuState, vm: QemuDomainObj, el: XNode): Promise<v
     const at = vm.def.devices.list.indexOf(dev);
     if (at < 0) return;
     if (dev.kind === 'disk') {
-      const idx = getAttr(kid(dev.node, 'source'), 'index')
-        ?? String(vm.def.devices.list.filter((d) => d.kind === 'disk').length - vm.def.devices.list.filter((d) => d.kind === 'disk').indexOf(dev));
+      const idx = getAttr(kid(dev.node, 'source'), 'index');
       await mon.execute('blockdev-del', { 'node-name': `libvirt-${idx}-format` }).catch(() => undefined);
       await mon.execute('blockdev-del', { 'node-name': `libvirt-${idx}-storage` }).catch(() => undefined);
     } else {

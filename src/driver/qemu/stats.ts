@@ -12,7 +12,7 @@
  * host device, so no per-NIC keys), block and dirtyrate; a shut-off one
  * state, cpu, balloon current/maximum, vcpu and block sizes from the files.
  */
-import { readFileSync, statSync, openSync, readSync, closeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import type { DomainStatsRecord, DriverConnection, TypedParam, VcpuInfo } from '../driver.js';
 import { checkFlags, ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
@@ -25,6 +25,7 @@ import type { QemuState } from './driver.js';
 import { St, type QemuDomainObj } from './domain-obj.js';
 import { aliasOf } from './domain-defaults.js';
 import type { QmpClient } from './qmp.js';
+import { stampDiskIndexes } from './hotplug.js';
 
 const QEMU = ErrorDomain.QEMU;
 const DOM = ErrorDomain.DOMAIN;
@@ -38,6 +39,8 @@ const STATS_SUPPORTED = StatsTypes.STATE | StatsTypes.CPU_TOTAL | StatsTypes.BAL
 
 /** sysconf(_SC_CLK_TCK) on Linux. */
 const TICK_NS = 10_000_000;
+/** VIR_TYPED_PARAM_STRING_OKAY. */
+const TYPED_PARAM_STRING_OKAY = 4;
 const PAGE_KIB = 4;
 
 function notRunning(): VirtError {
@@ -91,10 +94,8 @@ interface NamedNode { 'node-name': string; image?: { 'virtual-size'?: number; 'a
 
 /** The node index of a disk's format node (`libvirt-N-format`). */
 function nodeIndexOf(vm: QemuDomainObj, d: XNode): number {
-  const idx = getAttr(kid(d, 'source'), 'index');
-  if (idx !== undefined) return Number(idx);
-  const ds = disks(vm);
-  return ds.length - ds.indexOf(d);
+  stampDiskIndexes(vm);
+  return Number(getAttr(kid(d, 'source'), 'index') ?? 0);
 }
 
 /** A raw or qcow2 image's capacity, allocation and size on the host (shut-off domains). */
@@ -159,6 +160,33 @@ const MEM_STAT_NAMES: Record<number, string> = {
   [MS.DISK_CACHES]: 'disk_caches', [MS.HUGETLB_PGALLOC]: 'hugetlb_pgalloc', [MS.HUGETLB_PGFAIL]: 'hugetlb_pgfail',
   [MS.RSS]: 'rss',
 };
+
+/** virCapabilitiesGetNodeInfo on Linux: /proc/cpuinfo, /proc/meminfo and the sysfs topology. */
+export function hostNodeInfo(): {
+  model: string; memory: number; cpus: number; mhz: number; nodes: number; sockets: number; cores: number; threads: number;
+} {
+  const read = (p: string) => { try { return readFileSync(p, 'utf8'); } catch { return ''; } };
+  const memory = Number(/^MemTotal:\s+(\d+)/m.exec(read('/proc/meminfo'))?.[1] ?? 0);
+  const mhz = Math.floor(Number(/^cpu MHz\s*:\s*([\d.]+)/m.exec(read('/proc/cpuinfo'))?.[1] ?? 0));
+  let online: number[] = [];
+  for (const part of read('/sys/devices/system/cpu/online').trim().split(',')) {
+    const [a, b] = part.split('-').map(Number);
+    if (a === undefined || Number.isNaN(a)) continue;
+    for (let c = a; c <= (b ?? a); c++) online.push(c);
+  }
+  if (online.length === 0) online = cpus().map((_, i) => i);
+  let nodes = 0;
+  try { nodes = readdirSync('/sys/devices/system/node').filter((n) => /^node\d+$/.test(n)).length; } catch { /* none */ }
+  nodes = Math.max(1, nodes);
+  const topo = (c: number, f: string) => read(`/sys/devices/system/cpu/cpu${c}/topology/${f}`).trim();
+  const sockets = new Set(online.map((c) => topo(c, 'physical_package_id'))).size;
+  const cores = new Set(online.map((c) => `${topo(c, 'physical_package_id')}/${topo(c, 'core_id')}`)).size;
+  const perNodeSockets = Math.max(1, Math.floor(sockets / nodes));
+  const coresPerSocket = Math.max(1, Math.floor(cores / Math.max(1, sockets)));
+  const threads = Math.max(1, Math.floor(online.length / (nodes * perNodeSockets * coresPerSocket)));
+  const arch = process.arch === 'x64' ? 'x86_64' : process.arch === 'arm64' ? 'aarch64' : process.arch;
+  return { model: arch, memory, cpus: online.length, mhz, nodes, sockets: perNodeSockets, cores: coresPerSocket, threads };
+}
 
 function hostCpuCount(): number {
   return Math.max(1, cpus().length);
@@ -303,6 +331,8 @@ export function qemuStatsMethods(s: QemuState): Partial<DriverConnection> {
     return blockEntry(list, d)?.stats ?? {};
   };
   const m: Partial<DriverConnection> = {
+    // virsh vcpuinfo sizes its CPU maps from the host's CPU count.
+    async nodeGetInfo() { return hostNodeInfo(); },
     async domainBlockStats({ dom, path }) {
       const vm = s.lookup(dom);
       const st = await vm.job(() => blockStats(vm, path));
@@ -310,7 +340,7 @@ export function qemuStatsMethods(s: QemuState): Partial<DriverConnection> {
       return { rd_req: n('rd_operations'), rd_bytes: n('rd_bytes'), wr_req: n('wr_operations'), wr_bytes: n('wr_bytes'), errs: -1 };
     },
     async domainBlockStatsFlags({ dom, path, nparams, flags }) {
-      checkFlags(flags, 1, 'qemuDomainBlockStatsFlags', QEMU);
+      checkFlags(flags, TYPED_PARAM_STRING_OKAY, 'qemuDomainBlockStatsFlags', QEMU);
       const vm = s.lookup(dom);
       const st = await vm.job(() => blockStats(vm, path));
       const n = (k: string) => Number(st[k] ?? 0);
