@@ -13,7 +13,7 @@
  * - interface live: `netdev_add {"type":"user","id":"hostnetK"}`, `device_add
  *   {"driver":"virtio-net-pci","netdev":"hostnetK","id":"netK","mac":…,"bus":"pci.0","addr":…}`,
  *   K one past the highest netK alias.
- * - PCI slots on pci.0 are handed out after the last one given (libvirt's lastaddr).
+ * - a PCI slot is the lowest free one of pci.0, a freed one is used again.
  * - detach: `device_del`, wait (5 s, qemuDomainWaitForDeviceRemoval) for
  *   DEVICE_DELETED naming the alias, then `blockdev-del` format and storage,
  *   or `netdev_del`; events device-added / device-removed carry the alias.
@@ -48,9 +48,9 @@ const NIC_DRIVERS: Record<string, string> = {
   virtio: 'virtio-net-pci', e1000: 'e1000', e1000e: 'e1000e', rtl8139: 'rtl8139', ne2k_pci: 'ne2k_pci', pcnet: 'pcnet',
 };
 
-/** Per running domain: the last PCI slot handed out and the last block node index. */
-interface HotplugState { lastSlot: number; nodeIndex: number }
-const hpState = new WeakMap<QemuDomainObj, HotplugState>();
+/** Per run of a domain (its runtime object): the last block node index handed out. */
+interface HotplugState { nodeIndex: number }
+const hpState = new WeakMap<object, HotplugState>();
 
 /**
  * Gives the disks of a running domain their block node index in the live
@@ -74,15 +74,11 @@ export function stampDiskIndexes(vm: QemuDomainObj): number {
 }
 
 function stateOf(vm: QemuDomainObj): HotplugState {
-  let st = hpState.get(vm);
+  const key = vm.rt ?? vm;
+  let st = hpState.get(key);
   if (!st) {
-    let lastSlot = 0;
-    for (const d of vm.def.devices.list) {
-      const a = pciAddressOf(d.node);
-      if (a && a.bus === 0) lastSlot = Math.max(lastSlot, a.slot);
-    }
-    st = { lastSlot, nodeIndex: stampDiskIndexes(vm) };
-    hpState.set(vm, st);
+    st = { nodeIndex: stampDiskIndexes(vm) };
+    hpState.set(key, st);
   }
   return st;
 }
@@ -174,24 +170,20 @@ function findDevice(def: DomainDef, el: XNode): number {
   return i;
 }
 
-/** The next free slot on pci.0 after the last one handed out (qemuDomainPCIAddressReserveNextAddr). */
+/**
+ * The lowest free slot on pci.0 (qemuDomainPCIAddressReserveNextAddr;
+ * observed: a slot freed by an unplug is handed out again).
+ */
 function nextPciSlot(vm: QemuDomainObj): number {
   if (isQ35(machineOf(vm.def))) {
     throw VirtError.report(ErrorCode.OPERATION_UNSUPPORTED, QEMU, 'hot-plug on q35 machines is not supported by tsvirt yet');
   }
-  const st = stateOf(vm);
   const used = new Set<number>([0, 1]);
   for (const d of vm.def.devices.list) {
     const a = pciAddressOf(d.node);
     if (a && a.bus === 0) used.add(a.slot);
   }
-  for (let i = 1; i <= 31; i++) {
-    const slot = ((st.lastSlot + i - 1) % 31) + 1;
-    if (!used.has(slot)) {
-      st.lastSlot = slot;
-      return slot;
-    }
-  }
+  for (let slot = 1; slot <= 31; slot++) if (!used.has(slot)) return slot;
   throw VirtError.report(ErrorCode.INTERNAL_ERROR, QEMU, 'No more available PCI slots');
 }
 
