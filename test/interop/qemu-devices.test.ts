@@ -233,7 +233,7 @@ describe('QEMU driver: hot-plug and statistics, stock virsh against tsvirtd and 
     await both(sides, 'detach-disk', NAME, 'vdb');
 
     await sleep(500);
-    const lines = (s: Side) => events.find((e) => e.side === s)!.out.join('').split('\n')
+    const lines = (s: Side) => events.find((e) => e.side.label === s.label)!.out.join('').split('\n')
       .filter((l) => /^event '(device-added|device-removed)'/.test(l));
     const tdEv = lines(sides[1]);
     t.diagnostic(`tsvirtd device events: ${tdEv.join('; ')}`);
@@ -245,6 +245,8 @@ describe('QEMU driver: hot-plug and statistics, stock virsh against tsvirtd and 
     const env = need(t);
     if (!env) return;
     const { sides } = env;
+    // vcpuinfo sizes its affinity maps from the host's CPUs.
+    await both(sides, 'nodeinfo');
     for (const dom of [NAME, OFF]) {
       await both(sides, 'domblkstat', dom, 'vda');
       await both(sides, 'domblkstat', dom, 'vda', '--human');
