@@ -33,6 +33,7 @@ import { persistentXml, rewriteFile, type QemuDomainObj } from './domain-obj.js'
 import { saveStatus } from './process.js';
 import { aliasOf, isQ35, machineOf, pciAddressOf } from './domain-defaults.js';
 import { QmpCommandError, type QmpClient } from './qmp.js';
+import { stampDiskIndexes } from './disk-index.js';
 
 const QEMU = ErrorDomain.QEMU;
 const DOM = ErrorDomain.DOMAIN;
@@ -51,27 +52,6 @@ const NIC_DRIVERS: Record<string, string> = {
 /** Per run of a domain (its runtime object): the last block node index handed out. */
 interface HotplugState { nodeIndex: number }
 const hpState = new WeakMap<object, HotplugState>();
-
-/**
- * Gives the disks of a running domain their block node index in the live
- * XML (`<source … index='N'/>` + `<backingStore/>`, as libvirt shows them):
- * the command line numbered the disks it started with from N down to 1
- * (command.ts), hot-plugged ones carry theirs already. Returns the highest.
- */
-export function stampDiskIndexes(vm: QemuDomainObj): number {
-  const ds = vm.def.devices.list.filter((d) => d.kind === 'disk').map((d) => d.node);
-  // An empty drive takes its number too (and shows none).
-  const unstamped = ds.filter((d) => getAttr(kid(d, 'source'), 'index') === undefined);
-  let max = 0;
-  unstamped.forEach((d, i) => {
-    const src = kid(d, 'source');
-    if (!src) return;
-    setAttr(src, 'index', unstamped.length - i);
-    if (!kid(d, 'backingStore')) d.children.splice(d.children.indexOf(src) + 1, 0, node('backingStore'));
-  });
-  for (const d of ds) max = Math.max(max, Number(getAttr(kid(d, 'source'), 'index') ?? 0));
-  return max;
-}
 
 function stateOf(vm: QemuDomainObj): HotplugState {
   const key = vm.rt ?? vm;

@@ -24,6 +24,7 @@ import { QmpClient, QmpCommandError, type QmpEvent } from './qmp.js';
 import type { QemuCaps } from './capabilities.js';
 import { buildQemuCommandLine, commandToLogLines, domainShortName } from './command.js';
 import { aliasOf, applyQemuDefaults } from './domain-defaults.js';
+import { stampDiskIndexes } from './disk-index.js';
 import {
   PausedReason, QemuDomainObj, REASON_NAMES, rewriteFile, RunningReason, ShutoffReason, St, statusXml, type ParsedStatus,
 } from './domain-obj.js';
@@ -436,6 +437,7 @@ export async function startProcess(h: ProcessHost, vm: QemuDomainObj, opts: Star
     applyPtyPaths(vm, chardevs);
     const cpus = await mon.execute<Array<{ 'thread-id': number }>>('query-cpus-fast').catch(() => []);
     vm.rt.vcpuPids = cpus.map((c) => c['thread-id']);
+    stampDiskIndexes(vm);
     const balloon = vm.def.devices.list.find((d) => d.kind === 'memballoon');
     if (balloon && getAttr(balloon.node, 'model') !== 'none') {
       // qemuProcessSetupBalloon: the balloon target is the current memory.

@@ -25,7 +25,7 @@ import type { QemuState } from './driver.js';
 import { St, type QemuDomainObj } from './domain-obj.js';
 import { aliasOf } from './domain-defaults.js';
 import type { QmpClient } from './qmp.js';
-import { stampDiskIndexes } from './hotplug.js';
+import { stampDiskIndexes } from './disk-index.js';
 
 const QEMU = ErrorDomain.QEMU;
 const DOM = ErrorDomain.DOMAIN;
