@@ -6,7 +6,8 @@
  * outputs after {@link normalise} and {@link mask}.
  *
  * Hot-plug: attach-disk / detach-disk (live, --config, --persistent) of raw
- * virtio disks, attach-device / detach-device with disk and `user`
+ * virtio disks, SCSI disks (with the controller plugged first), the IDE and
+ * SATA refusals, attach-device / detach-device with disk and `user`
  * interface XML, attach-interface with a network that does not exist, the
  * live XML of the plugged devices, domblklist / domiflist (live and
  * inactive), and the device-added / device-removed events.
@@ -64,9 +65,10 @@ function mask(s: string): string {
     .replace(/^( \S+\s+\d+\s+)\d+\s+(\d+)$/gm, '$1<n> $2');
 }
 
-/** The `<disk>` and `<interface>` elements of a domain XML. */
+/** The `<disk>`, `<interface>` and SCSI `<controller>` elements of a domain XML. */
 function devicesOf(xml: string): string[] {
-  return [...xml.matchAll(/^ {4}<(disk|interface)\b[\s\S]*?^ {4}<\/\1>$/gm)].map((m) => m[0]);
+  return [...xml.matchAll(/^ {4}<(disk|interface|controller)\b[\s\S]*?^ {4}<\/\1>$/gm)].map((m) => m[0])
+    .filter((x) => !x.startsWith('    <controller') || x.startsWith("    <controller type='scsi'"));
 }
 
 interface Side {
@@ -232,12 +234,28 @@ describe('QEMU driver: hot-plug and statistics, stock virsh against tsvirtd and 
     await sameDevices(sides);
     await both(sides, 'detach-disk', NAME, 'vdb');
 
+    // SCSI: the lsilogic controller is plugged first; IDE cannot be
+    // hot-plugged (QEMU says so); SATA needs a controller a pc lacks.
+    await both(sides, 'attach-disk', NAME, '@DIR@/hot3.raw', 'sdb', '--targetbus', 'scsi');
+    await both(sides, 'attach-disk', NAME, '@DIR@/hot2.raw', 'sdc', '--targetbus', 'scsi');
+    await both(sides, 'attach-disk', NAME, '@DIR@/hot2.raw', 'hdb', '--targetbus', 'ide');
+    await both(sides, 'attach-disk', NAME, '@DIR@/hot2.raw', 'sdd', '--targetbus', 'sata');
+    await both(sides, 'domblklist', NAME);
+    assert.equal((await sameDevices(sides)).length, 5);
+    await both(sides, 'domblkstat', NAME, 'sdb');
+    await both(sides, 'detach-disk', NAME, 'sdb');
+    await both(sides, 'detach-disk', NAME, 'sdc');
+    // The controller stays; the next disk takes the node index after the failed ones.
+    await both(sides, 'attach-disk', NAME, '@DIR@/hot1.raw', 'vdb');
+    assert.equal((await sameDevices(sides)).length, 4);
+    await both(sides, 'detach-disk', NAME, 'vdb');
+
     await sleep(500);
     const lines = (s: Side) => events.find((e) => e.side.label === s.label)!.out.join('').split('\n')
       .filter((l) => /^event '(device-added|device-removed)'/.test(l));
     const tdEv = lines(sides[1]);
     t.diagnostic(`tsvirtd device events: ${tdEv.join('; ')}`);
-    assert.ok(tdEv.length >= 10, tdEv.join('\n'));
+    assert.ok(tdEv.length >= 16, tdEv.join('\n'));
     assert.deepEqual(tdEv, lines(sides[0]));
   });
 

@@ -1,8 +1,9 @@
 /**
  * Device hot-plug for the QEMU driver (libvirt's qemu_driver.c
  * qemuDomainAttachDeviceFlags / qemuDomainDetachDeviceFlags and
- * qemu_hotplug.c): file disks on virtio and `user` interfaces, live
- * (QMP) and in the persistent config.
+ * qemu_hotplug.c): file disks on virtio and SCSI (an lsilogic controller
+ * is plugged first when there is none) and `user` interfaces, live (QMP)
+ * and in the persistent config.
  *
  * Facts (reference/qemu-driver.md §3.2, measured against libvirt 9.0 +
  * QEMU 7.2 on an i440fx guest):
@@ -222,22 +223,98 @@ function monitorOf(vm: QemuDomainObj): QmpClient {
 
 // ---- live attach ------------------------------------------------------------------
 
+/** The drive address of a disk (virDomainDiskDefAssignAddress gave it at parse time). */
+function driveAddr(dev: XNode): { controller: number; bus: number; target: number; unit: number } {
+  const a = kid(dev, 'address');
+  const n = (k: string) => Number(getAttr(a, k) ?? 0);
+  return { controller: n('controller'), bus: n('bus'), target: n('target'), unit: n('unit') };
+}
+
+function controllerOf(vm: QemuDomainObj, type: string, index: number): XNode | undefined {
+  return vm.def.devices.list.find((d) => d.kind === 'controller' && getAttr(d.node, 'type') === type
+    && Number(getAttr(d.node, 'index') ?? 0) === index)?.node;
+}
+
+/**
+ * qemuDomainFindOrCreateSCSIDiskController: a missing SCSI controller is
+ * plugged first, lsilogic (the pc machine's default model), without an event.
+ */
+async function scsiController(vm: QemuDomainObj, mon: QmpClient, index: number): Promise<XNode> {
+  const have = controllerOf(vm, 'scsi', index);
+  if (have) return have;
+  const alias = `scsi${index}`;
+  const slot = nextPciSlot(vm);
+  try {
+    await mon.execute('device_add', { driver: 'lsi', id: alias, bus: 'pci.0', addr: `0x${slot.toString(16)}` });
+  } catch (e) {
+    throw qmpError(e);
+  }
+  const c = node('controller', [['type', 'scsi'], ['index', index], ['model', 'lsilogic']]);
+  setAlias(c, alias);
+  setPciAddress(c, slot);
+  const list = vm.def.devices.list;
+  const last = list.map((d) => d.kind).lastIndexOf('controller');
+  list.splice(last >= 0 ? last + 1 : firstAfter(vm.def, 'controller'), 0, { kind: 'controller', node: c });
+  return c;
+}
+
+/**
+ * qemuDomainAttachDiskGeneric for file disks: the node index is taken
+ * first (a failed attach uses one up too, observed), then the bus's
+ * checks, the controller, the two block nodes and the device.
+ */
 async function attachDiskLive(s: QemuState, vm: QemuDomainObj, dev: XNode): Promise<void> {
-  const bus = getAttr(kid(dev, 'target'), 'bus');
+  const bus = getAttr(kid(dev, 'target'), 'bus') ?? '';
   const type = getAttr(dev, 'type') ?? 'file';
-  if (bus !== 'virtio' || type !== 'file' || (getAttr(dev, 'device') ?? 'disk') !== 'disk') {
+  if (type !== 'file' || (getAttr(dev, 'device') ?? 'disk') !== 'disk' || !['virtio', 'scsi', 'sata', 'ide'].includes(bus)) {
     throw VirtError.report(ErrorCode.OPERATION_UNSUPPORTED, QEMU,
-      `live attach of a ${type} ${getAttr(dev, 'device') ?? 'disk'} on bus '${bus ?? ''}' is not supported by tsvirt yet`);
+      `live attach of a ${type} ${getAttr(dev, 'device') ?? 'disk'} on bus '${bus}' is not supported by tsvirt yet`);
   }
   const mon = monitorOf(vm);
   const st = stateOf(vm);
-  const idx = st.nodeIndex + 1;
-  const alias = `virtio-disk${diskNameToIndex(diskTarget(dev))}`;
-  const slot = nextPciSlot(vm);
-  const src = kid(dev, 'source');
-  const drv = kid(dev, 'driver');
+  const idx = ++st.nodeIndex;
+  const a = driveAddr(dev);
   const storage = `libvirt-${idx}-storage`;
   const format = `libvirt-${idx}-format`;
+  let alias: string;
+  let props: Record<string, unknown>;
+  let slot: number | undefined;
+  switch (bus) {
+    case 'virtio':
+      alias = `virtio-disk${diskNameToIndex(diskTarget(dev))}`;
+      slot = nextPciSlot(vm);
+      props = { driver: 'virtio-blk-pci', bus: 'pci.0', addr: `0x${slot.toString(16)}`, drive: format, id: alias };
+      break;
+    case 'scsi': {
+      const c = await scsiController(vm, mon, a.controller);
+      const model = getAttr(c, 'model') ?? 'lsilogic';
+      if (model === 'lsilogic') {
+        // qemuAssignDeviceDiskAlias: the lsilogic has no targets, only units.
+        alias = `scsi${a.controller}-${a.bus}-${a.unit}`;
+        props = { driver: 'scsi-hd', bus: `${aliasOf(c)}.${a.bus}`, 'scsi-id': a.unit, device_id: `drive-${alias}` };
+      } else {
+        alias = `scsi${a.controller}-${a.bus}-${a.target}-${a.unit}`;
+        props = {
+          driver: 'scsi-hd', bus: `${aliasOf(c)}.0`, channel: a.bus, 'scsi-id': a.target, lun: a.unit, device_id: `drive-${alias}`,
+        };
+      }
+      props['drive'] = format;
+      props['id'] = alias;
+      break;
+    }
+    case 'sata':
+      if (!controllerOf(vm, 'sata', a.controller)) {
+        throw VirtError.report(ErrorCode.INTERNAL_ERROR, QEMU,
+          `Could not find sata controller with index ${a.controller} required for device`);
+      }
+      throw VirtError.report(ErrorCode.OPERATION_UNSUPPORTED, QEMU, 'live attach of SATA disks is not supported by tsvirt yet');
+    default:
+      // QEMU refuses it ("Bus 'ide.0' does not support hotplugging"); libvirt asks anyway.
+      alias = `ide${a.controller}-${a.bus}-${a.unit}`;
+      props = { driver: 'ide-hd', bus: `ide.${a.bus}`, unit: a.unit, drive: format, id: alias };
+  }
+  const src = kid(dev, 'source');
+  const drv = kid(dev, 'driver');
   const added: string[] = [];
   try {
     await mon.execute('blockdev-add', {
@@ -250,14 +327,11 @@ async function attachDiskLive(s: QemuState, vm: QemuDomainObj, dev: XNode): Prom
     fmt['file'] = storage;
     await mon.execute('blockdev-add', fmt);
     added.unshift(format);
-    await mon.execute('device_add', {
-      driver: 'virtio-blk-pci', bus: 'pci.0', addr: `0x${slot.toString(16)}`, drive: format, id: alias,
-    });
+    await mon.execute('device_add', props);
   } catch (e) {
     for (const n of added) await mon.execute('blockdev-del', { 'node-name': n }).catch(() => undefined);
     throw qmpError(e);
   }
-  st.nodeIndex = idx;
   await mon.execute('qom-list', { path: '/machine/peripheral' }).catch(() => undefined);
   // The live XML: source index, an empty backing chain, alias, address.
   if (src) {
@@ -266,7 +340,7 @@ async function attachDiskLive(s: QemuState, vm: QemuDomainObj, dev: XNode): Prom
     if (!kid(dev, 'backingStore')) dev.children.splice(at + 1, 0, node('backingStore'));
   }
   setAlias(dev, alias);
-  setPciAddress(dev, slot);
+  if (slot !== undefined) setPciAddress(dev, slot);
   insertDisk(vm.def, dev);
   s.emit({ kind: 'event', family: 'domain', eventID: EVENT_DEVICE_ADDED, obj: vm.ref(), data: { devAlias: alias } });
 }
@@ -346,7 +420,7 @@ async function detachLive(s: QemuState, vm: QemuDomainObj, el: XNode): Promise<v
   const i = findDevice(vm.def, el);
   const dev = vm.def.devices.list[i]!;
   const alias = aliasOf(dev.node);
-  if (dev.kind === 'disk' && getAttr(kid(dev.node, 'target'), 'bus') !== 'virtio') {
+  if (dev.kind === 'disk' && !['virtio', 'scsi'].includes(getAttr(kid(dev.node, 'target'), 'bus') ?? '')) {
     throw VirtError.report(ErrorCode.OPERATION_UNSUPPORTED, QEMU, `live detach of disk bus '${getAttr(kid(dev.node, 'target'), 'bus') ?? ''}' is not supported by tsvirt yet`);
   }
   const mon = monitorOf(vm);
