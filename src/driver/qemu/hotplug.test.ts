@@ -61,12 +61,12 @@ async function fakeMonitor(t: TestContext, dir: string): Promise<{ path: string;
   return { path, sent };
 }
 
-async function runningGuest(t: TestContext) {
+async function runningGuest(t: TestContext, machine = 'pc-i440fx-7.2') {
   const dir = mkdtempSync(join(tmpdir(), 'tsvirt-hotplug-test-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const xmlopt = qemuXMLOption(() => undefined, () => false);
   const def = parseDomainXml(`<domain type='qemu'><name>g</name><memory>131072</memory>
-    <os><type arch='x86_64' machine='pc-i440fx-7.2'>hvm</type></os>
+    <os><type arch='x86_64' machine='${machine}'>hvm</type></os>
     <devices><emulator>/usr/bin/qemu-system-x86_64</emulator>
     <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='/img/disk.raw'/><target dev='vda' bus='virtio'/></disk>
     <interface type='user'><mac address='52:54:00:95:b2:3b'/><model type='virtio'/></interface>
@@ -165,4 +165,45 @@ test('a user interface is plugged and unplugged with libvirt\'s QMP commands', a
   await assert.rejects(m.domainAttachDeviceFlags!({
     dom, flags: AffectFlags.CONFIG, xml: "<interface type='user'/>",
   }), /transient domains do not have any persistent config/);
+});
+
+test('a SCSI disk brings its lsilogic controller first, as libvirt plugs them on pc', async (t) => {
+  const { vm, sent, events, m, dom } = await runningGuest(t);
+  await m.domainAttachDeviceFlags!({
+    dom, flags: AffectFlags.LIVE,
+    xml: "<disk type='file' device='disk'><source file='/img/s.raw'/><target dev='sdb' bus='scsi'/></disk>",
+  });
+  assert.match(sent[0]!, /^\{"execute":"device_add","arguments":\{"driver":"lsi","id":"scsi0","bus":"pci.0","addr":"0x[0-9a-f]+"\}\}$/);
+  assert.deepEqual(sent.slice(1), [
+    '{"execute":"blockdev-add","arguments":{"driver":"file","filename":"/img/s.raw","node-name":"libvirt-2-storage","auto-read-only":true,"discard":"unmap"}}',
+    '{"execute":"blockdev-add","arguments":{"node-name":"libvirt-2-format","read-only":false,"driver":"raw","file":"libvirt-2-storage"}}',
+    '{"execute":"device_add","arguments":{"driver":"scsi-hd","bus":"scsi0.0","scsi-id":1,"device_id":"drive-scsi0-0-1","drive":"libvirt-2-format","id":"scsi0-0-1"}}',
+    '{"execute":"qom-list","arguments":{"path":"/machine/peripheral"}}',
+  ]);
+  const ctrl = vm.def.devices.list.find((d) => d.kind === 'controller' && getAttr(d.node, 'type') === 'scsi')!.node;
+  assert.deepEqual(ctrl.attrs, [['type', 'scsi'], ['index', '0'], ['model', 'lsilogic']]);
+  assert.equal(aliasOf(ctrl), 'scsi0');
+  // Only the disk is announced.
+  assert.deepEqual(devEvents(events), [[19, 'scsi0-0-1']]);
+});
+
+test('on q35 a PCI Express device goes to the spare pcie-root-port', async (t) => {
+  const { vm, sent, m, dom } = await runningGuest(t, 'pc-q35-7.2');
+  const ports = vm.def.devices.list.filter((d) => d.kind === 'controller' && getAttr(d.node, 'model') === 'pcie-root-port')
+    .map((d) => Number(getAttr(d.node, 'index')));
+  const busy = new Set(vm.def.devices.list.map((d) => pciAddressOf(d.node)?.bus));
+  const spare = ports.find((p) => !busy.has(p));
+  assert.ok(spare !== undefined, 'the defaults leave a spare root port');
+  await m.domainAttachDeviceFlags!({
+    dom, flags: AffectFlags.LIVE,
+    xml: "<disk type='file' device='disk'><source file='/img/q.raw'/><target dev='vdb' bus='virtio'/></disk>",
+  });
+  assert.equal(sent[2], `{"execute":"device_add","arguments":{"driver":"virtio-blk-pci","bus":"pci.${spare}","addr":"0x0","drive":"libvirt-2-format","id":"virtio-disk1"}}`);
+  const disk = vm.def.devices.list.filter((d) => d.kind === 'disk')[1]!.node;
+  assert.deepEqual(pciAddressOf(disk), { bus: spare, slot: 0, fn: 0 });
+  // No second spare: the next one has nowhere to go.
+  await assert.rejects(m.domainAttachDeviceFlags!({
+    dom, flags: AffectFlags.LIVE,
+    xml: "<disk type='file' device='disk'><source file='/img/r.raw'/><target dev='vdc' bus='virtio'/></disk>",
+  }), /No more available PCI slots/);
 });

@@ -14,7 +14,8 @@
  * - interface live: `netdev_add {"type":"user","id":"hostnetK"}`, `device_add
  *   {"driver":"virtio-net-pci","netdev":"hostnetK","id":"netK","mac":…,"bus":"pci.0","addr":…}`,
  *   K one past the highest netK alias.
- * - a PCI slot is the lowest free one of pci.0, a freed one is used again.
+ * - a PCI slot is the lowest free one of pci.0, a freed one is used again;
+ *   on q35 a free pcie-root-port (`"bus":"pci.7","addr":"0x0"`, §3.2).
  * - detach: `device_del`, wait (5 s, qemuDomainWaitForDeviceRemoval) for
  *   DEVICE_DELETED naming the alias, then `blockdev-del` format and storage,
  *   or `netdev_del`; events device-added / device-removed carry the alias.
@@ -151,27 +152,47 @@ function findDevice(def: DomainDef, el: XNode): number {
   return i;
 }
 
+/** A PCI address handed out for a hot-plugged device, and its QEMU bus/addr properties. */
+interface PciSlot { bus: number; slot: number }
+
+function pciProps(a: PciSlot): { bus: string; addr: string } {
+  return { bus: `pci.${a.bus}`, addr: `0x${a.slot.toString(16)}` };
+}
+
 /**
- * The lowest free slot on pci.0 (qemuDomainPCIAddressReserveNextAddr;
- * observed: a slot freed by an unplug is handed out again).
+ * qemuDomainPCIAddressReserveNextAddr for a hot-plugged device: on pc the
+ * lowest free slot of pci.0 (a slot freed by an unplug is handed out
+ * again, observed); on q35 slot 0 of the first pcie-root-port nothing
+ * sits in (libvirt leaves one spare for this), PCI Express devices only.
  */
-function nextPciSlot(vm: QemuDomainObj): number {
-  if (isQ35(machineOf(vm.def))) {
-    throw VirtError.report(ErrorCode.OPERATION_UNSUPPORTED, QEMU, 'hot-plug on q35 machines is not supported by tsvirt yet');
-  }
-  const used = new Set<number>([0, 1]);
+function nextPciSlot(vm: QemuDomainObj, conventional = false): PciSlot {
+  const taken = new Set<string>();
   for (const d of vm.def.devices.list) {
     const a = pciAddressOf(d.node);
-    if (a && a.bus === 0) used.add(a.slot);
+    if (a) taken.add(`${a.bus}:${a.slot}`);
   }
-  for (let slot = 1; slot <= 31; slot++) if (!used.has(slot)) return slot;
+  if (isQ35(machineOf(vm.def))) {
+    if (conventional) {
+      throw VirtError.report(ErrorCode.OPERATION_UNSUPPORTED, QEMU, 'hot-plug of conventional PCI devices on q35 is not supported by tsvirt yet');
+    }
+    const ports = vm.def.devices.list
+      .filter((d) => d.kind === 'controller' && getAttr(d.node, 'type') === 'pci' && getAttr(d.node, 'model') === 'pcie-root-port')
+      .map((d) => Number(getAttr(d.node, 'index')))
+      .sort((x, y) => x - y);
+    const port = ports.find((b) => !taken.has(`${b}:0`));
+    if (port === undefined) throw VirtError.report(ErrorCode.INTERNAL_ERROR, QEMU, 'No more available PCI slots');
+    return { bus: port, slot: 0 };
+  }
+  taken.add('0:0').add('0:1');
+  for (let slot = 1; slot <= 31; slot++) if (!taken.has(`0:${slot}`)) return { bus: 0, slot };
   throw VirtError.report(ErrorCode.INTERNAL_ERROR, QEMU, 'No more available PCI slots');
 }
 
-function setPciAddress(n: XNode, slot: number): void {
+function setPciAddress(n: XNode, a: PciSlot): void {
+  const hex = (v: number, w: number) => `0x${v.toString(16).padStart(w, '0')}`;
   n.children = n.children.filter((c) => c.name !== 'address');
-  n.children.push(node('address', [['type', 'pci'], ['domain', '0x0000'], ['bus', '0x00'],
-    ['slot', `0x${slot.toString(16).padStart(2, '0')}`], ['function', '0x0']]));
+  n.children.push(node('address', [['type', 'pci'], ['domain', '0x0000'], ['bus', hex(a.bus, 2)],
+    ['slot', hex(a.slot, 2)], ['function', '0x0']]));
 }
 
 function setAlias(n: XNode, alias: string): void {
@@ -243,9 +264,9 @@ async function scsiController(vm: QemuDomainObj, mon: QmpClient, index: number):
   const have = controllerOf(vm, 'scsi', index);
   if (have) return have;
   const alias = `scsi${index}`;
-  const slot = nextPciSlot(vm);
+  const slot = nextPciSlot(vm, true);
   try {
-    await mon.execute('device_add', { driver: 'lsi', id: alias, bus: 'pci.0', addr: `0x${slot.toString(16)}` });
+    await mon.execute('device_add', { driver: 'lsi', id: alias, ...pciProps(slot) });
   } catch (e) {
     throw qmpError(e);
   }
@@ -278,12 +299,12 @@ async function attachDiskLive(s: QemuState, vm: QemuDomainObj, dev: XNode): Prom
   const format = `libvirt-${idx}-format`;
   let alias: string;
   let props: Record<string, unknown>;
-  let slot: number | undefined;
+  let slot: PciSlot | undefined;
   switch (bus) {
     case 'virtio':
       alias = `virtio-disk${diskNameToIndex(diskTarget(dev))}`;
       slot = nextPciSlot(vm);
-      props = { driver: 'virtio-blk-pci', bus: 'pci.0', addr: `0x${slot.toString(16)}`, drive: format, id: alias };
+      props = { driver: 'virtio-blk-pci', ...pciProps(slot), drive: format, id: alias };
       break;
     case 'scsi': {
       const c = await scsiController(vm, mon, a.controller);
@@ -367,7 +388,7 @@ async function attachNetLive(s: QemuState, vm: QemuDomainObj, dev: XNode): Promi
   }
   const n = max + 1;
   const alias = `net${n}`;
-  const slot = nextPciSlot(vm);
+  const slot = nextPciSlot(vm, model !== 'virtio' && model !== 'e1000e');
   try {
     await mon.execute('netdev_add', { type: 'user', id: `hostnet${n}` });
   } catch (e) {
@@ -375,7 +396,7 @@ async function attachNetLive(s: QemuState, vm: QemuDomainObj, dev: XNode): Promi
   }
   try {
     await mon.execute('device_add', {
-      driver, netdev: `hostnet${n}`, id: alias, mac: getAttr(kid(dev, 'mac'), 'address'), bus: 'pci.0', addr: `0x${slot.toString(16)}`,
+      driver, netdev: `hostnet${n}`, id: alias, mac: getAttr(kid(dev, 'mac'), 'address'), ...pciProps(slot),
     });
   } catch (e) {
     await mon.execute('netdev_del', { id: `hostnet${n}` }).catch(() => undefined);
