@@ -54,7 +54,7 @@ function mask(s: string): string {
     // domstats: counters and times; the structural keys keep their values.
     .replace(/^(\s+(?:cpu\.(?:time|user|system)|balloon\.(?:swap_in|swap_out|major_fault|minor_fault|unused|available|usable|last-update|disk_caches|rss)|vcpu\.\d+\.(?:time|wait|delay)|block\.\d+\.(?:rd|wr|fl)\.\w+|block\.\d+\.(?:allocation|physical)))=\d+$/gm, '$1=<n>')
     // domblkstat (plain and --human).
-    .replace(/^(\S+ (?:rd_req|rd_bytes|wr_req|wr_bytes|flush_operations|rd_total_times|wr_total_times|flush_total_times)) \d+$/gm, '$1 <n>')
+    .replace(/^(\S* (?:rd_req|rd_bytes|wr_req|wr_bytes|flush_operations|rd_total_times|wr_total_times|flush_total_times)) \d+$/gm, '$1 <n>')
     .replace(/^( [a-z ()]+:\s+)\d+$/gm, '$1<n>')
     // dommemstat.
     .replace(/^((?:swap_in|swap_out|major_fault|minor_fault|unused|available|usable|last_update|disk_caches|rss)) \d+$/gm, '$1 <n>')
@@ -269,6 +269,7 @@ describe('QEMU driver: hot-plug and statistics, stock virsh against tsvirtd and 
       await both(sides, 'domblkstat', dom, 'vda');
       await both(sides, 'domblkstat', dom, 'vda', '--human');
       await both(sides, 'domblkstat', dom, 'vdz');
+      await both(sides, 'domblkstat', dom);
       await both(sides, 'domblkinfo', dom, 'vda');
       await both(sides, 'domblkinfo', dom, '--all');
       await both(sides, 'domblkinfo', dom, 'vdz');

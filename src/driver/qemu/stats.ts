@@ -325,6 +325,13 @@ export function qemuStatsMethods(s: QemuState): Partial<DriverConnection> {
   /** qemuDomainBlocksStatsGather for one disk: the query-blockstats counters. */
   const blockStats = async (vm: QemuDomainObj, path: string): Promise<Record<string, number>> => {
     const mon = running(vm);
+    if (path === '') {
+      // No disk named: the sum over all of them.
+      const list = await mon.execute<BlockStatsEntry[]>('query-blockstats');
+      const sum: Record<string, number> = {};
+      for (const e of list) for (const [k, v] of Object.entries(e.stats)) if (typeof v === 'number') sum[k] = (sum[k] ?? 0) + v;
+      return sum;
+    }
     const d = diskByName(vm, path);
     if (!d) throw VirtError.report(ErrorCode.INVALID_ARG, QEMU, `invalid path: ${path}`);
     const list = await mon.execute<BlockStatsEntry[]>('query-blockstats');
