@@ -43,6 +43,8 @@ import { aliasOf } from './domain-defaults.js';
 import { startQemuStorage } from './storage.js';
 import { chardevMethods } from './chardev.js';
 import { screenshotMethods } from './screenshot.js';
+import { qemuHotplugMethods } from './hotplug.js';
+import { qemuStatsMethods } from './stats.js';
 import type { StoragePoolDir } from '../storage/index.js';
 
 const QEMU = ErrorDomain.QEMU;
@@ -306,6 +308,8 @@ function connectionMethods(s: QemuState): Partial<DriverConnection> {
     ...caps,
     ...chardevMethods(s),
     ...screenshotMethods(s),
+    ...qemuHotplugMethods(s),
+    ...qemuStatsMethods(s),
     async connectGetType() { return { type: 'QEMU' }; },
     async connectGetVersion() {
       const emu = findQemuBinary(hostArch());

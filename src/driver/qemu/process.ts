@@ -27,6 +27,7 @@ import { buildQemuCommandLine, commandToLogLines, domainShortName } from './comm
 import { aliasOf, applyQemuDefaults } from './domain-defaults.js';
 import { prepareChannelSources, refreshChannelStates, serialChanged, type ChardevInfo } from './chardev.js';
 import { handleGuestPanic, type PanicHost } from './panic.js';
+import { stampDiskIndexes } from './disk-index.js';
 import {
   PausedReason, QemuDomainObj, REASON_NAMES, rewriteFile, RunningReason, ShutoffReason, St, statusXml, type ParsedStatus,
 } from './domain-obj.js';
@@ -470,6 +471,7 @@ export async function startProcess(h: ProcessHost, vm: QemuDomainObj, opts: Star
     refreshChannelStates(vm.def, chardevs);
     const cpus = await mon.execute<Array<{ 'thread-id': number }>>('query-cpus-fast').catch(() => []);
     vm.rt.vcpuPids = cpus.map((c) => c['thread-id']);
+    stampDiskIndexes(vm);
     const balloon = vm.def.devices.list.find((d) => d.kind === 'memballoon');
     if (balloon && getAttr(balloon.node, 'model') !== 'none') {
       // qemuProcessSetupBalloon: the balloon target is the current memory.
