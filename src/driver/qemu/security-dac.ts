@@ -17,7 +17,7 @@
  * relabel transaction) does those, the logic stays here.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { chownSync, closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
@@ -530,21 +530,26 @@ function diskItem(def: DomainDef, cfg: SecurityConfig, disk: XNode, restore: boo
 /**
  * virSecurityDACSetChardevLabelHelper: file and dev sources, pipes
  * (`.in`/`.out` when both exist), unix sockets we connect to or that exist.
- * File sources are opened by the daemon and passed as fds (libvirt with
- * virtlogd does the same), so they keep their owner.
+ * tsvirtd has no virtlogd (libvirt's chardevStdioLogd is false), so QEMU
+ * opens file sources itself and they are labelled too; a missing one is
+ * made first (qemuProcessPrepareChardevDevice: virFileTouch 0600).
  */
 function chardevItems(def: DomainDef, cfg: SecurityConfig, dev: XNode, restore: boolean): ChownItem[] {
   const type = getAttr(dev, 'type') ?? 'pty';
   const src = kid(dev, 'source');
   const csl = deviceSeclabel(src);
   if (csl && getAttr(csl, 'relabel') === 'no') return [];
-  if (!csl && type === 'file') return [];
   const ids = csl && kidText(csl, 'label') ? parseOwnershipIds(kidText(csl, 'label')!) : processIds(def, cfg);
   const path = getAttr(src, 'path');
   if (!path) return [];
   const item = (p: string): ChownItem => ({ path: p, ...ids, remember: true, restore });
   switch (type) {
-    case 'dev': case 'file':
+    case 'file':
+      if (!restore && !existsSync(path)) {
+        try { closeSync(openSync(path, 'a', 0o600)); } catch { /* stat reports it */ }
+      }
+      return [item(path)];
+    case 'dev':
       return [item(path)];
     case 'pipe':
       if (existsSync(`${path}.in`) && existsSync(`${path}.out`)) return restore ? [item(`${path}.out`), item(`${path}.in`)] : [item(`${path}.in`), item(`${path}.out`)];
