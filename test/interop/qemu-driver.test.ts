@@ -192,7 +192,7 @@ describe('QEMU driver: stock virsh against tsvirtd and against libvirtd', { time
           { output: '16384\n', status: 0 }, sides[i]!.label);
       }));
       await both(sides, 'detach-disk', NAME, 'vdb', '--live');
-      await Promise.all(sides.map((s) => waitFor(s, /^\s*vda\s+\S+\n*$/, 60_000, 'domblklist', NAME)));
+      await Promise.all(sides.map((s) => waitFor(s, /^(?![\s\S]*\bvdb\b)[\s\S]*\bvda\b/, 60_000, 'domblklist', NAME)));
       await both(sides, 'domblklist', NAME);
     } finally {
       for (const [i, con] of pyCons.entries()) assert.deepEqual(await con.close(), { status: 0, signal: null }, `${sides[i]!.label}: ${con.stderr}`);

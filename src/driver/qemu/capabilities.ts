@@ -349,6 +349,12 @@ export interface ProbeOptions {
   /** Run QEMU as this uid/gid (libvirt runs the probe as the qemu.conf user). */
   uid?: number;
   gid?: number;
+  /**
+   * Runs QEMU through this argv prefix instead of spawn's uid/gid, which
+   * drop supplementary groups (security-dac.ts QemuSecurity.spawnPrefix:
+   * setpriv with the user's groups, so kvm membership counts).
+   */
+  argvPrefix?: string[];
   /** Whole-probe timeout (default 60 s; a cold probe takes ~1–10 s on a busy host). */
   timeoutMs?: number;
   /** /dev/kvm, for tests. */
@@ -375,11 +381,13 @@ async function probeOnce(binary: string, opts: ProbeOptions, accel: 'kvm:tcg' | 
   // QEMU, run as the qemu user, creates its monitor socket here (libvirt uses its libDir).
   if (opts.uid !== undefined || opts.gid !== undefined) chownSync(dir, opts.uid ?? -1, opts.gid ?? -1);
   const machine = `none,accel=${accel}`;
-  const child = spawn(binary, ['-S', '-no-user-config', '-nodefaults', '-nographic', '-machine', machine,
-    '-qmp', `unix:${sock},server=on,wait=off`], {
+  const prefix = opts.argvPrefix ?? [];
+  const argv = [...prefix, binary, '-S', '-no-user-config', '-nodefaults', '-nographic', '-machine', machine,
+    '-qmp', `unix:${sock},server=on,wait=off`];
+  const child = spawn(argv[0]!, argv.slice(1), {
     stdio: ['ignore', 'ignore', 'pipe'],
-    ...(opts.uid !== undefined ? { uid: opts.uid } : {}),
-    ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
+    ...(opts.uid !== undefined && prefix.length === 0 ? { uid: opts.uid } : {}),
+    ...(opts.gid !== undefined && prefix.length === 0 ? { gid: opts.gid } : {}),
     env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', LC_ALL: 'C', HOME: dir },
   });
   let stderr = '';

@@ -31,7 +31,6 @@ import {
 } from '../../conf/domain-constants.js';
 import { findQemuBinary, hostArch, loadQemuCaps, type QemuCaps } from './capabilities.js';
 import { qemuCapsMethods } from './caps-methods.js';
-import { qemuSecModels } from './host-capabilities.js';
 import { qemuXMLOption } from './domain-conf.js';
 import { QemuDomainObj, parseStatusXml, PausedReason, persistentXml, rewriteFile, RunningReason, ShutoffReason, St } from './domain-obj.js';
 import {
@@ -45,6 +44,7 @@ import { chardevMethods } from './chardev.js';
 import { screenshotMethods } from './screenshot.js';
 import { qemuHotplugMethods } from './hotplug.js';
 import { qemuStatsMethods } from './stats.js';
+import { loadSecurityConfig, QemuSecurity, qemuConfFile } from './security-dac.js';
 import type { StoragePoolDir } from '../storage/index.js';
 
 const QEMU = ErrorDomain.QEMU;
@@ -91,6 +91,8 @@ export class QemuState implements ProcessHost {
   readonly events = new EventBus();
   readonly usedPorts = new Set<number>();
   readonly consoles = new ConsoleSessions();
+  /** qemu.conf's security keys and the DAC driver (security-dac.ts). */
+  readonly security: QemuSecurity;
   readonly #objs: QemuDomainObj[] = [];
   readonly #caps = new Map<string, QemuCaps>();
   #lastId = 0;
@@ -98,6 +100,7 @@ export class QemuState implements ProcessHost {
   constructor(ctx: DriverStartContext) {
     this.cfg = qemuConfig(ctx);
     this.log = ctx.log;
+    this.security = new QemuSecurity(loadSecurityConfig({ privileged: ctx.privileged, confFile: qemuConfFile(ctx.paths.configDir) }));
     this.xmlopt = qemuXMLOption((emu) => this.#caps.get(emu));
   }
 
@@ -108,7 +111,11 @@ export class QemuState implements ProcessHost {
   async loadCaps(emulator: string): Promise<QemuCaps> {
     const have = this.#caps.get(emulator);
     if (have) return have;
-    const caps = await loadQemuCaps(emulator, { cacheDir: this.capsCacheDir });
+    // The probe runs as QEMU's user too (virQEMUCapsNewForBinaryInternal's runUid/runGid).
+    const runAs = this.security.runAs();
+    const caps = await loadQemuCaps(emulator, {
+      cacheDir: this.capsCacheDir, ...(runAs ? { ...runAs, argvPrefix: this.security.spawnPrefix(runAs) } : {}),
+    });
     this.#caps.set(emulator, caps);
     return caps;
   }
@@ -136,6 +143,9 @@ export class QemuState implements ProcessHost {
     for (const d of [this.cfg.configDir, this.cfg.stateDir, this.cfg.libDir, this.cfg.cacheDir, this.cfg.logDir]) {
       mkdirSync(d, { recursive: true, mode: 0o755 });
     }
+    // Security hook: the dirs QEMU itself writes in belong to its user.
+    mkdirSync(this.cfg.channelTargetDir, { recursive: true, mode: 0o755 });
+    this.security.chownDriverDirs([this.cfg.libDir, join(this.cfg.channelTargetDir, '..'), this.cfg.channelTargetDir, this.cfg.cacheDir]);
     // Capabilities are probed (or read from the cache) when first needed:
     // before a document is parsed (#preloadCaps), so a daemon without
     // guests does not make its clients wait for a ~10 s probe.
@@ -293,7 +303,7 @@ export class QemuState implements ProcessHost {
 function connectionMethods(s: QemuState): Partial<DriverConnection> {
   const caps = qemuCapsMethods({
     cacheDir: s.capsCacheDir,
-    secModels: qemuSecModels({ primary: 'none', uid: 0, gid: 0 }),
+    secModels: s.security.secModels(),
     privileged: s.cfg.privileged,
   });
   const mon = (vm: QemuDomainObj) => {
@@ -324,7 +334,7 @@ function connectionMethods(s: QemuState): Partial<DriverConnection> {
       return { supported: GLOBAL_FEATURES.has(feature) || feature === DriverFeature.FD_PASSING ? 1 : 0 };
     },
     async connectGetMaxVcpus() { return { max_vcpus: 255 }; },
-    async nodeGetSecurityModel() { return { model: 'none', doi: '0' }; },
+    async nodeGetSecurityModel() { return s.security.nodeModel(); },
 
     async connectNumOfDomains() { return { num: s.objects.filter((o) => o.isActive).length }; },
     async connectListDomains({ maxids }) {
@@ -575,9 +585,13 @@ function connectionMethods(s: QemuState): Partial<DriverConnection> {
       return { result: 0 };
     },
     async domainGetSecurityLabel({ dom }) {
-      s.lookup(dom);
-      // The "none" security driver labels nothing.
-      return { label: '', enforcing: 0 };
+      const vm = s.lookup(dom);
+      return s.security.label(vm.def, vm.isActive);
+    },
+    async domainGetSecurityLabelList({ dom }) {
+      const vm = s.lookup(dom);
+      const labels = s.security.labelList(vm.def, vm.isActive);
+      return { labels, ret: labels.length };
     },
     async domainGetVcpusFlags({ dom, flags }) {
       const vm = s.lookup(dom);

@@ -23,6 +23,7 @@ import type { DomainXMLOption } from '../../conf/domain-xml-option.js';
 import { LIB_VERSION_STRING } from '../../version.js';
 import { QmpClient, QmpCommandError, type QmpEvent } from './qmp.js';
 import type { QemuCaps } from './capabilities.js';
+import type { QemuSecurity } from './security-dac.js';
 import { buildQemuCommandLine, commandToLogLines, domainShortName } from './command.js';
 import { aliasOf, applyQemuDefaults } from './domain-defaults.js';
 import { prepareChannelSources, refreshChannelStates, serialChanged, type ChardevInfo } from './chardev.js';
@@ -70,6 +71,8 @@ export interface ProcessHost {
   removeTransient(vm: QemuDomainObj): void;
   /** VNC ports handed out and not yet released. */
   readonly usedPorts: Set<number>;
+  /** The security drivers (security-dac.ts): labels before spawn, restored after stop. */
+  readonly security?: QemuSecurity;
 }
 
 // ---- small helpers ------------------------------------------------------------
@@ -431,7 +434,14 @@ export async function startProcess(h: ProcessHost, vm: QemuDomainObj, opts: Star
     mkdirSync(channelTargetDir, { recursive: true, mode: 0o750 });
     // qemuDomainMasterKeyCreate: 32 random bytes QEMU reads as masterKey0.
     writeFileSync(join(libDir, 'master-key.aes'), randomBytes(32), { mode: 0o600 });
-    const tapIfnames = await prepareInterfaces(vm.def);
+    // QEMU attaches to its taps by name: they must belong to the user it runs as.
+    const tapUser = h.security?.runAs()?.uid;
+    const tapIfnames = await prepareInterfaces(vm.def, tapUser === undefined ? {} : { tapUser });
+    // Security hook (security-dac.ts): the label, the per-domain dirs and the
+    // guest's files for QEMU's user; the argv prefix that runs QEMU as it.
+    const runAs = await h.security?.beforeSpawn(vm.def, {
+      paths: [libDir, channelTargetDir, join(libDir, 'master-key.aes')],
+    }) ?? [];
     const cmd = buildQemuCommandLine(vm.def, {
       id, privileged: h.cfg.privileged, libDir, channelTargetDir, monitor: { path: monitorPath }, graphicsPorts: ports, tapIfnames,
     });
@@ -447,7 +457,8 @@ export async function startProcess(h: ProcessHost, vm: QemuDomainObj, opts: Star
     let exited = false;
     let child;
     try {
-      child = spawn(cmd.argv[0]!, cmd.argv.slice(1), {
+      const argv = [...runAs, ...cmd.argv];
+      child = spawn(argv[0]!, argv.slice(1), {
         env: Object.fromEntries(cmd.env), detached: true, stdio: ['ignore', logFd, logFd], cwd: '/',
       });
     } finally {
@@ -518,6 +529,8 @@ export async function stopProcess(h: ProcessHost, vm: QemuDomainObj, reason: num
   const mon = vm.monitor;
   vm.monitor = null;
   mon?.destroy();
+  // Security hook (security-dac.ts): give the guest's files back.
+  await h.security?.afterStop(vm.def).catch((e: unknown) => h.log.warn(`Unable to restore security labels of ${name}: ${(e as Error).message}`));
   for (const f of [pidFilePath(h, name), join(h.cfg.stateDir, `${name}.xml`)]) {
     try { unlinkSync(f); } catch { /* not there */ }
   }
