@@ -22,6 +22,7 @@ import { QemuDomainObj, St } from './domain-obj.js';
 import { QmpClient } from './qmp.js';
 import { qemuHotplugMethods } from './hotplug.js';
 import type { QemuState } from './driver.js';
+import { loadSecurityConfig, QemuSecurity } from './security-dac.js';
 
 const GREETING = '{"QMP": {"version": {"qemu": {"micro": 0, "minor": 2, "major": 7}, "package": ""}, "capabilities": ["oob"]}}\r\n';
 
@@ -88,6 +89,8 @@ async function runningGuest(t: TestContext, machine = 'pc-i440fx-7.2') {
     parse: (xml: string) => parseDomainXmlAsync(xml, xmlopt),
     emit: (ev: DriverEvent) => { events.push(ev); },
     configFile: (name: string) => join(dir, `${name}.xml`),
+    // A session driver's: no DAC, so hot-plug labels nothing here.
+    security: new QemuSecurity(loadSecurityConfig({ privileged: false, confFile: join(dir, 'qemu.conf') })),
   } as unknown as QemuState;
   return { vm, s, sent: mon.sent, events, m: qemuHotplugMethods(s), dom: vm.ref() };
 }

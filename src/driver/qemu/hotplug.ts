@@ -337,6 +337,8 @@ async function attachDiskLive(s: QemuState, vm: QemuDomainObj, dev: XNode): Prom
   const src = kid(dev, 'source');
   const drv = kid(dev, 'driver');
   const added: string[] = [];
+  // qemuDomainStorageSourceChainAccessAllow: QEMU's user must be able to open it.
+  await s.security.relabelDisk(vm.def, dev);
   try {
     await mon.execute('blockdev-add', {
       driver: 'file', filename: getAttr(src, 'file'), 'node-name': storage, 'auto-read-only': true, discard: 'unmap',
@@ -351,6 +353,7 @@ async function attachDiskLive(s: QemuState, vm: QemuDomainObj, dev: XNode): Prom
     await mon.execute('device_add', props);
   } catch (e) {
     for (const n of added) await mon.execute('blockdev-del', { 'node-name': n }).catch(() => undefined);
+    await s.security.restoreDisk(vm.def, dev).catch(() => undefined);
     throw qmpError(e);
   }
   await mon.execute('qom-list', { path: '/machine/peripheral' }).catch(() => undefined);
@@ -452,6 +455,8 @@ async function detachLive(s: QemuState, vm: QemuDomainObj, el: XNode): Promise<v
       const idx = getAttr(kid(dev.node, 'source'), 'index');
       await mon.execute('blockdev-del', { 'node-name': `libvirt-${idx}-format` }).catch(() => undefined);
       await mon.execute('blockdev-del', { 'node-name': `libvirt-${idx}-storage` }).catch(() => undefined);
+      // qemuDomainStorageSourceChainAccessRevoke: the owner comes back.
+      await s.security.restoreDisk(vm.def, dev.node).catch(() => undefined);
     } else {
       await mon.execute('netdev_del', { id: `host${alias}` }).catch(() => undefined);
     }
