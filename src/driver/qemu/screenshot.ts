@@ -7,7 +7,7 @@
  * Reference: qemu-driver.md §3.2, §3.5.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readFileSync, unlinkSync } from 'node:fs';
+import { chownSync, closeSync, openSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DriverConnection } from '../driver.js';
 import { bytesStreamDriver } from '../stream.js';
@@ -56,6 +56,9 @@ export function screenshotMethods(s: QemuState): Partial<DriverConnection> {
         }
         const file = tempName(join(vm.rt.libDir, 'qemu.screendump.'));
         closeSync(openSync(file, 'wx', 0o600));
+        // qemuSecuritySetSavedStateLabel: QEMU's user writes it.
+        const runAs = s.security.runAs();
+        if (runAs) chownSync(file, runAs.uid, runAs.gid);
         try {
           const png = hasFlag(caps, 'screenshot-format-png');
           const args: Record<string, unknown> = { filename: file };
