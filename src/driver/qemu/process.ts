@@ -265,6 +265,12 @@ function handleEvent(h: ProcessHost, vm: QemuDomainObj, ev: QmpEvent): void {
       // qemuProcessHandleShutdown.
       vm.gotShutdown = true;
       if (vm.state === St.SHUTDOWN) return;
+      // A fake reboot's shutdown is transient: no state change, no event (the
+      // domain stays running with its reason), unless on_poweroff is not destroy.
+      if (vm.fakeReboot && vm.def.onPoweroff === 'destroy') {
+        shutdownOrReboot(h, vm);
+        return;
+      }
       vm.setState(St.SHUTDOWN, 0);
       const guest = ev.data['guest'];
       const detail = guest === true ? EventShutdownDetail.GUEST : guest === false ? EventShutdownDetail.HOST
@@ -277,6 +283,8 @@ function handleEvent(h: ProcessHost, vm: QemuDomainObj, ev: QmpEvent): void {
     case 'STOP': {
       // qemuProcessHandleStop: only a running domain becomes paused here.
       if (vm.state !== St.RUNNING) return;
+      // With -no-shutdown QEMU stops after a SHUTDOWN; libvirt ignores that STOP.
+      if (vm.gotShutdown) return;
       const reason = vm.pausedReason === PausedReason.UNKNOWN ? PausedReason.UNKNOWN : vm.pausedReason;
       vm.pausedReason = PausedReason.UNKNOWN;
       vm.setState(St.PAUSED, reason);
@@ -364,7 +372,10 @@ async function fakeReboot(h: ProcessHost, vm: QemuDomainObj): Promise<void> {
   vm.runningReason = reason;
   await vm.monitor.execute('cont');
   vm.gotShutdown = false;
-  vm.setState(St.RUNNING, reason);
+  // qemuProcessStartCPUs leaves the state to the RESUME handler, which only moves a paused
+  // domain: one that never left running (its STOP was ignored) keeps its reason.
+  if (vm.state !== St.RUNNING) vm.setState(St.RUNNING, reason);
+  vm.runningReason = RunningReason.UNKNOWN;
   emitLifecycle(h, vm, Ev.RESUMED, EventResumedDetail.UNPAUSED);
   saveStatus(h, vm);
 }
