@@ -129,6 +129,13 @@ export interface DriverStartContext {
   mode: 'system' | 'session';
   paths: DriverPaths;
   log: DriverLogger;
+  /**
+   * The daemon's shutdown inhibition (libvirtd's daemonInhibitCallback):
+   * `true` while the driver has something that must keep a daemon started
+   * with --timeout alive (the QEMU driver: a running guest), `false` when
+   * that is over. Calls come in pairs. Absent: nothing to inhibit.
+   */
+  inhibit?(active: boolean): void;
 }
 
 export interface Driver {

@@ -90,10 +90,15 @@ export class QemuState implements ProcessHost {
   readonly #objs: QemuDomainObj[] = [];
   readonly #caps = new Map<string, QemuCaps>();
   #lastId = 0;
+  readonly #inhibit: ((active: boolean) => void) | undefined;
+  /** Starts in progress: they hold the inhibition from their first step, as qemuProcessInit's nactive does. */
+  #starting = 0;
+  #inhibited = false;
 
   constructor(ctx: DriverStartContext) {
     this.cfg = qemuConfig(ctx);
     this.log = ctx.log;
+    this.#inhibit = ctx.inhibit?.bind(ctx);
     this.xmlopt = qemuXMLOption((emu) => this.#caps.get(emu));
   }
 
@@ -111,6 +116,29 @@ export class QemuState implements ProcessHost {
 
   emit(ev: DriverEvent): void {
     this.events.emit(ev);
+    // Every start and stop ends in a lifecycle event.
+    this.syncInhibit();
+  }
+
+  /**
+   * Holds the daemon's shutdown inhibition while a guest runs or starts
+   * (qemu_process.c: the first of driver->nactive inhibits, the last
+   * releases), so a session daemon started with --timeout does not exit
+   * under its guests.
+   */
+  syncInhibit(): void {
+    const active = this.#starting > 0 || this.#objs.some((o) => o.isActive);
+    if (active === this.#inhibited) return;
+    this.#inhibited = active;
+    this.#inhibit?.(active);
+  }
+
+  /** Gives the inhibition back (daemon stop). */
+  releaseInhibit(): void {
+    if (this.#inhibited) {
+      this.#inhibited = false;
+      this.#inhibit?.(false);
+    }
   }
 
   allocateId(): number {
@@ -172,6 +200,7 @@ export class QemuState implements ProcessHost {
     for (const vm of this.#objs) vm.autostart = existsSync(join(this.cfg.autostartDir, `${vm.def.name}.xml`));
     // Re-adopt the running ones.
     await Promise.all(live.map(([vm, st]) => reconnectProcess(this, vm, st)));
+    this.syncInhibit();
     // Autostart once per host boot (virDriverShouldAutostart's marker).
     const marker = join(this.cfg.stateDir, 'autostarted');
     if (!existsSync(marker)) {
@@ -261,7 +290,14 @@ export class QemuState implements ProcessHost {
   async start(vm: QemuDomainObj, flags: number): Promise<void> {
     if (vm.isActive) throw VirtError.report(ErrorCode.OPERATION_INVALID, QEMU, 'domain is already running');
     const paused = (flags & StartFlags.PAUSED) !== 0;
-    await startProcess(this, vm, { paused });
+    this.#starting++;
+    this.syncInhibit();
+    try {
+      await startProcess(this, vm, { paused });
+    } finally {
+      this.#starting--;
+      this.syncInhibit();
+    }
     this.emit({ kind: 'domain-lifecycle', dom: vm.ref(), event: Ev.STARTED, detail: EventStartedDetail.BOOTED });
     if (paused) {
       this.emit({ kind: 'domain-lifecycle', dom: vm.ref(), event: Ev.SUSPENDED, detail: EventSuspendedDetail.PAUSED });
@@ -649,6 +685,7 @@ export class QemuDriver implements Driver {
   }
 
   async stop(): Promise<void> {
+    this.#state?.releaseInhibit();
     // virStateCleanup: guests keep running; only our monitor connections close.
     for (const vm of this.#state?.objects ?? []) {
       const mon = vm.monitor;
