@@ -47,23 +47,28 @@ const UUID = '6a1b0e57-5e55-4d0e-9c1d-0000000000a1';
 const NAME = 'sess1';
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-type Label = 'lv' | 'ts';
+type Label = 'lv' | 'ts' | 'lx' | 'tx';
+
+/** The daemon a session's own client spawns: stock libvirtd for lv/lx, tsvirtd for ts/tx. */
+const isStock = (l: Label) => l === 'lv' || l === 'lx';
 
 /** One user session: its dirs and how to run programs in it as the user. */
 interface Session {
   readonly label: Label;
   readonly dir: string;
   readonly home: string;
+  /** $XDG_RUNTIME_DIR, or what libvirt uses without it (GLib's fallback: the cache dir, ~/.cache). */
   readonly runtime: string;
   readonly xml: string;
   /** The environment of the user's shell (what virsh passes on to the daemon it spawns). */
   readonly env: string[];
 }
 
-function makeSession(root: string, label: Label, guest: TestGuest): Session {
+function makeSession(root: string, label: Label, guest: TestGuest, o: { xdgRuntime?: boolean } = {}): Session {
+  const xdg = o.xdgRuntime ?? true;
   const dir = join(root, label);
   const home = join(dir, 'home');
-  const runtime = join(dir, 'run');
+  const runtime = xdg ? join(dir, 'run') : join(home, '.cache');
   mkdirSync(dir, { mode: 0o755 });
   for (const d of [home, runtime]) {
     mkdirSync(d, { mode: 0o700 });
@@ -72,7 +77,8 @@ function makeSession(root: string, label: Label, guest: TestGuest): Session {
   const xml = join(dir, `${NAME}.xml`);
   writeFileSync(xml, guestXml(NAME, { guest, uuid: UUID }));
   chmodSync(xml, 0o644);
-  return { label, dir, home, runtime, xml, env: [`PATH=${PATH}`, `HOME=${home}`, `XDG_RUNTIME_DIR=${runtime}`, 'USER=nobody', 'LOGNAME=nobody'] };
+  const env = [`PATH=${PATH}`, `HOME=${home}`, ...(xdg ? [`XDG_RUNTIME_DIR=${runtime}`] : []), 'USER=nobody', 'LOGNAME=nobody'];
+  return { label, dir, home, runtime, xml, env };
 }
 
 /** Runs `argv` as nobody with only the session's environment (env -i). */
@@ -84,7 +90,7 @@ function asUser(s: Session, argv: string[], timeoutMs = 120_000): Promise<RunRes
 const virsh = (s: Session, ...args: string[]) => asUser(s, ['virsh', '-c', 'qemu:///session', ...args]);
 const tsvirsh = (s: Session, ...args: string[]) => asUser(s, [process.execPath, TSVIRSH, '-c', 'qemu:///session', ...args]);
 /** The session's own client: stock virsh for lv, tsvirsh for ts. */
-const client = (s: Session, ...args: string[]) => (s.label === 'lv' ? virsh : tsvirsh)(s, ...args);
+const client = (s: Session, ...args: string[]) => (isStock(s.label) ? virsh : tsvirsh)(s, ...args);
 
 /** What differs between the two sessions by construction. */
 function norm(s: Session, text: string): string {
@@ -103,7 +109,7 @@ function outcome(s: Session, r: RunResult): { status: number | null; stdout: str
 
 // ---- the session's processes ------------------------------------------------
 
-const DAEMON_PIDFILE: Record<Label, string> = { lv: 'libvirtd.pid', ts: 'tsvirtd.pid' };
+const daemonPidFile = (l: Label) => (isStock(l) ? 'libvirtd.pid' : 'tsvirtd.pid');
 
 function readPid(file: string): number | undefined {
   try {
@@ -134,7 +140,7 @@ function uidOf(pid: number): number {
 }
 
 function daemonPid(s: Session): number | undefined {
-  const pid = readPid(join(s.runtime, 'libvirt', DAEMON_PIDFILE[s.label]));
+  const pid = readPid(join(s.runtime, 'libvirt', daemonPidFile(s.label)));
   return pid !== undefined && alive(pid) ? pid : undefined;
 }
 
@@ -156,7 +162,7 @@ async function stopSessionProcesses(s: Session, which: 'all' | 'daemon' = 'all')
       for (const f of readdirSync(qrun)) if (f.endsWith('.pid') && f !== 'driver.pid') files.push(join(qrun, f));
     } catch { /* none */ }
   }
-  files.push(join(s.runtime, 'libvirt', DAEMON_PIDFILE[s.label]));
+  files.push(join(s.runtime, 'libvirt', daemonPidFile(s.label)));
   if (which === 'all') files.push(join(s.runtime, 'libvirt', 'virtlogd.pid'));
   for (const f of files) {
     const pid = readPid(f);
@@ -188,7 +194,7 @@ function domainFiles(s: Session): string[] {
     }
   };
   walk(s.home);
-  walk(s.runtime);
+  if (relative(s.home, s.runtime).startsWith('..')) walk(s.runtime);
   return out.sort();
 }
 
@@ -209,7 +215,7 @@ describe('qemu:///session: a non-root user auto-spawns a session daemon that run
       for (const f of [...(() => {
         const q = join(s.runtime, 'libvirt', 'qemu', 'run');
         try { return readdirSync(q).filter((n) => n.endsWith('.pid') && n !== 'driver.pid').map((n) => join(q, n)); } catch { return []; }
-      })(), join(s.runtime, 'libvirt', DAEMON_PIDFILE[s.label]), join(s.runtime, 'libvirt', 'virtlogd.pid')]) {
+      })(), join(s.runtime, 'libvirt', daemonPidFile(s.label)), join(s.runtime, 'libvirt', 'virtlogd.pid')]) {
         const pid = readPid(f);
         try { if (pid !== undefined && uidOf(pid) === NOBODY) process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
       }
@@ -224,6 +230,8 @@ describe('qemu:///session: a non-root user auto-spawns a session daemon that run
       chmodSync(root, 0o755);
       sess.lv = makeSession(root, 'lv', guest);
       sess.ts = makeSession(root, 'ts', guest);
+      sess.lx = makeSession(root, 'lx', guest, { xdgRuntime: false });
+      sess.tx = makeSession(root, 'tx', guest, { xdgRuntime: false });
       process.on('exit', killAllSync);
     } catch (e) {
       setupError = e;
@@ -236,10 +244,10 @@ describe('qemu:///session: a non-root user auto-spawns a session daemon that run
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
-  function ready(): { lv: Session; ts: Session } {
+  function ready(): { lv: Session; ts: Session; lx: Session; tx: Session } {
     if (setupError !== undefined) throw setupError;
-    assert.ok(sess.lv && sess.ts, 'the sessions were not set up');
-    return { lv: sess.lv, ts: sess.ts };
+    assert.ok(sess.lv && sess.ts && sess.lx && sess.tx, 'the sessions were not set up');
+    return { lv: sess.lv, ts: sess.ts, lx: sess.lx, tx: sess.tx };
   }
 
   /** define … undefine with the session's own client; returns outputs, files and uids seen on the way. */
@@ -292,6 +300,23 @@ describe('qemu:///session: a non-root user auto-spawns a session daemon that run
       // QEMU's environment in the log: the session's HOME, XDG_CACHE_HOME in the domain dir.
       assert.match(r.log, new RegExp(`^HOME=${s.home} \\\\$`, 'm'));
       assert.match(r.log, new RegExp(`^XDG_CACHE_HOME=${s.home}/\\.config/libvirt/qemu/lib/domain-1-${NAME}/\\.cache \\\\$`, 'm'));
+    }
+    t.diagnostic(`files of a running guest (stock): ${want.files.running!.join(', ')}`);
+    for (const stage of Object.keys(want.files)) {
+      assert.deepEqual(got.files[stage], want.files[stage], `files naming the domain once ${stage}`);
+    }
+    assert.deepEqual(got.out, want.out);
+  });
+
+  it('without XDG_RUNTIME_DIR the socket, status XML and pid files move to ~/.cache/libvirt, as libvirt\'s do', { timeout: 600_000 }, async (t) => {
+    if (!oracles(t)) return;
+    const { lx, tx } = ready();
+    const want = await guestLifecycle(lx, client);
+    const got = await guestLifecycle(tx, client);
+    for (const [s, r] of [[lx, want], [tx, got]] as const) {
+      assert.ok(existsSync(join(s.home, '.cache/libvirt/libvirt-sock')), `${s.label}: no ~/.cache/libvirt/libvirt-sock`);
+      assert.ok(r.daemon !== undefined && uidOf(r.daemon) === NOBODY, `${s.label}: no session daemon of the user`);
+      assert.equal(r.qemuUid, NOBODY);
     }
     t.diagnostic(`files of a running guest (stock): ${want.files.running!.join(', ')}`);
     for (const stage of Object.keys(want.files)) {
