@@ -35,6 +35,30 @@ describe('TSVIRTD_DRIVERS', () => {
       { message: "TSVIRTD_DRIVERS: unknown driver 'remote' (tsvirtd has test, qemu)" });
   });
 
+  test('a driver left out gets no state initialization: TSVIRTD_DRIVERS=test creates no qemu/ or storage/ dirs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsvirt-drvsel-'));
+    try {
+      writeFileSync(join(dir, 'tsvirtd.conf'), `unix_sock_dir = "${join(dir, 'sock')}"\n`);
+      // A session daemon, its XDG dirs in the temp dir; -t 1 ends it.
+      const runOnce = async (sub: string, extra: NodeJS.ProcessEnv) => {
+        const base = join(dir, sub);
+        let err = '';
+        const env = { HOME: base, XDG_RUNTIME_DIR: join(base, 'run'), XDG_CONFIG_HOME: join(base, 'config'), XDG_CACHE_HOME: join(base, 'cache'), ...extra };
+        const code = await main(['-f', join(dir, 'tsvirtd.conf'), '-p', join(dir, `${sub}.pid`), '-t', '1'],
+          { env, privileged: false, stderr: (t) => { err += t; } });
+        assert.equal(code, 0, err);
+        return ['config/libvirt/qemu', 'config/libvirt/storage', 'run/libvirt/qemu', 'run/libvirt/storage', 'cache/libvirt/qemu']
+          .filter((d) => existsSync(join(base, d)));
+      };
+      assert.deepEqual(await runOnce('test-only', { TSVIRTD_DRIVERS: 'test' }), []);
+      // The control: with every driver, their state init makes them (as libvirtd's does).
+      assert.deepEqual(await runOnce('all', {}),
+        ['config/libvirt/qemu', 'run/libvirt/qemu', 'run/libvirt/storage', 'cache/libvirt/qemu']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('tsvirtd refuses to start with an unknown driver, before creating anything', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tsvirt-drvsel-'));
     try {
