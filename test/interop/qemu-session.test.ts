@@ -176,6 +176,36 @@ async function stopSessionProcesses(s: Session, which: 'all' | 'daemon' = 'all')
   }
 }
 
+/**
+ * The QEMU and storage drivers' trees in the session (config, cache and
+ * runtime dirs), with type, owner and mode. Left out, with the reason:
+ * - `capabilities/`: each daemon's own cache format (libvirt's XML, our JSON);
+ * - `driver.pid`: libvirt's per-driver lock (virPidFileAcquire); tsvirtd's
+ *   drivers take none, its daemon pidfile is the only lock.
+ */
+function driverTrees(s: Session): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    let names: string[];
+    try { names = readdirSync(d); } catch { return; }
+    for (const n of names) {
+      if (n === 'capabilities' || n === 'driver.pid') continue;
+      const p = join(d, n);
+      const st = lstatSync(p);
+      const type = st.isDirectory() ? 'dir' : st.isSocket() ? 'socket' : st.isSymbolicLink() ? 'link' : 'file';
+      out.push(`${relative(s.dir, p)} ${type} uid=${st.uid} mode=${(st.mode & 0o7777).toString(8)}`);
+      if (st.isDirectory()) walk(p);
+    }
+  };
+  // A set: without XDG_RUNTIME_DIR the runtime dir is the cache dir.
+  for (const d of new Set([join(s.home, '.config/libvirt/qemu'), join(s.home, '.config/libvirt/storage'),
+    join(s.home, '.cache/libvirt/qemu'), join(s.runtime, 'libvirt/qemu'), join(s.runtime, 'libvirt/storage')])) {
+    if (existsSync(d)) out.push(`${relative(s.dir, d)} dir`);
+    walk(d);
+  }
+  return out.sort();
+}
+
 /** Every path under the session dir that names the domain, with its type and owner. */
 function domainFiles(s: Session): string[] {
   const out: string[] = [];
@@ -261,6 +291,7 @@ describe('qemu:///session: a non-root user auto-spawns a session daemon that run
     };
     await step('uri');
     const daemon = daemonPid(s);
+    files.tree = driverTrees(s);
     await step('define', s.xml);
     files.defined = domainFiles(s);
     const started = await step('start', NAME);
@@ -278,6 +309,7 @@ describe('qemu:///session: a non-root user auto-spawns a session daemon that run
     await step('undefine', NAME);
     files.undefined = domainFiles(s);
     await step('list', '--all');
+    files.treeAfter = driverTrees(s);
     const log = readFileSync(join(s.home, '.cache/libvirt/qemu/log', `${NAME}.log`), 'utf8');
     return { out, files, daemon, qemuPid, qemuUid, log };
   }

@@ -11,7 +11,7 @@
  * daemon's storage driver (storage.ts), as libvirtd's hypervisor
  * connections do through its secondary storage driver.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ParsedURI } from '../../uri/index.js';
 import {
@@ -41,6 +41,7 @@ import {
 import { ConsoleFlags, ConsoleSessions } from './console.js';
 import { aliasOf } from './domain-defaults.js';
 import { startQemuStorage } from './storage.js';
+import { qemuStateDirs } from './state-dirs.js';
 import type { StoragePoolDir } from '../storage/index.js';
 
 const QEMU = ErrorDomain.QEMU;
@@ -157,8 +158,10 @@ export class QemuState implements ProcessHost {
   // ---- start-up (qemuStateInitialize) -------------------------------------------
 
   async init(): Promise<void> {
-    for (const d of [this.cfg.configDir, this.cfg.stateDir, this.cfg.libDir, this.cfg.cacheDir, this.cfg.logDir]) {
-      mkdirSync(d, { recursive: true, mode: 0o755 });
+    for (const d of qemuStateDirs(this.cfg)) {
+      mkdirSync(d.path, { recursive: true, mode: d.mode });
+      // virDirCreate sets its mode whatever the umask.
+      if (d.mode !== 0o777) chmodSync(d.path, d.mode);
     }
     // Capabilities are probed (or read from the cache) when first needed:
     // before a document is parsed (#preloadCaps), so a daemon without
@@ -204,7 +207,8 @@ export class QemuState implements ProcessHost {
     // Autostart once per host boot (virDriverShouldAutostart's marker).
     const marker = join(this.cfg.stateDir, 'autostarted');
     if (!existsSync(marker)) {
-      writeFileSync(marker, '');
+      // virFileTouch(path, 0600).
+      writeFileSync(marker, '', { mode: 0o600 });
       for (const vm of this.#objs.filter((o) => o.autostart && !o.isActive)) {
         await vm.job(() => this.start(vm, 0)).catch((e: unknown) => {
           this.log.error(`Failed to autostart VM '${vm.def.name}': ${(e as Error).message}`);
