@@ -11,7 +11,7 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, writeSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
@@ -267,6 +267,10 @@ async function run(args: DaemonArgs, config: DaemonConfig, log: DaemonLogger, ct
     driversStarted = true;
     server.startDrivers({
       privileged: ctx.privileged, mode: ctx.privileged ? 'system' : 'session', paths: driverPaths(ctx.privileged, ctx.env),
+      lockStateDir: (dir) => {
+        const lock = PidFile.acquire(join(dir, 'driver.pid'));
+        return () => lock.release();
+      },
       inhibit: (active) => {
         inhibitions = Math.max(0, inhibitions + (active ? 1 : -1));
         log.debug(`${active ? 'Adding' : 'Removing'} shutdown inhibition, now ${inhibitions}`);

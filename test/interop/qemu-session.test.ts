@@ -178,10 +178,8 @@ async function stopSessionProcesses(s: Session, which: 'all' | 'daemon' = 'all')
 
 /**
  * The QEMU and storage drivers' trees in the session (config, cache and
- * runtime dirs), with type, owner and mode. Left out, with the reason:
- * - `capabilities/`: each daemon's own cache format (libvirt's XML, our JSON);
- * - `driver.pid`: libvirt's per-driver lock (virPidFileAcquire); tsvirtd's
- *   drivers take none, its daemon pidfile is the only lock.
+ * runtime dirs), with type, owner and mode. Left out: `capabilities/`, each
+ * daemon's own cache format (libvirt's XML, our JSON).
  */
 function driverTrees(s: Session): string[] {
   const out: string[] = [];
@@ -189,7 +187,7 @@ function driverTrees(s: Session): string[] {
     let names: string[];
     try { names = readdirSync(d); } catch { return; }
     for (const n of names) {
-      if (n === 'capabilities' || n === 'driver.pid') continue;
+      if (n === 'capabilities') continue;
       const p = join(d, n);
       const st = lstatSync(p);
       const type = st.isDirectory() ? 'dir' : st.isSocket() ? 'socket' : st.isSymbolicLink() ? 'link' : 'file';
@@ -482,6 +480,35 @@ describe('qemu:///session: a non-root user auto-spawns a session daemon that run
     assert.deepEqual(got.out, want.out);
     assert.deepEqual(viaVirsh.owners, want.owners);
     assert.deepEqual(viaVirsh.out, want.out);
+  });
+
+  it('a second daemon of the user cannot take the running one\'s driver state (driver.pid), as libvirtd cannot', { timeout: 120_000 }, async (t) => {
+    if (!oracles(t)) return;
+    const { lv, ts } = ready();
+    const logs: Record<string, string> = {};
+    for (const s of [lv, ts]) {
+      // The session daemon runs (the one the client spawns, if the tests above left none).
+      const u = await client(s, 'uri');
+      assert.equal(u.status, 0, show(u));
+      const conf = join(s.dir, 'second.conf');
+      const log = join(s.home, 'second.log');
+      writeFileSync(conf, `unix_sock_dir = "${join(s.home, 'second')}"\nlog_outputs = "3:file:${log}"\n`);
+      chmodSync(conf, 0o644);
+      // libvirtd does not make unix_sock_dir (it fails to bind: "No such file or directory").
+      mkdirSync(join(s.home, 'second'), { recursive: true, mode: 0o700 });
+      chownSync(join(s.home, 'second'), NOBODY, NOBODY);
+      const argv = isStock(s.label) ? ['libvirtd'] : [process.execPath, ...DAEMON_NODE_FLAGS, TSVIRTD];
+      // libvirtd exits at the failed driver; tsvirtd serves the others until --timeout.
+      const r = await asUser(s, [...argv, '-f', conf, '-p', join(s.home, 'second.pid'), '--timeout=2'], 60_000);
+      logs[s.label] = readFileSync(log, 'utf8');
+      t.diagnostic(`${s.label}: status ${r.status}, ${logs[s.label]!.split('\n').filter((l) => / error : /.test(l)).join(' | ')}`);
+    }
+    // Each names the first driver it could not lock (stock: its network driver, which tsvirtd has not).
+    for (const [l, s] of [['lv', lv], ['ts', ts]] as const) {
+      assert.match(logs[l]!, new RegExp(` error : .*Failed to acquire pid file '${s.runtime}/libvirt/[a-z]+/[a-z]+/driver\\.pid': Resource temporarily unavailable\n`));
+    }
+    assert.match(logs.ts!, / error : Initialization of QEMU state driver failed: Failed to acquire pid file '[^']*\/libvirt\/qemu\/run\/driver\.pid': Resource temporarily unavailable\n/);
+    assert.match(logs.lv!, / error : virStateInitialize:\d+ : Initialization of \w+ state driver failed: Failed to acquire pid file /);
   });
 
   describe('idle timeout (daemons started by hand as the user with --timeout=3)', () => {

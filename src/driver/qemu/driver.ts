@@ -92,6 +92,8 @@ export class QemuState implements ProcessHost {
   readonly #caps = new Map<string, QemuCaps>();
   #lastId = 0;
   readonly #inhibit: ((active: boolean) => void) | undefined;
+  readonly #lockStateDir: ((dir: string) => () => void) | undefined;
+  #unlock: (() => void) | null = null;
   /** Starts in progress: they hold the inhibition from their first step, as qemuProcessInit's nactive does. */
   #starting = 0;
   #inhibited = false;
@@ -100,6 +102,7 @@ export class QemuState implements ProcessHost {
     this.cfg = qemuConfig(ctx);
     this.log = ctx.log;
     this.#inhibit = ctx.inhibit?.bind(ctx);
+    this.#lockStateDir = ctx.lockStateDir?.bind(ctx);
     this.xmlopt = qemuXMLOption((emu) => this.#caps.get(emu));
   }
 
@@ -134,12 +137,14 @@ export class QemuState implements ProcessHost {
     this.#inhibit?.(active);
   }
 
-  /** Gives the inhibition back (daemon stop). */
+  /** Gives the inhibition and the driver lock back (daemon stop). */
   releaseInhibit(): void {
     if (this.#inhibited) {
       this.#inhibited = false;
       this.#inhibit?.(false);
     }
+    this.#unlock?.();
+    this.#unlock = null;
   }
 
   allocateId(): number {
@@ -163,6 +168,8 @@ export class QemuState implements ProcessHost {
       // virDirCreate sets its mode whatever the umask.
       if (d.mode !== 0o777) chmodSync(d.path, d.mode);
     }
+    // The driver lock: one daemon per state dir.
+    this.#unlock = this.#lockStateDir?.(this.cfg.stateDir) ?? null;
     // Capabilities are probed (or read from the cache) when first needed:
     // before a document is parsed (#preloadCaps), so a daemon without
     // guests does not make its clients wait for a ~10 s probe.
@@ -672,6 +679,7 @@ export class QemuDriver implements Driver {
   #methods: Partial<DriverConnection> | null = null;
   /** The storage driver its connections carry (libvirt's secondary storage driver). */
   #storage: StoragePoolDir | null = null;
+  #releaseStorage: (() => void) | null = null;
   #privileged = false;
 
   accepts(uri: ParsedURI | null): boolean {
@@ -681,15 +689,23 @@ export class QemuDriver implements Driver {
   async start(ctx: DriverStartContext): Promise<void> {
     const state = new QemuState(ctx);
     this.#privileged = ctx.privileged;
-    await state.init();
+    try {
+      await state.init();
+    } catch (e) {
+      state.releaseInhibit();
+      throw e;
+    }
     const storage = await startQemuStorage(ctx);
     this.#state = state;
-    this.#storage = storage;
-    this.#methods = { ...storage?.methods(), ...connectionMethods(state) };
+    this.#storage = storage?.pools ?? null;
+    this.#releaseStorage = storage?.release ?? null;
+    this.#methods = { ...storage?.pools.methods(), ...connectionMethods(state) };
   }
 
   async stop(): Promise<void> {
     this.#state?.releaseInhibit();
+    this.#releaseStorage?.();
+    this.#releaseStorage = null;
     // virStateCleanup: guests keep running; only our monitor connections close.
     for (const vm of this.#state?.objects ?? []) {
       const mon = vm.monitor;
