@@ -19,6 +19,11 @@ import {
 } from './log.js';
 
 const LAUNCHER = fileURLToPath(new URL('../../../bin/tsvirtd.cjs', import.meta.url));
+/**
+ * These daemons run as root on the host: the test driver only, so that the
+ * QEMU driver creates nothing under /etc/libvirt, /run/libvirt… (driver-select.ts).
+ */
+const TEST_DRIVER_ONLY = { TSVIRTD_DRIVERS: 'test' };
 const isRoot = process.getuid?.() === 0;
 const LINE = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\+0000: \d+: (debug|info|warning|error) : /;
 
@@ -43,7 +48,8 @@ function start(t: TestContext, conf: string, extra: string[] = [], dir = tempDir
   const confFile = join(dir, 'tsvirtd.conf');
   writeFileSync(confFile, `unix_sock_dir = "${join(dir, 'run')}"\n${conf}`);
   const pid = join(dir, 'tsvirtd.pid');
-  const child = spawn(process.execPath, [LAUNCHER, '-f', confFile, '-p', pid, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [LAUNCHER, '-f', confFile, '-p', pid, ...extra],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...TEST_DRIVER_ONLY } });
   let out = '';
   child.stdout!.on('data', (b) => { out += b; });
   child.stderr!.on('data', (b) => { out += b; });
@@ -106,7 +112,7 @@ async function runToEnd(t: TestContext, conf: string, extra: string[] = []): Pro
   const pid = join(dir, 'tsvirtd.pid');
   let out = '';
   const code = await main(['-f', confFile, '-p', pid, ...extra], {
-    env: {}, stdout: (s) => { out += s; }, stderr: (s) => { out += s; },
+    env: { ...TEST_DRIVER_ONLY }, stdout: (s) => { out += s; }, stderr: (s) => { out += s; },
   });
   return { code, out, d: { dir, pid } };
 }
@@ -291,7 +297,7 @@ describe('tsvirtd process', { concurrency: 4 }, () => {
     writeFileSync(join(dir, 'tsvirtd.conf'), `unix_sock_dir = "run"\nlog_outputs = "3:file:daemon.log"\n`);
     const launch = (pidName: string) => {
       const child = spawn(process.execPath, [LAUNCHER, '-d', '-f', 'tsvirtd.conf', '-p', pidName, '-t', '30'],
-        { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+        { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...TEST_DRIVER_ONLY } });
       let out = '';
       child.stdout!.on('data', (b) => { out += b; });
       child.stderr!.on('data', (b) => { out += b; });

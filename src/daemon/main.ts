@@ -11,7 +11,7 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, writeSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
@@ -170,6 +170,19 @@ async function run(args: DaemonArgs, config: DaemonConfig, log: DaemonLogger, ct
     try { process.chdir('/'); } catch (err) { log.error(`cannot change to root directory: ${strerror(err)}`); }
   }
 
+  // The drivers to serve (TSVIRTD_DRIVERS), checked before anything is created.
+  let drivers = ctx.drivers;
+  if (!drivers) {
+    try {
+      const { selectDaemonDrivers } = await import('./driver-select.js');
+      drivers = selectDaemonDrivers(ctx.env);
+    } catch (err) {
+      log.error(message(err));
+      ctx.report(DaemonErr.CONFIG);
+      return 1;
+    }
+  }
+
   let pidFile: PidFile;
   try {
     pidFile = PidFile.acquire(pidPath);
@@ -231,7 +244,7 @@ async function run(args: DaemonArgs, config: DaemonConfig, log: DaemonLogger, ct
         keepaliveCount: config.keepaliveCount,
         maxClientRequests: config.maxClientRequests,
         log,
-        ...(ctx.drivers ? { drivers: ctx.drivers } : {}),
+        drivers,
       });
       const srv = server;
       listeners = await Listeners.open({
@@ -248,18 +261,36 @@ async function run(args: DaemonArgs, config: DaemonConfig, log: DaemonLogger, ct
     // As libvirtd's daemonRunStateInit: the drivers start once the sockets
     // are up, and a client's open waits for them (registry.ready). A driver
     // that fails is logged and not served; the daemon and the others go on.
+    // virNetDaemonAddShutdownInhibition / …Remove…: a driver holds the
+    // daemon up while it has work (the QEMU driver: running guests).
+    let inhibitions = 0;
     driversStarted = true;
     server.startDrivers({
       privileged: ctx.privileged, mode: ctx.privileged ? 'system' : 'session', paths: driverPaths(ctx.privileged, ctx.env),
+      lockStateDir: (dir) => {
+        const lock = PidFile.acquire(join(dir, 'driver.pid'));
+        return () => lock.release();
+      },
+      inhibit: (active) => {
+        inhibitions = Math.max(0, inhibitions + (active ? 1 : -1));
+        log.debug(`${active ? 'Adding' : 'Removing'} shutdown inhibition, now ${inhibitions}`);
+      },
     }).catch((err: unknown) => log.error(`Driver state initialization failed: ${message(err)}`));
 
     // virNetDaemonAutoShutdown: quit after `timeout` seconds without clients,
-    // counted from start-up and from each time the last client leaves.
+    // counted from start-up and from each time the last client leaves. The
+    // timer repeats (virEventAddTimeout's period) and a tick while a driver
+    // inhibits shutdown is skipped, so a daemon whose last guest stopped
+    // with no client connected exits at the next tick.
     if (args.timeout > 0) {
       const ms = args.timeout * 1000;
       const arm = (): void => {
         if (timer) clearTimeout(timer);
-        timer = setTimeout(() => {
+        timer = setTimeout(function tick() {
+          if (inhibitions > 0) {
+            timer = setTimeout(tick, ms);
+            return;
+          }
           log.debug('Automatic shutdown triggered');
           stop('timeout');
         }, ms);

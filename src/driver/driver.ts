@@ -129,6 +129,22 @@ export interface DriverStartContext {
   mode: 'system' | 'session';
   paths: DriverPaths;
   log: DriverLogger;
+  /**
+   * The daemon's shutdown inhibition (libvirtd's daemonInhibitCallback):
+   * `true` while the driver has something that must keep a daemon started
+   * with --timeout alive (the QEMU driver: a running guest), `false` when
+   * that is over. Calls come in pairs. Absent: nothing to inhibit.
+   */
+  inhibit?(active: boolean): void;
+  /**
+   * virPidFileAcquire(dir, "driver", getpid()): records the daemon's pid
+   * in `<dir>/driver.pid`, so that a second daemon cannot run the same
+   * driver state. Returns the release. Absent: no lock is taken.
+   *
+   * @throws VirtError `Failed to acquire pid file '<dir>/driver.pid':
+   *   Resource temporarily unavailable` while another live daemon holds it.
+   */
+  lockStateDir?(dir: string): () => void;
 }
 
 export interface Driver {

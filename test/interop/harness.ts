@@ -461,8 +461,13 @@ export async function startLibvirtd(opts: DaemonOptions = {}): Promise<Daemon> {
 
 /**
  * Starts our daemon, `node bin/tsvirtd.cjs -f CONF -p PIDFILE [--listen]`,
- * with the same config keys as {@link startLibvirtd} (no namespace: tsvirtd
- * keeps no state dirs). Throws if bin/tsvirtd.cjs does not exist.
+ * with the same config keys as {@link startLibvirtd}. There is no
+ * namespace, so only the test driver is served (TSVIRTD_DRIVERS=test,
+ * src/daemon/driver-select.ts): the QEMU driver's state initialization
+ * would create /etc/libvirt/qemu, /run/libvirt/qemu, /etc/libvirt/storage…
+ * on the host, as libvirtd's does. qemu:///system then answers "no
+ * connection driver available". A QEMU tsvirtd is qemu-tsvirtd.ts's
+ * startQemuTsvirtd. Throws if bin/tsvirtd.cjs does not exist.
  */
 export async function startTsvirtd(opts: DaemonOptions = {}): Promise<Daemon> {
   if (!existsSync(TSVIRTD)) throw new Error(`${TSVIRTD} does not exist`);
@@ -470,7 +475,7 @@ export async function startTsvirtd(opts: DaemonOptions = {}): Promise<Daemon> {
   return startDaemon('tsvirtd', 'tsvirt-tsvirtd-', (conf, pidFile, listen) => ({
     cmd: process.execPath,
     args: [...DAEMON_NODE_FLAGS, TSVIRTD, '-f', conf, '-p', pidFile, ...(listen ? ['--listen'] : [])],
-    env: daemonEnv(process.env),
+    env: daemonEnv({ ...process.env, TSVIRTD_DRIVERS: 'test' }),
   }), opts);
 }
 

@@ -12,10 +12,11 @@
  * libvirtd) runs `list --all`, `dominfo test` and `-r destroy test`, and
  * must print what `virsh -c test:///default` prints locally.
  *
- * Plus `qemu+ssh://…/system?socket=SOCK` against tsvirtd, which has no QEMU
- * driver yet: virsh over ssh, and tsvirsh over tcp, ssh, libssh2 and libssh,
- * must get what stock virsh gets over TCP for `qemu:///system` (today "no
- * connection driver available for qemu:///system"; stock libvirtd opens it).
+ * Plus `qemu+ssh://…/system?socket=SOCK` against tsvirtd, which the harness
+ * starts on the host with the test driver only (TSVIRTD_DRIVERS=test): virsh
+ * over ssh, and tsvirsh over tcp, ssh, libssh2 and libssh, must get what
+ * stock virsh gets over TCP for `qemu:///system` (there "no connection driver
+ * available for qemu:///system"; stock libvirtd opens it).
  *
  * One sshd, one tsvirtd and one libvirtd serve everything: these commands
  * change nothing (`-r destroy` is refused).

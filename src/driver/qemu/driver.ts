@@ -11,7 +11,7 @@
  * daemon's storage driver (storage.ts), as libvirtd's hypervisor
  * connections do through its secondary storage driver.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ParsedURI } from '../../uri/index.js';
 import {
@@ -45,6 +45,7 @@ import { screenshotMethods } from './screenshot.js';
 import { qemuHotplugMethods } from './hotplug.js';
 import { qemuStatsMethods } from './stats.js';
 import { loadSecurityConfig, QemuSecurity, qemuConfFile } from './security-dac.js';
+import { qemuStateDirs } from './state-dirs.js';
 import type { StoragePoolDir } from '../storage/index.js';
 
 const QEMU = ErrorDomain.QEMU;
@@ -96,11 +97,19 @@ export class QemuState implements ProcessHost {
   readonly #objs: QemuDomainObj[] = [];
   readonly #caps = new Map<string, QemuCaps>();
   #lastId = 0;
+  readonly #inhibit: ((active: boolean) => void) | undefined;
+  readonly #lockStateDir: ((dir: string) => () => void) | undefined;
+  #unlock: (() => void) | null = null;
+  /** Starts in progress: they hold the inhibition from their first step, as qemuProcessInit's nactive does. */
+  #starting = 0;
+  #inhibited = false;
 
   constructor(ctx: DriverStartContext) {
     this.cfg = qemuConfig(ctx);
     this.log = ctx.log;
     this.security = new QemuSecurity(loadSecurityConfig({ privileged: ctx.privileged, confFile: qemuConfFile(ctx.paths.configDir) }));
+    this.#inhibit = ctx.inhibit?.bind(ctx);
+    this.#lockStateDir = ctx.lockStateDir?.bind(ctx);
     this.xmlopt = qemuXMLOption((emu) => this.#caps.get(emu));
   }
 
@@ -122,6 +131,31 @@ export class QemuState implements ProcessHost {
 
   emit(ev: DriverEvent): void {
     this.events.emit(ev);
+    // Every start and stop ends in a lifecycle event.
+    this.syncInhibit();
+  }
+
+  /**
+   * Holds the daemon's shutdown inhibition while a guest runs or starts
+   * (qemu_process.c: the first of driver->nactive inhibits, the last
+   * releases), so a session daemon started with --timeout does not exit
+   * under its guests.
+   */
+  syncInhibit(): void {
+    const active = this.#starting > 0 || this.#objs.some((o) => o.isActive);
+    if (active === this.#inhibited) return;
+    this.#inhibited = active;
+    this.#inhibit?.(active);
+  }
+
+  /** Gives the inhibition and the driver lock back (daemon stop). */
+  releaseInhibit(): void {
+    if (this.#inhibited) {
+      this.#inhibited = false;
+      this.#inhibit?.(false);
+    }
+    this.#unlock?.();
+    this.#unlock = null;
   }
 
   allocateId(): number {
@@ -140,12 +174,16 @@ export class QemuState implements ProcessHost {
   // ---- start-up (qemuStateInitialize) -------------------------------------------
 
   async init(): Promise<void> {
-    for (const d of [this.cfg.configDir, this.cfg.stateDir, this.cfg.libDir, this.cfg.cacheDir, this.cfg.logDir]) {
-      mkdirSync(d, { recursive: true, mode: 0o755 });
+    for (const d of qemuStateDirs(this.cfg)) {
+      mkdirSync(d.path, { recursive: true, mode: d.mode });
+      // virDirCreate sets its mode whatever the umask.
+      if (d.mode !== 0o777) chmodSync(d.path, d.mode);
     }
     // Security hook: the dirs QEMU itself writes in belong to its user.
     mkdirSync(this.cfg.channelTargetDir, { recursive: true, mode: 0o755 });
     this.security.chownDriverDirs([this.cfg.libDir, join(this.cfg.channelTargetDir, '..'), this.cfg.channelTargetDir, this.cfg.cacheDir]);
+    // The driver lock: one daemon per state dir.
+    this.#unlock = this.#lockStateDir?.(this.cfg.stateDir) ?? null;
     // Capabilities are probed (or read from the cache) when first needed:
     // before a document is parsed (#preloadCaps), so a daemon without
     // guests does not make its clients wait for a ~10 s probe.
@@ -186,10 +224,12 @@ export class QemuState implements ProcessHost {
     for (const vm of this.#objs) vm.autostart = existsSync(join(this.cfg.autostartDir, `${vm.def.name}.xml`));
     // Re-adopt the running ones.
     await Promise.all(live.map(([vm, st]) => reconnectProcess(this, vm, st)));
+    this.syncInhibit();
     // Autostart once per host boot (virDriverShouldAutostart's marker).
     const marker = join(this.cfg.stateDir, 'autostarted');
     if (!existsSync(marker)) {
-      writeFileSync(marker, '');
+      // virFileTouch(path, 0600).
+      writeFileSync(marker, '', { mode: 0o600 });
       for (const vm of this.#objs.filter((o) => o.autostart && !o.isActive)) {
         await vm.job(() => this.start(vm, 0)).catch((e: unknown) => {
           this.log.error(`Failed to autostart VM '${vm.def.name}': ${(e as Error).message}`);
@@ -275,7 +315,14 @@ export class QemuState implements ProcessHost {
   async start(vm: QemuDomainObj, flags: number): Promise<void> {
     if (vm.isActive) throw VirtError.report(ErrorCode.OPERATION_INVALID, QEMU, 'domain is already running');
     const paused = (flags & StartFlags.PAUSED) !== 0;
-    await startProcess(this, vm, { paused });
+    this.#starting++;
+    this.syncInhibit();
+    try {
+      await startProcess(this, vm, { paused });
+    } finally {
+      this.#starting--;
+      this.syncInhibit();
+    }
     this.emit({ kind: 'domain-lifecycle', dom: vm.ref(), event: Ev.STARTED, detail: EventStartedDetail.BOOTED });
     if (paused) {
       this.emit({ kind: 'domain-lifecycle', dom: vm.ref(), event: Ev.SUSPENDED, detail: EventSuspendedDetail.PAUSED });
@@ -654,6 +701,7 @@ export class QemuDriver implements Driver {
   #methods: Partial<DriverConnection> | null = null;
   /** The storage driver its connections carry (libvirt's secondary storage driver). */
   #storage: StoragePoolDir | null = null;
+  #releaseStorage: (() => void) | null = null;
   #privileged = false;
 
   accepts(uri: ParsedURI | null): boolean {
@@ -663,14 +711,23 @@ export class QemuDriver implements Driver {
   async start(ctx: DriverStartContext): Promise<void> {
     const state = new QemuState(ctx);
     this.#privileged = ctx.privileged;
-    await state.init();
+    try {
+      await state.init();
+    } catch (e) {
+      state.releaseInhibit();
+      throw e;
+    }
     const storage = await startQemuStorage(ctx);
     this.#state = state;
-    this.#storage = storage;
-    this.#methods = { ...storage?.methods(), ...connectionMethods(state) };
+    this.#storage = storage?.pools ?? null;
+    this.#releaseStorage = storage?.release ?? null;
+    this.#methods = { ...storage?.pools.methods(), ...connectionMethods(state) };
   }
 
   async stop(): Promise<void> {
+    this.#state?.releaseInhibit();
+    this.#releaseStorage?.();
+    this.#releaseStorage = null;
     // virStateCleanup: guests keep running; only our monitor connections close.
     for (const vm of this.#state?.objects ?? []) {
       const mon = vm.monitor;

@@ -90,7 +90,8 @@ function logPath(h: ProcessHost, name: string): string {
 
 function appendLog(h: ProcessHost, name: string, text: string): void {
   try {
-    mkdirSync(h.cfg.logDir, { recursive: true, mode: 0o700 });
+    // Made at the first log line (0777 less the umask, as libvirt's session makes it).
+    mkdirSync(h.cfg.logDir, { recursive: true, mode: 0o777 });
     appendFileSync(logPath(h, name), text, { mode: 0o600 });
   } catch (e) {
     h.log.warn(`Unable to write to domain log of '${name}': ${(e as Error).message}`);

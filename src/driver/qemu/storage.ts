@@ -6,6 +6,7 @@
  * {@link StoragePoolDir} (the `dir` backend), one per daemon, started with
  * the QEMU driver and stopped with it.
  */
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DriverStartContext } from '../driver.js';
 import { StoragePoolDir, type StoragePoolDirOptions } from '../storage/index.js';
@@ -25,18 +26,30 @@ export function storageDirs(ctx: Pick<DriverStartContext, 'privileged' | 'paths'
   };
 }
 
+/** The started storage driver and the release of its driver lock. */
+export interface QemuStorage {
+  pools: StoragePoolDir;
+  release(): void;
+}
+
 /**
- * Creates and loads the daemon's storage driver (pools from the state and
- * config dirs, autostart on the first start after boot). A failure is
- * logged and gives null: the hypervisor's connections are then served
- * without storage, whose procedures report "not supported".
+ * Creates and loads the daemon's storage driver (storageStateInitialize:
+ * the state dir and its driver.pid lock, pools from the state and config
+ * dirs, autostart on the first start after boot). A failure is logged and
+ * gives null: the hypervisor's connections are then served without
+ * storage, whose procedures report "not supported".
  */
-export async function startQemuStorage(ctx: DriverStartContext): Promise<StoragePoolDir | null> {
-  const storage = new StoragePoolDir(storageDirs(ctx));
+export async function startQemuStorage(ctx: DriverStartContext): Promise<QemuStorage | null> {
+  const dirs = storageDirs(ctx);
+  const storage = new StoragePoolDir(dirs);
+  let release = (): void => {};
   try {
+    mkdirSync(dirs.stateDir, { recursive: true, mode: 0o777 });
+    release = ctx.lockStateDir?.(dirs.stateDir) ?? release;
     await storage.load();
-    return storage;
+    return { pools: storage, release };
   } catch (e) {
+    release();
     ctx.log.error(`Failed to initialize the storage driver: ${(e as Error).message}`);
     return null;
   }

@@ -210,7 +210,7 @@ export class StoragePoolDir {
     const marker = join(stateDir, 'autostarted');
     let autostart = this.#opts.autostart ?? true;
     if (existsSync(marker)) autostart = false;
-    else writeFileSync(marker, '');
+    else writeFileSync(marker, '', { mode: 0o600 }); // virFileTouch(path, 0600)
     if (!autostart) return;
     for (const obj of [...this.#pools.values()]) {
       if (!obj.autostart || obj.active) continue;
