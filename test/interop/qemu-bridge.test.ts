@@ -15,13 +15,12 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it, type TestContext } from 'node:test';
-import { ensureTestGuest, guestXml, startQemuLibvirtd, type QemuLibvirtd, type TestGuest } from './qemu-harness.js';
-import { startQemuTsvirtd, type QemuTsvirtd } from './qemu-tsvirtd.js';
-import { canUnsharePid, hasLibvirtd, hasQemu, hasVirsh, isCI, requireOracles } from './oracle.js';
+import { describe, it, type TestContext } from 'node:test';
+import { guestXml, type QemuLibvirtd, type TestGuest } from './qemu-harness.js';
+import { qemuPair } from './qemu-pair.js';
+import type { QemuTsvirtd } from './qemu-tsvirtd.js';
 
 const NETNS = `tsvirt-br-${process.pid}`;
 const BRIDGE = 'tsvbr0';
@@ -32,49 +31,29 @@ const ip = (...args: string[]): string => execFileSync('ip', ['-n', NETNS, ...ar
 const normalise = (s: string): string => s.replace(/\bvnet\d+\b/g, 'vnetN');
 
 describe('QEMU driver: bridge and network interfaces on tsvirtd and on libvirtd', { timeout: 600_000 }, () => {
-  const tmp = mkdtempSync(join(tmpdir(), 'tsvirt-qemu-bridge-test-'));
-  chmodSync(tmp, 0o711);
-  let guest: TestGuest | undefined;
-  let lv: QemuLibvirtd | undefined;
-  let td: QemuTsvirtd | undefined;
-  let setupError: unknown;
-  let guestError: unknown;
   let netnsMade = false;
-
-  before(async () => {
-    if (!(hasVirsh() && hasLibvirtd() && canUnsharePid() && hasQemu())) return;
-    try {
+  const pair = qemuPair({
+    prefix: 'tsvirt-qemu-bridge-test-',
+    libvirtd: { netns: NETNS },
+    tsvirtd: { netns: NETNS },
+    setup() {
       execFileSync('ip', ['netns', 'add', NETNS]);
       netnsMade = true;
       ip('link', 'set', 'lo', 'up');
       ip('link', 'add', BRIDGE, 'type', 'bridge');
       ip('link', 'set', BRIDGE, 'mtu', '1400', 'up');
-    } catch (e) {
-      setupError = e;
-      return;
-    }
-    await Promise.all([
-      ensureTestGuest().then((g) => { guest = g; }, (e: unknown) => { guestError = e; }),
-      startQemuLibvirtd({ netns: NETNS }).then((d) => { lv = d; }, (e: unknown) => { setupError ??= e; }),
-      startQemuTsvirtd({ netns: NETNS }).then((d) => { td = d; }, (e: unknown) => { setupError ??= e; }),
-    ]);
+    },
+    teardown() {
+      if (netnsMade) execFileSync('ip', ['netns', 'del', NETNS]);
+    },
   });
-  after(async () => {
-    await Promise.all([lv?.stop(), td?.stop()]);
-    if (netnsMade) execFileSync('ip', ['netns', 'del', NETNS]);
-    rmSync(tmp, { recursive: true, force: true });
-  });
+  let guest: TestGuest | undefined;
 
   function need(t: TestContext): { daemons: [QemuLibvirtd, QemuTsvirtd]; guest: TestGuest } | undefined {
-    if (!requireOracles(t, 'virsh', 'libvirtd', 'pidns', 'qemu')) return undefined;
-    if (guestError !== undefined) {
-      if (isCI()) throw guestError;
-      t.skip(`the test guest could not be built (${String((guestError as Error).message).split('\n')[0]}); skipped`);
-      return undefined;
-    }
-    if (setupError !== undefined) throw setupError;
-    assert.ok(lv && td && guest);
-    return { daemons: [lv, td], guest };
+    const env = pair.need(t);
+    if (!env) return undefined;
+    guest = env.guest;
+    return { daemons: [env.lv, env.td], guest: env.guest };
   }
 
   /** Runs virsh on both; asserts equal (normalised) outcomes; returns tsvirtd's. */
@@ -88,7 +67,7 @@ describe('QEMU driver: bridge and network interfaces on tsvirtd and on libvirtd'
   }
 
   function define(name: string, iface: string): string {
-    const file = join(tmp, `${name}.xml`);
+    const file = join(pair.tmp, `${name}.xml`);
     writeFileSync(file, guestXml(name, { guest: guest!, channels: [], devices: iface, uuid: '3f1b6c0e-8a57-4c1e-9d2a-6b0e5f4a7c01' }));
     return file;
   }
@@ -107,7 +86,10 @@ describe('QEMU driver: bridge and network interfaces on tsvirtd and on libvirtd'
     const file = define('tsvirt-br', `    <interface type='bridge'>\n      <mac address='52:54:00:4b:52:01'/>\n      <source bridge='${BRIDGE}'/>\n      <model type='virtio'/>\n    </interface>\n`);
     await both(daemons, 'define', file);
     // One after the other: both pick the first free vnetN of the shared namespace.
-    for (const d of daemons) assert.equal((await d.virsh('start', 'tsvirt-br')).status, 0);
+    for (const d of daemons) {
+      const r = await d.virsh('start', 'tsvirt-br');
+      assert.equal(r.status, 0, `${d === daemons[0] ? 'libvirtd' : 'tsvirtd'}: ${r.stderr}`);
+    }
     await both(daemons, 'domiflist', 'tsvirt-br');
     const ifaceXml = async (d: QemuLibvirtd | QemuTsvirtd) => normalise(/<interface[\s\S]*?<\/interface>/.exec((await d.virsh('dumpxml', 'tsvirt-br')).stdout)?.[0] ?? '');
     assert.equal(await ifaceXml(daemons[1]), await ifaceXml(daemons[0]));

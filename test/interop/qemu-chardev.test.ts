@@ -26,16 +26,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import { ROOT, run, type RunResult } from './harness.js';
-import { canUnsharePid, hasLibvirtd, hasQemu, hasVirsh, isCI, PYTHON, requireOracles } from './oracle.js';
-import {
-  ECHO_CHANNEL, ensureTestGuest, guestXml, openConsole, startQemuLibvirtd, type QemuLibvirtd, type TestGuest,
-} from './qemu-harness.js';
-import { startQemuTsvirtd, type QemuTsvirtd } from './qemu-tsvirtd.js';
+import { PYTHON } from './oracle.js';
+import { ECHO_CHANNEL, guestXml, openConsole, type TestGuest } from './qemu-harness.js';
+import { qemuPair } from './qemu-pair.js';
 
 const A = 'tsvirt-chr';
 const B = 'tsvirt-chr-novideo';
@@ -78,38 +75,16 @@ function chardevParts(xml: string): string {
 }
 
 describe('QEMU character devices, screenshots and panics: tsvirtd vs libvirtd', { timeout: 1_200_000 }, () => {
-  const tmp = mkdtempSync(join(tmpdir(), 'tsvirt-qemu-chardev-test-'));
-  chmodSync(tmp, 0o711);
-  let guest: TestGuest | undefined;
-  let lv: QemuLibvirtd | undefined;
-  let td: QemuTsvirtd | undefined;
-  let setupError: unknown;
-  let guestError: unknown;
+  const pair = qemuPair({ prefix: 'tsvirt-qemu-chardev-test-', oracles: ['python'] });
+  const tmp = pair.tmp;
   /** Guest A's live XML on both sides, for the todo test. */
   let liveXml: [string, string] | undefined;
 
-  before(async () => {
-    if (!(hasVirsh() && hasLibvirtd() && canUnsharePid() && hasQemu())) return;
-    await Promise.all([
-      ensureTestGuest().then((g) => { guest = g; }, (e: unknown) => { guestError = e; }),
-      startQemuLibvirtd().then((d) => { lv = d; }, (e: unknown) => { setupError ??= e; }),
-      startQemuTsvirtd().then((d) => { td = d; }, (e: unknown) => { setupError ??= e; }),
-    ]);
-  });
-  after(async () => {
-    await Promise.all([lv?.stop(), td?.stop()]);
-    rmSync(tmp, { recursive: true, force: true });
-  });
 
   function need(t: TestContext): { sides: [Side, Side]; guest: TestGuest } | undefined {
-    if (!requireOracles(t, 'virsh', 'libvirtd', 'python', 'pidns', 'qemu')) return undefined;
-    if (guestError !== undefined) {
-      if (isCI()) throw guestError;
-      t.skip(`the test guest could not be built (${String((guestError as Error).message).split('\n')[0]}); skipped`);
-      return undefined;
-    }
-    if (setupError !== undefined) throw setupError;
-    assert.ok(lv && td && guest);
+    const env = pair.need(t);
+    if (!env) return undefined;
+    const { lv, td, guest } = env;
     const l = lv;
     const d = td;
     return {

@@ -16,14 +16,13 @@
  * oracle, or a guest that cannot be built, skips; under CI=true both fail.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { run, type RunResult } from './harness.js';
-import { ensureTestGuest, guestXml, startQemuLibvirtd, type QemuLibvirtd, type TestGuest } from './qemu-harness.js';
-import { startQemuTsvirtd, type QemuTsvirtd } from './qemu-tsvirtd.js';
-import { canUnsharePid, hasLibvirtd, hasPythonLibvirt, hasQemu, hasVirsh, isCI, PYTHON, requireOracles } from './oracle.js';
+import { guestXml } from './qemu-harness.js';
+import { qemuPair } from './qemu-pair.js';
+import { PYTHON } from './oracle.js';
 
 const NAME = 'tsvirt-dac';
 const FILES = ['vmlinuz', 'initrd.gz', 'disk.qcow2', 'cdrom.iso'] as const;
@@ -85,37 +84,15 @@ function maskBootTime(a: Record<string, unknown>, b: Record<string, unknown>): [
 }
 
 describe('QEMU driver DAC: tsvirtd against libvirtd', { timeout: 600_000 }, () => {
-  const tmp = mkdtempSync(join(tmpdir(), 'tsvirt-qemu-dac-test-'));
-  // QEMU runs as libvirt-qemu: it must reach the files under here.
-  chmodSync(tmp, 0o711);
-  let guest: TestGuest | undefined;
-  let lv: QemuLibvirtd | undefined;
-  let td: QemuTsvirtd | undefined;
-  let setupError: unknown;
-  let guestError: unknown;
+  const pair = qemuPair({ prefix: 'tsvirt-qemu-dac-test-', oracles: ['python'] });
+  const tmp = pair.tmp;
 
-  before(async () => {
-    if (!(hasVirsh() && hasLibvirtd() && canUnsharePid() && hasQemu() && hasPythonLibvirt())) return;
-    await Promise.all([
-      ensureTestGuest().then((g) => { guest = g; }, (e: unknown) => { guestError = e; }),
-      startQemuLibvirtd().then((d) => { lv = d; }, (e: unknown) => { setupError ??= e; }),
-      startQemuTsvirtd().then((d) => { td = d; }, (e: unknown) => { setupError ??= e; }),
-    ]);
-  });
-  after(async () => {
-    await Promise.all([lv?.stop(), td?.stop()]);
-    rmSync(tmp, { recursive: true, force: true });
-  });
+
 
   it('runs QEMU as libvirt-qemu and relabels, remembers and restores files as libvirtd does', async (t) => {
-    if (!requireOracles(t, 'virsh', 'libvirtd', 'python', 'pidns', 'qemu')) return;
-    if (guestError !== undefined) {
-      if (isCI()) throw guestError;
-      t.skip(`the test guest could not be built (${String((guestError as Error).message).split('\n')[0]}); skipped`);
-      return;
-    }
-    if (setupError !== undefined) throw setupError;
-    assert.ok(lv && td && guest);
+    const env = pair.need(t);
+    if (!env) return;
+    const { lv, td, guest } = env;
     const sides: Side[] = [
       { label: 'libvirtd', uri: lv.uri, dir: join(tmp, 'lv'), virsh: lv.virsh, domainPid: lv.domainPid },
       { label: 'tsvirtd', uri: td.uri, dir: join(tmp, 'td'), virsh: td.virsh, domainPid: td.domainPid },

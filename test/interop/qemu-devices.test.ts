@@ -19,14 +19,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { after, describe, it, type TestContext } from 'node:test';
 import type { RunResult } from './harness.js';
-import { ensureTestGuest, guestXml, openConsole, startQemuLibvirtd, type QemuLibvirtd, type TestGuest } from './qemu-harness.js';
-import { startQemuTsvirtd, type QemuTsvirtd } from './qemu-tsvirtd.js';
-import { canUnsharePid, hasLibvirtd, hasQemu, hasVirsh, isCI, requireOracles } from './oracle.js';
+import { guestXml, openConsole, type TestGuest } from './qemu-harness.js';
+import { qemuPair } from './qemu-pair.js';
 
 const NAME = 'tsvirt-dev';
 const OFF = 'tsvirt-dev-off';
@@ -81,39 +79,16 @@ interface Side {
 type Outcome = { status: number | null; stdout: string; stderr: string };
 
 describe('QEMU driver: hot-plug and statistics, stock virsh against tsvirtd and libvirtd', { timeout: 900_000 }, () => {
-  const tmp = mkdtempSync(join(tmpdir(), 'tsvirt-qemu-devices-test-'));
-  // libvirt's QEMU runs as libvirt-qemu: it must reach the disks under here.
-  chmodSync(tmp, 0o711);
-  let guest: TestGuest | undefined;
-  let lv: QemuLibvirtd | undefined;
-  let td: QemuTsvirtd | undefined;
-  let setupError: unknown;
-  let guestError: unknown;
+  const pair = qemuPair({ prefix: 'tsvirt-qemu-devices-test-' });
+  const tmp = pair.tmp;
   const events: Array<{ side: Side; out: string[]; stop: () => void }> = [];
 
-  before(async () => {
-    if (!(hasVirsh() && hasLibvirtd() && canUnsharePid() && hasQemu())) return;
-    await Promise.all([
-      ensureTestGuest().then((g) => { guest = g; }, (e: unknown) => { guestError = e; }),
-      startQemuLibvirtd().then((d) => { lv = d; }, (e: unknown) => { setupError ??= e; }),
-      startQemuTsvirtd().then((d) => { td = d; }, (e: unknown) => { setupError ??= e; }),
-    ]);
-  });
-  after(async () => {
-    for (const e of events) e.stop();
-    await Promise.all([lv?.stop(), td?.stop()]);
-    rmSync(tmp, { recursive: true, force: true });
-  });
+  after(() => { for (const e of events) e.stop(); });
 
   function need(t: TestContext): { sides: [Side, Side]; guest: TestGuest } | undefined {
-    if (!requireOracles(t, 'virsh', 'libvirtd', 'pidns', 'qemu')) return undefined;
-    if (guestError !== undefined) {
-      if (isCI()) throw guestError;
-      t.skip(`the test guest could not be built (${String((guestError as Error).message).split('\n')[0]}); skipped`);
-      return undefined;
-    }
-    if (setupError !== undefined) throw setupError;
-    assert.ok(lv && td && guest);
+    const env = pair.need(t);
+    if (!env) return undefined;
+    const { lv, td, guest } = env;
     return {
       sides: [
         { label: 'libvirtd', uri: lv.uri, virsh: lv.virsh, dir: join(tmp, 'lv') },

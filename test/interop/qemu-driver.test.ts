@@ -21,19 +21,21 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import { ROOT, run, type RunResult } from './harness.js';
 import {
-  ECHO_CHANNEL, ensureTestGuest, guestXml, openChannel, openConsole, POLKIT_NOTICE, startQemuLibvirtd, type QemuLibvirtd, type TestGuest,
+  ECHO_CHANNEL, guestXml, openChannel, openConsole, POLKIT_NOTICE, type QemuLibvirtd, type TestGuest,
 } from './qemu-harness.js';
-import { startQemuTsvirtd, type QemuTsvirtd } from './qemu-tsvirtd.js';
-import { canUnsharePid, hasLibvirtd, hasPythonLibvirt, hasQemu, hasVirsh, isCI, PYTHON, requireOracles } from './oracle.js';
+import { qemuPair } from './qemu-pair.js';
+import type { QemuTsvirtd } from './qemu-tsvirtd.js';
+import { PYTHON } from './oracle.js';
 
 const NAME = 'tsvirt-drv';
 const UUID = '6a1f0c9e-4b7d-4e3a-9c2f-5d8e7b6a4c31';
+/** A transient second guest on tsvirtd, for the kill -9 test. */
+const SECOND = 'tsvirt-drv2';
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** libvirt-python's part of the scenario. */
 const SCENARIO = join(ROOT, 'test/interop/python/guest_scenario.py');
@@ -59,43 +61,21 @@ interface Side {
 type Outcome = { status: number | null; stdout: string; stderr: string };
 
 describe('QEMU driver: stock virsh against tsvirtd and against libvirtd', { timeout: 900_000 }, () => {
-  const tmp = mkdtempSync(join(tmpdir(), 'tsvirt-qemu-driver-test-'));
-  // libvirt's QEMU runs as libvirt-qemu: it must reach the disks under here.
-  chmodSync(tmp, 0o711);
-  let guest: TestGuest | undefined;
+  const pair = qemuPair({ prefix: 'tsvirt-qemu-driver-test-', oracles: ['python'] });
+  const tmp = pair.tmp;
   let lv: QemuLibvirtd | undefined;
   let td: QemuTsvirtd | undefined;
-  let setupError: unknown;
-  let guestError: unknown;
-
-  before(async () => {
-    if (!(hasVirsh() && hasLibvirtd() && canUnsharePid() && hasQemu() && hasPythonLibvirt())) return;
-    await Promise.all([
-      ensureTestGuest().then((g) => { guest = g; }, (e: unknown) => { guestError = e; }),
-      startQemuLibvirtd().then((d) => { lv = d; }, (e: unknown) => { setupError ??= e; }),
-      startQemuTsvirtd().then((d) => { td = d; }, (e: unknown) => { setupError ??= e; }),
-    ]);
-  });
-  after(async () => {
-    await Promise.all([lv?.stop(), td?.stop()]);
-    rmSync(tmp, { recursive: true, force: true });
-  });
 
   function need(t: TestContext): { sides: [Side, Side]; guest: TestGuest } | undefined {
-    if (!requireOracles(t, 'virsh', 'libvirtd', 'python', 'pidns', 'qemu')) return undefined;
-    if (guestError !== undefined) {
-      if (isCI()) throw guestError;
-      t.skip(`the test guest could not be built (${String((guestError as Error).message).split('\n')[0]}); skipped`);
-      return undefined;
-    }
-    if (setupError !== undefined) throw setupError;
-    assert.ok(lv && td && guest);
+    const env = pair.need(t);
+    if (!env) return undefined;
+    ({ lv, td } = env);
     return {
       sides: [
-        { label: 'libvirtd', uri: lv.uri, virsh: lv.virsh, dir: join(tmp, 'lv') },
-        { label: 'tsvirtd', uri: td.uri, virsh: td.virsh, dir: join(tmp, 'td') },
+        { label: 'libvirtd', uri: env.lv.uri, virsh: env.lv.virsh, dir: join(tmp, 'lv') },
+        { label: 'tsvirtd', uri: env.td.uri, virsh: env.td.virsh, dir: join(tmp, 'td') },
       ],
-      guest,
+      guest: env.guest,
     };
   }
 
@@ -235,27 +215,51 @@ describe('QEMU driver: stock virsh against tsvirtd and against libvirtd', { time
     await both(sides, 'dominfo', NAME);
   });
 
-  it('tsvirtd killed with SIGKILL: the restarted daemon re-adopts the running guest', async (t) => {
+  it('tsvirtd killed with SIGKILL: the restarted daemon re-adopts both running guests', async (t) => {
     const env = need(t);
     if (!env) return;
     const tsv = env.sides[1];
-    const qemuPid = td!.domainPid(NAME);
-    assert.ok(qemuPid, 'no QEMU for the guest');
-    const before = await tsv.virsh('dominfo', NAME);
+    // A second guest on tsvirtd alone, up to its prompt.
+    const disk2 = join(tsv.dir, 'disk2.raw');
+    writeFileSync(disk2, '');
+    truncateSync(disk2, 16 * 1024 * 1024);
+    writeFileSync(join(tsv.dir, `${SECOND}.xml`), guestXml(SECOND, {
+      guest: env.guest, channels: [],
+      devices: `    <disk type='file' device='disk'>\n      <driver name='qemu' type='raw'/>\n      <source file='${disk2}'/>\n      <target dev='vda' bus='virtio'/>\n    </disk>\n`,
+    }));
+    assert.equal((await tsv.virsh('create', join(tsv.dir, `${SECOND}.xml`))).status, 0);
+    const con2 = await openConsole(tsv.uri, SECOND);
+    try {
+      await con2.waitPrompt({ timeoutMs: 180_000 });
+    } finally {
+      await con2.close();
+    }
+    const guests = [NAME, SECOND];
+    const qemuPids = guests.map((g) => td!.domainPid(g));
+    assert.ok(qemuPids.every((p) => p !== undefined), `no QEMU for a guest: ${qemuPids.join(', ')}`);
+    const before = await Promise.all(guests.map((g) => tsv.virsh('dominfo', g)));
     const { oldPid, newPid } = await td!.kill9();
     t.diagnostic(`tsvirtd ${oldPid} killed, ${newPid} serves`);
-    assert.equal(td!.domainPid(NAME), qemuPid, 'the guest\'s QEMU is the same process');
-    const afterInfo = await tsv.virsh('dominfo', NAME);
-    assert.equal(normalise(afterInfo.stdout, tmp), normalise(before.stdout, tmp));
-    assert.equal((await tsv.virsh('domstate', '--reason', NAME)).stdout, 'running (unpaused)\n\n');
-    // Still manageable: the console reopens, suspend/resume work.
-    const con = await openConsole(tsv.uri, NAME);
-    try {
-      await con.waitPrompt({ timeoutMs: 60_000 });
-      assert.deepEqual(await con.run('echo back-$((6*7))'), { output: 'back-42\n', status: 0 });
-    } finally {
-      assert.deepEqual(await con.close(), { status: 0, signal: null }, con.output);
+    assert.deepEqual(guests.map((g) => td!.domainPid(g)), qemuPids, 'the guests\' QEMUs are the same processes');
+    for (const [i, g] of guests.entries()) {
+      const afterInfo = await tsv.virsh('dominfo', g);
+      assert.equal(normalise(afterInfo.stdout, tmp), normalise(before[i]!.stdout, tmp));
     }
+    assert.equal((await tsv.virsh('domstate', '--reason', NAME)).stdout, 'running (unpaused)\n\n');
+    assert.equal((await tsv.virsh('domstate', '--reason', SECOND)).stdout, 'running (booted)\n\n');
+    // Still manageable: both consoles reopen, suspend/resume work.
+    for (const g of guests) {
+      const con = await openConsole(tsv.uri, g);
+      try {
+        await con.waitPrompt({ timeoutMs: 60_000 });
+        assert.deepEqual(await con.run('echo back-$((6*7))'), { output: 'back-42\n', status: 0 }, g);
+      } finally {
+        assert.deepEqual(await con.close(), { status: 0, signal: null }, con.output);
+      }
+    }
+    // The transient second guest goes away with its QEMU.
+    assert.equal((await tsv.virsh('destroy', SECOND)).status, 0);
+    assert.equal((await tsv.virsh('dominfo', SECOND)).status, 1);
     assert.equal((await tsv.virsh('suspend', NAME)).status, 0);
     assert.equal((await tsv.virsh('domstate', '--reason', NAME)).stdout, 'paused (user)\n\n');
     assert.equal((await tsv.virsh('resume', NAME)).status, 0);

@@ -52,11 +52,6 @@ export interface QemuRunContext {
    */
   tapFds?: Readonly<Record<string, number>>;
   /**
-   * Taps by interface alias that QEMU attaches to by name (a real start of
-   * `type='bridge'`: interface.ts made them, persistent, with iproute2).
-   */
-  tapIfnames?: Readonly<Record<string, string>>;
-  /**
    * qemuConnectDomainXMLToNative's rewrite: every interface becomes a tap fd
    * from {@link tapFds}, and loses its `<boot order>`.
    */
@@ -279,9 +274,7 @@ export function buildQemuCommandLine(def: DomainDef, ctx: QemuRunContext): QemuC
     const hostnet = `host${alias}`;
     let netdev: Record<string, unknown>;
     if (type === 'user' && !ctx.interfacesAsTap) netdev = { type: 'user', id: hostnet };
-    else if (!ctx.interfacesAsTap && ctx.tapIfnames?.[alias] !== undefined) {
-      netdev = { type: 'tap', ifname: ctx.tapIfnames[alias], script: 'no', downscript: 'no', id: hostnet };
-    } else {
+    else {
       const fd = ctx.tapFds?.[alias];
       if (fd === undefined) throw unsupported(`interface type '${type}' without a tap fd`);
       netdev = { type: 'tap', fd: String(fd), id: hostnet };

@@ -26,13 +26,13 @@ import { EventBus } from '../test/events.js';
 import { getHostname } from '../test/node-hostname.js';
 import {
   AffectFlags, DefineFlags, DestroyFlags, DomainEventType as Ev, DomainXMLFlags, EventDefinedDetail, EventStartedDetail,
-  EventStoppedDetail, EventSuspendedDetail, EventUndefinedDetail, LIST_DOMAINS_FILTERS_ALL, ListDomainsFlags as LF,
+  EventStoppedDetail, EventSuspendedDetail, EventUndefinedDetail, LIST_DOMAINS_FILTERS_ALL,
   MemoryFlags, RebootFlags, StartFlags, UndefineFlags,
 } from '../../conf/domain-constants.js';
 import { findQemuBinary, hostArch, loadQemuCaps, type QemuCaps } from './capabilities.js';
 import { qemuCapsMethods } from './caps-methods.js';
 import { qemuXMLOption } from './domain-conf.js';
-import { QemuDomainObj, parseStatusXml, PausedReason, persistentXml, rewriteFile, RunningReason, ShutoffReason, St } from './domain-obj.js';
+import { matchesListFlags, QemuDomainObj, parseStatusXml, PausedReason, persistentXml, rewriteFile, RunningReason, ShutoffReason, St } from './domain-obj.js';
 import {
   killPainfully, processCpuTimeNs, ptyPathOf, reconnectProcess, saveStatus, startProcess, stopProcess,
   type ProcessHost, type QemuConfig,
@@ -393,7 +393,7 @@ function connectionMethods(s: QemuState): Partial<DriverConnection> {
     },
     async connectListAllDomains({ need_results, flags }) {
       checkFlags(flags, LIST_DOMAINS_FILTERS_ALL, 'qemuConnectListAllDomains', QEMU);
-      const list = s.objects.filter((o) => matches(o, flags)).map((o) => o.ref());
+      const list = s.objects.filter((o) => matchesListFlags(o, flags)).map((o) => o.ref());
       return { domains: need_results ? list : [], ret: list.length };
     },
     async domainLookupByID({ id }) {
@@ -673,25 +673,6 @@ function ptyOfSerial(vm: QemuDomainObj, console: XNode): string | undefined {
   const port = getAttr(kid(console, 'target'), 'port') ?? '0';
   const serial = vm.def.devices.list.find((d) => d.kind === 'serial' && (getAttr(kid(d.node, 'target'), 'port') ?? '0') === port);
   return serial ? ptyPathOf(serial.node) : undefined;
-}
-
-function matches(o: QemuDomainObj, flags: number): boolean {
-  const any = (mask: number) => (flags & mask) !== 0;
-  if (any(LF.ACTIVE | LF.INACTIVE) && !((any(LF.ACTIVE) && o.isActive) || (any(LF.INACTIVE) && !o.isActive))) return false;
-  if (any(LF.PERSISTENT | LF.TRANSIENT)
-    && !((any(LF.PERSISTENT) && o.persistent) || (any(LF.TRANSIENT) && !o.persistent))) return false;
-  if (any(LF.RUNNING | LF.PAUSED | LF.SHUTOFF | LF.OTHER)) {
-    const st = o.state;
-    if (!((any(LF.RUNNING) && st === St.RUNNING) || (any(LF.PAUSED) && st === St.PAUSED)
-      || (any(LF.SHUTOFF) && st === St.SHUTOFF)
-      || (any(LF.OTHER) && st !== St.RUNNING && st !== St.PAUSED && st !== St.SHUTOFF))) return false;
-  }
-  if (any(LF.MANAGEDSAVE) && !any(LF.NO_MANAGEDSAVE)) return false;
-  if (any(LF.AUTOSTART | LF.NO_AUTOSTART)
-    && !((any(LF.AUTOSTART) && o.autostart) || (any(LF.NO_AUTOSTART) && !o.autostart))) return false;
-  if (any(LF.HAS_SNAPSHOT) && !any(LF.NO_SNAPSHOT)) return false;
-  if (any(LF.HAS_CHECKPOINT) && !any(LF.NO_CHECKPOINT)) return false;
-  return true;
 }
 
 /** `qemu:///system` and `qemu:///session`, served by the daemon. */

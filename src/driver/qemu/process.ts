@@ -9,7 +9,7 @@
  * it outlives the daemon; the daemon finds it again from the status XML.
  */
 import { spawn } from 'node:child_process';
-import { prepareInterfaces, releaseInterfaces } from './interface.js';
+import { configureTaps, planInterfaces, releaseInterfaces, tapFdsOf, tapOpenerPrefix, type TapPlan } from './interface.js';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -428,6 +428,7 @@ export async function startProcess(h: ProcessHost, vm: QemuDomainObj, opts: Star
   const channelTargetDir = join(h.cfg.channelTargetDir, `domain-${short}`);
   const monitorPath = join(libDir, 'monitor.sock');
   vm.rt = { pid: 0, monitorPath, libDir, channelTargetDir, vcpuPids: [] };
+  let taps: TapPlan[] = [];
   try {
     // qemuProcessPrepareDomain: the implicit devices, PCI/drive addresses and aliases
     // the command line names (idempotent on an already defaulted definition).
@@ -446,16 +447,15 @@ export async function startProcess(h: ProcessHost, vm: QemuDomainObj, opts: Star
     mkdirSync(channelTargetDir, { recursive: true, mode: 0o750 });
     // qemuDomainMasterKeyCreate: 32 random bytes QEMU reads as masterKey0.
     writeFileSync(join(libDir, 'master-key.aes'), randomBytes(32), { mode: 0o600 });
-    // QEMU attaches to its taps by name: they must belong to the user it runs as.
-    const tapUser = h.security?.runAs()?.uid;
-    const tapIfnames = await prepareInterfaces(vm.def, tapUser === undefined ? {} : { tapUser });
+    // qemuProcessPrepareHost's interfaces: the taps QEMU gets as fds.
+    taps = planInterfaces(vm.def);
     // Security hook (security-dac.ts): the label, the per-domain dirs and the
     // guest's files for QEMU's user; the argv prefix that runs QEMU as it.
     const runAs = await h.security?.beforeSpawn(vm.def, {
       paths: [libDir, channelTargetDir, join(libDir, 'master-key.aes')],
     }) ?? [];
     const cmd = buildQemuCommandLine(vm.def, {
-      id, privileged: h.cfg.privileged, libDir, channelTargetDir, monitor: { path: monitorPath }, graphicsPorts: ports, tapIfnames,
+      id, privileged: h.cfg.privileged, libDir, channelTargetDir, monitor: { path: monitorPath }, graphicsPorts: ports, tapFds: tapFdsOf(taps),
     });
     const caps = await h.loadCaps(vm.def.devices.emulator!);
     // qemuLogOperation: header, then the environment and argv.
@@ -469,7 +469,7 @@ export async function startProcess(h: ProcessHost, vm: QemuDomainObj, opts: Star
     let exited = false;
     let child;
     try {
-      const argv = [...runAs, ...cmd.argv];
+      const argv = [...tapOpenerPrefix(taps), ...runAs, ...cmd.argv];
       child = spawn(argv[0]!, argv.slice(1), {
         env: Object.fromEntries(cmd.env), detached: true, stdio: ['ignore', logFd, logFd], cwd: '/',
       });
@@ -488,6 +488,7 @@ export async function startProcess(h: ProcessHost, vm: QemuDomainObj, opts: Star
     writeFileSync(pidFilePath(h, vm.def.name), String(spawned), { mode: 0o644 });
     saveStatus(h, vm);
     const mon = await waitForMonitor(h, vm, monitorPath, () => exited, logFrom);
+    await configureTaps(taps);
     await mon.execute('query-migrate-capabilities').catch(() => undefined);
     const chardevs = await mon.execute<ChardevInfo[]>('query-chardev');
     applyPtyPaths(vm, chardevs);
@@ -546,7 +547,7 @@ export async function stopProcess(h: ProcessHost, vm: QemuDomainObj, reason: num
   for (const f of [pidFilePath(h, name), join(h.cfg.stateDir, `${name}.xml`)]) {
     try { unlinkSync(f); } catch { /* not there */ }
   }
-  await releaseInterfaces(vm.def, (rt?.pid ?? 0) > 0).catch((e: unknown) => h.log.warn((e as Error).message));
+  releaseInterfaces(vm.def);
   if (rt) {
     rmSync(rt.libDir, { recursive: true, force: true });
     rmSync(rt.channelTargetDir, { recursive: true, force: true });

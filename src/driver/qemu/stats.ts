@@ -22,7 +22,7 @@ import {
   TypedParamType as T, VcpuState,
 } from '../../conf/domain-constants.js';
 import type { QemuState } from './driver.js';
-import { St, type QemuDomainObj } from './domain-obj.js';
+import { matchesListFlags, St, type QemuDomainObj } from './domain-obj.js';
 import { aliasOf } from './domain-defaults.js';
 import type { QmpClient } from './qmp.js';
 import { stampDiskIndexes } from './disk-index.js';
@@ -196,20 +196,6 @@ function allCpusMap(maplen: number): Uint8Array {
   const m = new Uint8Array(Math.max(0, maplen));
   for (let b = 0; b < hostCpuCount() && b < maplen * 8; b++) m[b >> 3]! |= 1 << (b & 7);
   return m;
-}
-
-function matches(o: QemuDomainObj, flags: number): boolean {
-  const any = (mask: number) => (flags & mask) !== 0;
-  if (any(LF.ACTIVE | LF.INACTIVE) && !((any(LF.ACTIVE) && o.isActive) || (any(LF.INACTIVE) && !o.isActive))) return false;
-  if (any(LF.PERSISTENT | LF.TRANSIENT)
-    && !((any(LF.PERSISTENT) && o.persistent) || (any(LF.TRANSIENT) && !o.persistent))) return false;
-  if (any(LF.RUNNING | LF.PAUSED | LF.SHUTOFF | LF.OTHER)) {
-    const st = o.state;
-    if (!((any(LF.RUNNING) && st === St.RUNNING) || (any(LF.PAUSED) && st === St.PAUSED)
-      || (any(LF.SHUTOFF) && st === St.SHUTOFF)
-      || (any(LF.OTHER) && st !== St.RUNNING && st !== St.PAUSED && st !== St.SHUTOFF))) return false;
-  }
-  return true;
 }
 
 /** The domstats record of one domain (qemuDomainGetStats over the workers `want` selects). */
@@ -432,7 +418,7 @@ export function qemuStatsMethods(s: QemuState): Partial<DriverConnection> {
       const objs = doms.length > 0 ? doms.flatMap((d) => s.objects.filter((o) => o.def.uuid === d.uuid)) : [...s.objects];
       const retStats: DomainStatsRecord[] = [];
       for (const o of objs) {
-        if (!matches(o, flags & STATS_LIST_FILTERS)) continue;
+        if (!matchesListFlags(o, flags & STATS_LIST_FILTERS)) continue;
         const params = await o.job(() => domainStats(s, o, want));
         retStats.push({ dom: o.ref(), params });
       }
