@@ -29,6 +29,7 @@ import { aliasOf, applyQemuDefaults } from './domain-defaults.js';
 import { prepareChannelSources, refreshChannelStates, serialChanged, type ChardevInfo } from './chardev.js';
 import { handleGuestPanic, type PanicHost } from './panic.js';
 import { stampDiskIndexes } from './disk-index.js';
+import { updateGuestCpu } from './guest-cpu.js';
 import {
   PausedReason, QemuDomainObj, REASON_NAMES, rewriteFile, RunningReason, ShutoffReason, St, statusXml, type ParsedStatus,
 } from './domain-obj.js';
@@ -493,8 +494,10 @@ export async function startProcess(h: ProcessHost, vm: QemuDomainObj, opts: Star
     const chardevs = await mon.execute<ChardevInfo[]>('query-chardev');
     applyPtyPaths(vm, chardevs);
     refreshChannelStates(vm.def, chardevs);
-    const cpus = await mon.execute<Array<{ 'thread-id': number }>>('query-cpus-fast').catch(() => []);
+    const cpus = await mon.execute<Array<{ 'thread-id': number; 'qom-path'?: string }>>('query-cpus-fast').catch(() => []);
     vm.rt.vcpuPids = cpus.map((c) => c['thread-id']);
+    const qomPath = cpus[0]?.['qom-path'];
+    if (qomPath !== undefined) await updateGuestCpu(mon, vm.def, qomPath);
     stampDiskIndexes(vm);
     const balloon = vm.def.devices.list.find((d) => d.kind === 'memballoon');
     if (balloon && getAttr(balloon.node, 'model') !== 'none') {
