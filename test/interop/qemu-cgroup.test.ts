@@ -11,7 +11,9 @@
  *   vcpuN subgroups) and, in a cgroup2 tree, their cgroup.type;
  * - the fields of `virsh domstats --cpu-total` (taken from the cgroup);
  * - tsvirtd killed with SIGKILL and started again finds the groups again:
- *   after `destroy` every group is gone, on both daemons.
+ *   after `destroy` every group is gone, on both daemons;
+ * - a written `<resource><partition>` that is relative or does not exist
+ *   (only /machine is made): `virsh start` fails alike, nothing is left.
  *
  * Needs root, QEMU, libvirtd and virsh: outside CI a missing oracle, or a
  * guest that cannot be built, skips; under CI=true both fail.
@@ -125,6 +127,28 @@ describe('QEMU cgroups: tsvirtd vs libvirtd', { timeout: 600_000 }, () => {
     for (const s of sides) {
       assert.deepEqual(groupDirs(s.name), [], `${s.label}: groups left after destroy`);
       assert.ok(cgroupMounts().some((m) => existsSync(join(m, 'machine'))), 'the partition stays');
+    }
+  });
+
+  it('refuses a relative or missing partition like libvirtd', async (t) => {
+    const env = pair.need(t);
+    if (!env) return;
+    const { lv, td, guest, tmp } = env;
+    const name = 'tsvirt-cg-part';
+    // '/cpu.x' shows which names libvirt escapes; '/machine/…' that only /machine itself is made.
+    for (const part of ['relative', '/tsvirt-cg-nope/sub', '/machine/tsvirt-cg-nope', '/cpu.x', '/_x']) {
+      const xml = join(tmp, 'part.xml');
+      writeFileSync(xml, guestXml(name, { guest, channels: [] })
+        .replace('  <os>', `  <resource>\n    <partition>${part}</partition>\n  </resource>\n  <os>`));
+      const [l, d] = await Promise.all([lv, td].map(async (s) => {
+        const out = [await s.virsh('define', xml), await s.virsh('start', name), await s.virsh('domstate', name),
+          await s.virsh('undefine', name)];
+        return out.map((r) => ({ status: r.status, stdout: r.stdout, stderr: r.stderr }));
+      }));
+      t.diagnostic(`${part}: ${l![1]!.stderr.trim()}`);
+      assert.deepEqual(d, l, `partition ${part}: tsvirtd (actual) vs libvirtd (expected)`);
+      assert.notEqual(l![1]!.status, 0, `libvirtd started a guest in ${part}`);
+      assert.deepEqual(groupDirs(name), [], `groups of ${part}`);
     }
   });
 });

@@ -9,9 +9,10 @@
  *   unless it names a partition (which must start with '/');
  * - every hierarchy libvirt uses gets `<partition>/qemu-ID-NAME.libvirt-qemu`
  *   (partition components other than a top-level machine/system/user get a
- *   `.partition` suffix unless they have a dot; names that could clash with
- *   cgroupfs files get a leading '_'), the partition dirs being made when
- *   missing and never removed;
+ *   `.partition` suffix unless they have a dot; names starting with '_',
+ *   '.' or `cgroup.` get a leading '_'); only /machine is made when missing
+ *   (another partition must exist, else the start fails with libvirt's
+ *   errors, before QEMU runs); partitions are never removed;
  * - the controllers: on a host with a cgroup2 mount (hybrid or unified),
  *   the v2 backend claims `cpuacct` (cpu.stat always exists there) and
  *   `devices` (a BPF filter, which this driver cannot load from Node, so a
@@ -118,12 +119,14 @@ function unescapeMount(s: string): string {
 
 // ---- names -------------------------------------------------------------------
 
-/** virCgroupPartitionEscape: a leading '_' for names cgroupfs or a controller could own. */
+/**
+ * virCgroupPartitionEscape: a leading '_' for names starting with '_', '.'
+ * or `cgroup.`. (libvirt also means to escape `<controller>.…`, but it
+ * splits /proc/cgroups' lines at spaces where the kernel writes tabs, so
+ * that never matches: libvirtd 9.0 makes `/cpu.x` as it is.)
+ */
 function escapeComponent(s: string): string {
-  const clash = s.startsWith('_') || s.startsWith('.') || s.startsWith('cgroup.')
-    || s === 'tasks' || s === 'release_agent' || s === 'notify_on_release'
-    || (V1_CONTROLLERS as readonly string[]).some((c) => s.startsWith(`${c}.`));
-  return clash ? `_${s}` : s;
+  return s.startsWith('_') || s.startsWith('.') || s.startsWith('cgroup.') ? `_${s}` : s;
 }
 
 /** virCgroupSetPartitionSuffix: `/a/b` → `/a.partition/b.partition` (top-level machine, system, user kept). */
@@ -168,6 +171,27 @@ export function ensurePartition(def: DomainDef): string {
     throw VirtError.report(ErrorCode.CONFIG_UNSUPPORTED, ErrorDomain.QEMU, `Resource partition '${part.text}' must start with '/'`);
   }
   return part.text;
+}
+
+/** The live definition's partition, checked before QEMU runs (qemuInitCgroup → virCgroupNewPartition). */
+export function preparePartition(def: DomainDef): void {
+  const hierarchies = detectHierarchies();
+  if (hierarchies.length === 0) return;
+  const partition = ensurePartition(def);
+  if (partition === '/machine') return;
+  const p = partitionPath(partition);
+  const parent = p.slice(0, p.lastIndexOf('/')) || '/';
+  const fail = (msg: string) => VirtError.report(ErrorCode.SYSTEM_ERROR, ErrorDomain.CGROUP, `${msg}: No such file or directory`);
+  for (const h of hierarchies) {
+    if (h.version === 2) {
+      // The v2 backend, asked first, reads the parent's controllers, then wants the partition.
+      const ctl = join(h.mount, parent, 'cgroup.controllers');
+      if (!existsSync(ctl)) throw fail(`Unable to read from '${ctl}'`);
+      if (!existsSync(join(h.mount, p))) throw fail(`Failed to create v2 cgroup '${h.mount}${p}/'`);
+    } else if (!existsSync(join(h.mount, p))) {
+      throw fail(`Failed to create v1 controller ${h.controllers[0]} for group`);
+    }
+  }
 }
 
 // ---- files ---------------------------------------------------------------------
@@ -243,7 +267,7 @@ export function placeDomain(vm: object, def: DomainDef, id: number, pid: number)
     const code = (e as NodeJS.ErrnoException).code ?? '';
     // virCgroupNewIgnoreError: cgroups that cannot be used are no error; a
     // QEMU that already exited (ESRCH) is reported by the monitor wait.
-    if (['ENOENT', 'ENXIO', 'EPERM', 'EACCES', 'EROFS', 'ESRCH'].includes(code)) return undefined;
+    if (['ENXIO', 'EPERM', 'EACCES', 'ESRCH'].includes(code)) return undefined;
     throw VirtError.report(ErrorCode.SYSTEM_ERROR, ErrorDomain.CGROUP,
       `Unable to place the domain in its cgroup: ${(e as Error).message}`);
   }

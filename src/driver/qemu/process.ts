@@ -30,7 +30,7 @@ import { prepareChannelSources, refreshChannelStates, serialChanged, type Charde
 import { handleGuestPanic, type PanicHost } from './panic.js';
 import { stampDiskIndexes } from './disk-index.js';
 import { updateGuestCpu } from './guest-cpu.js';
-import { findDomainCgroup, placeDomain, placeThreads, removeDomainCgroup } from './cgroup.js';
+import { findDomainCgroup, placeDomain, preparePartition, placeThreads, removeDomainCgroup } from './cgroup.js';
 import {
   PausedReason, QemuDomainObj, REASON_NAMES, rewriteFile, RunningReason, ShutoffReason, St, statusXml, type ParsedStatus,
 } from './domain-obj.js';
@@ -465,6 +465,9 @@ export async function startProcess(h: ProcessHost, vm: QemuDomainObj, opts: Star
     const qemuVersion = `${Math.floor(v / 1_000_000)}.${Math.floor(v / 1000) % 1000}.${v % 1000}${caps.package}`;
     appendLog(h, vm.def.name, `${logTimestamp()}: starting up libvirt version: ${LIB_VERSION_STRING}, package: tsvirt, `
       + `qemu version: ${qemuVersion}, kernel: ${release()}, hostname: ${hostname()}\n${commandToLogLines(cmd)}\n`);
+    // qemuInitCgroup (cgroup.ts), which libvirt runs in the forked child before exec: the live
+    // definition's partition, which must exist (but /machine).
+    if (h.cfg.privileged) preparePartition(vm.def);
     const logFd = openSync(logPath(h, vm.def.name), 'a', 0o600);
     let logFrom = 0;
     try { logFrom = readFileSync(logPath(h, vm.def.name)).length; } catch { /* empty */ }
