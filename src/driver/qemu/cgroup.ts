@@ -174,8 +174,7 @@ export function ensurePartition(def: DomainDef): string {
 }
 
 /** The live definition's partition, checked before QEMU runs (qemuInitCgroup → virCgroupNewPartition). */
-export function preparePartition(def: DomainDef): void {
-  const hierarchies = detectHierarchies();
+export function preparePartition(def: DomainDef, hierarchies = detectHierarchies()): void {
   if (hierarchies.length === 0) return;
   const partition = ensurePartition(def);
   if (partition === '/machine') return;
@@ -250,8 +249,8 @@ function threadIds(pid: number): number[] {
  * Cgroups this process may not use leave the guest unplaced (as libvirt
  * ignores them); other errors fail the start.
  */
-export function placeDomain(vm: object, def: DomainDef, id: number, pid: number): DomainCgroup | undefined {
-  const hierarchies = detectHierarchies();
+export function placeDomain(vm: object, def: DomainDef, id: number, pid: number,
+  hierarchies = detectHierarchies()): DomainCgroup | undefined {
   if (hierarchies.length === 0) return undefined;
   const partition = partitionPath(ensurePartition(def));
   const group = escapeComponent(`${machineName(def.name, id)}.libvirt-qemu`);
