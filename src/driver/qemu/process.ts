@@ -30,6 +30,7 @@ import { prepareChannelSources, refreshChannelStates, serialChanged, type Charde
 import { handleGuestPanic, type PanicHost } from './panic.js';
 import { stampDiskIndexes } from './disk-index.js';
 import { updateGuestCpu } from './guest-cpu.js';
+import { findDomainCgroup, placeDomain, preparePartition, placeThreads, removeDomainCgroup } from './cgroup.js';
 import {
   PausedReason, QemuDomainObj, REASON_NAMES, rewriteFile, RunningReason, ShutoffReason, St, statusXml, type ParsedStatus,
 } from './domain-obj.js';
@@ -464,6 +465,9 @@ export async function startProcess(h: ProcessHost, vm: QemuDomainObj, opts: Star
     const qemuVersion = `${Math.floor(v / 1_000_000)}.${Math.floor(v / 1000) % 1000}.${v % 1000}${caps.package}`;
     appendLog(h, vm.def.name, `${logTimestamp()}: starting up libvirt version: ${LIB_VERSION_STRING}, package: tsvirt, `
       + `qemu version: ${qemuVersion}, kernel: ${release()}, hostname: ${hostname()}\n${commandToLogLines(cmd)}\n`);
+    // qemuInitCgroup (cgroup.ts), which libvirt runs in the forked child before exec: the live
+    // definition's partition, which must exist (but /machine).
+    if (h.cfg.privileged) preparePartition(vm.def);
     const logFd = openSync(logPath(h, vm.def.name), 'a', 0o600);
     let logFrom = 0;
     try { logFrom = readFileSync(logPath(h, vm.def.name)).length; } catch { /* empty */ }
@@ -485,6 +489,8 @@ export async function startProcess(h: ProcessHost, vm: QemuDomainObj, opts: Star
     child.once('exit', () => { exited = true; });
     child.unref();
     vm.rt.pid = spawned;
+    // qemuSetupCgroup (cgroup.ts): the privileged daemon places QEMU in its groups.
+    const cgroup = h.cfg.privileged ? placeDomain(vm, vm.def, id, spawned) : undefined;
     // virPidFileWritePath: the pid, no newline.
     writeFileSync(pidFilePath(h, vm.def.name), String(spawned), { mode: 0o644 });
     saveStatus(h, vm);
@@ -496,6 +502,7 @@ export async function startProcess(h: ProcessHost, vm: QemuDomainObj, opts: Star
     refreshChannelStates(vm.def, chardevs);
     const cpus = await mon.execute<Array<{ 'thread-id': number; 'qom-path'?: string }>>('query-cpus-fast').catch(() => []);
     vm.rt.vcpuPids = cpus.map((c) => c['thread-id']);
+    if (cgroup) placeThreads(cgroup, spawned, vm.rt.vcpuPids);
     const qomPath = cpus[0]?.['qom-path'];
     if (qomPath !== undefined) await updateGuestCpu(mon, vm.def, qomPath);
     stampDiskIndexes(vm);
@@ -545,6 +552,8 @@ export async function stopProcess(h: ProcessHost, vm: QemuDomainObj, reason: num
   const mon = vm.monitor;
   vm.monitor = null;
   mon?.destroy();
+  // qemuRemoveCgroup (cgroup.ts).
+  for (const err of await removeDomainCgroup(vm)) h.log.warn(err);
   // Security hook (security-dac.ts): give the guest's files back.
   await h.security?.afterStop(vm.def).catch((e: unknown) => h.log.warn(`Unable to restore security labels of ${name}: ${(e as Error).message}`));
   for (const f of [pidFilePath(h, name), join(h.cfg.stateDir, `${name}.xml`)]) {
@@ -596,6 +605,8 @@ export async function reconnectProcess(h: ProcessHost, vm: QemuDomainObj, st: Pa
   try {
     isOurs = isProcessAlive(pid) && cmdlineHas(pid, `guest=${vm.def.name.replace(/,/g, ',,')},debug-threads=on`);
     if (!isOurs) throw new Error(`QEMU process ${pid} is gone`);
+    // qemuConnectCgroup (cgroup.ts): its groups, for stats and removal at stop.
+    if (h.cfg.privileged) findDomainCgroup(vm, vm.def, pid);
     const mon = await connectMonitor(h, vm, st.rt.monitorPath);
     await mon.execute('query-migrate-capabilities').catch(() => undefined);
     // qemuProcessUpdateState.

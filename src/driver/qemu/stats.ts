@@ -26,6 +26,7 @@ import { matchesListFlags, St, type QemuDomainObj } from './domain-obj.js';
 import { aliasOf } from './domain-defaults.js';
 import type { QmpClient } from './qmp.js';
 import { stampDiskIndexes } from './disk-index.js';
+import { cgroupCpuTimes } from './cgroup.js';
 
 const QEMU = ErrorDomain.QEMU;
 const DOM = ErrorDomain.DOMAIN;
@@ -208,8 +209,10 @@ async function domainStats(s: QemuState, vm: QemuDomainObj, want: number): Promi
     add('state.reason', T.INT, vm.reason);
   }
   if (want & StatsTypes.CPU_TOTAL) {
-    const t = vm.isActive && vm.rt ? cpuTimes(`/proc/${vm.rt.pid}/stat`) : { user: 0, system: 0 };
-    add('cpu.time', T.ULLONG, t.user + t.system);
+    // qemuDomainGetStatsCpu: from the cgroup's cpuacct when the domain has one, else /proc.
+    const cg = vm.isActive ? cgroupCpuTimes(vm) : undefined;
+    const t = cg ?? (vm.isActive && vm.rt ? cpuTimes(`/proc/${vm.rt.pid}/stat`) : { user: 0, system: 0 });
+    add('cpu.time', T.ULLONG, cg ? cg.total : t.user + t.system);
     add('cpu.user', T.ULLONG, t.user);
     add('cpu.system', T.ULLONG, t.system);
     if (vm.isActive) {
