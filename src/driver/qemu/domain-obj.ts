@@ -79,12 +79,21 @@ export class QemuDomainObj extends DomainObjBase {
   }
 }
 
-/** virXMLSaveFile's warning comment, as libvirt writes it above saved definitions. */
-export function savedFileHeader(name: string): string {
+/**
+ * virXMLPickShellSafeComment: the first of the strings that a shell would
+ * take as one word and an XML comment can hold (no `--`).
+ */
+function shellSafe(...candidates: string[]): string | undefined {
+  return candidates.find((s) => !/[\r\t\n !"#$&'()*;<>?[\\\]^`{|}~]/.test(s) && !s.includes('--'));
+}
+
+/** virXMLSaveFile's warning comment, as libvirt writes it above saved definitions (name, else UUID). */
+export function savedFileHeader(name: string, uuid: string): string {
+  const id = shellSafe(name, uuid);
   return '<!--\n'
     + 'WARNING: THIS IS AN AUTO-GENERATED FILE. CHANGES TO IT ARE LIKELY TO BE\n'
     + 'OVERWRITTEN AND LOST. Changes to this xml configuration should be made using:\n'
-    + `  virsh edit ${name}\n`
+    + `  virsh edit${id === undefined ? '' : ` ${id}`}\n`
     + 'or other application using the libvirt API.\n'
     + '-->\n\n';
 }
@@ -99,7 +108,7 @@ export function rewriteFile(path: string, text: string, mode = 0o600): void {
 
 /** The persistent config file's text (virDomainDefSave with VIR_DOMAIN_DEF_FORMAT_SECURE). */
 export function persistentXml(def: DomainDef, xmlopt: DomainXMLOption): string {
-  return savedFileHeader(def.name) + formatDomainDef(def, xmlopt, { inactive: true, secure: true });
+  return savedFileHeader(def.name, def.uuid) + formatDomainDef(def, xmlopt, { inactive: true, secure: true });
 }
 
 /** The status file's text (virDomainObjFormat with qemuDomainObjPrivateXMLFormat, the parts tsvirt keeps). */
@@ -118,7 +127,7 @@ export function statusXml(vm: QemuDomainObj, xmlopt: DomainXMLOption): string {
   lines.push(`  <libDir path='${e(rt.libDir)}'/>`, `  <channelTargetDir path='${e(rt.channelTargetDir)}'/>`);
   if (vm.fakeReboot) lines.push('  <fakereboot/>');
   if (vm.gotShutdown) lines.push('  <gotShutdown/>');
-  return `${savedFileHeader(vm.def.name)}${lines.join('\n')}\n`
+  return `${savedFileHeader(vm.def.name, vm.def.uuid)}${lines.join('\n')}\n`
     + formatDomainDef(vm.def, xmlopt, { inactive: false, secure: true }, 1)
     + '</domstatus>\n';
 }
