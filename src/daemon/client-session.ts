@@ -51,7 +51,7 @@ const VIR_CONNECT_RO = 1;
 
 export interface SessionOptions {
   readonly: boolean;
-  transport: 'unix' | 'tcp';
+  transport: 'unix' | 'tcp' | 'tls';
   peer: string;
   keepaliveInterval: number;
   keepaliveCount: number;

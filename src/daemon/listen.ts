@@ -1,7 +1,7 @@
 /**
  * The daemon's listening sockets (libvirt's virNetServerServiceNewUNIX /
  * NewTCP over virNetSocketNewListenUNIX / NewListenTCP): the read-write and
- * read-only unix sockets, and TCP with `--listen`.
+ * read-only unix sockets, and TCP and TLS with `--listen`.
  *
  * Differences from libvirtd 9.0, on purpose:
  * - libvirtd unlinks whatever is at the socket path before binding, so a
@@ -23,14 +23,15 @@ import { connect, createServer, type AddressInfo, type Server, type Socket } fro
 import { dirname, join } from 'node:path';
 import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
 import { strerror, systemError, type Logger } from './log.js';
+import { acceptTLS, type ServerTLS } from './tls-server.js';
 import { RUNSTATEDIR, userRuntimeDirectory } from './pidfile.js';
 
 /** What a listener tells the server about each accepted connection. */
 export interface ListenerClientInfo {
   /** Accepted on the read-only socket. */
   readonly: boolean;
-  transport: 'unix' | 'tcp';
-  /** `addr;port` for TCP (libvirt's format), the socket path for unix. */
+  transport: 'unix' | 'tcp' | 'tls';
+  /** `addr;port` for TCP and TLS (libvirt's format), the socket path for unix. */
   peer: string;
 }
 
@@ -180,9 +181,15 @@ export interface TcpListenSpec {
   port: number;
 }
 
+/** A TLS port: TCP plus the server's credentials and client checks. */
+export interface TlsListenSpec extends TcpListenSpec {
+  tls: ServerTLS;
+}
+
 export interface ListenOptions {
   unix?: readonly UnixListenSpec[];
   tcp?: readonly TcpListenSpec[];
+  tls?: readonly TlsListenSpec[];
   /** max_clients, over all listeners (default 5000). */
   maxClients?: number;
   onClient: OnClient;
@@ -207,6 +214,7 @@ function listenOn(server: Server, how: () => void): Promise<void> {
 export class Listeners {
   readonly #unix: OpenUnix[] = [];
   readonly #tcp: Server[] = [];
+  readonly #tls: Server[] = [];
   readonly #maxClients: number;
   readonly #onClient: OnClient;
   readonly #log: Logger;
@@ -233,6 +241,7 @@ export class Listeners {
     try {
       for (const u of o.unix ?? []) await l.#openUnix(u);
       for (const t of o.tcp ?? []) await l.#openTcp(t);
+      for (const t of o.tls ?? []) await l.#openTcp(t, t.tls);
     } catch (err) {
       await l.close();
       throw err;
@@ -246,6 +255,11 @@ export class Listeners {
   /** The bound TCP addresses (to learn the port when 0 was asked for). */
   get tcpAddresses(): AddressInfo[] {
     return this.#tcp.map((s) => s.address() as AddressInfo);
+  }
+
+  /** The bound TLS addresses. */
+  get tlsAddresses(): AddressInfo[] {
+    return this.#tls.map((s) => s.address() as AddressInfo);
   }
 
   get unixPaths(): string[] { return this.#unix.map((u) => u.path); }
@@ -299,10 +313,10 @@ export class Listeners {
     this.#log.info(`Listening on unix socket '${u.path}'${u.readonly ? ' (read-only)' : ''}`);
   }
 
-  async #openTcp(t: TcpListenSpec): Promise<void> {
+  async #openTcp(t: TcpListenSpec, tls?: ServerTLS): Promise<void> {
     let host = t.host;
     if (host !== null && host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
-    const server = this.#server('tcp', false, null);
+    const server = this.#server(tls ? 'tls' : 'tcp', false, null, tls);
     try {
       await listenOn(server, () => {
         // libvirtd sets IPV6_V6ONLY on IPv6 sockets: "::" is IPv6 only.
@@ -317,13 +331,13 @@ export class Listeners {
       }
       throw systemError('Unable to bind to port', err);
     }
-    this.#tcp.push(server);
+    (tls ? this.#tls : this.#tcp).push(server);
     const a = server.address() as AddressInfo;
-    this.#log.info(`Listening on TCP ${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
+    this.#log.info(`Listening on ${tls ? 'TLS' : 'TCP'} ${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
   }
 
-  #server(transport: 'unix' | 'tcp', readonly: boolean, path: string | null): Server {
-    const server = createServer((socket) => this.#accept(socket, transport, readonly, path));
+  #server(transport: ListenerClientInfo['transport'], readonly: boolean, path: string | null, tls?: ServerTLS): Server {
+    const server = createServer((socket) => this.#accept(socket, transport, readonly, path, tls));
     // After listening, an accept error (EMFILE…) must not kill the daemon.
     server.on('error', (err) => {
       if (server.listening) this.#log.error(`listener error: ${strerror(err)}`);
@@ -331,8 +345,9 @@ export class Listeners {
     return server;
   }
 
-  #accept(socket: Socket, transport: 'unix' | 'tcp', readonly: boolean, path: string | null): void {
-    const peer = transport === 'tcp' ? `${socket.remoteAddress};${socket.remotePort}` : path!;
+  #accept(socket: Socket, transport: ListenerClientInfo['transport'], readonly: boolean, path: string | null,
+    tls?: ServerTLS): void {
+    const peer = transport !== 'unix' ? `${socket.remoteAddress};${socket.remotePort}` : path!;
     if (this.#closed) {
       socket.destroy();
       return;
@@ -344,8 +359,17 @@ export class Listeners {
     }
     this.#clients++;
     socket.once('close', () => { this.#clients--; });
-    if (transport === 'tcp') socket.setNoDelay(true);
-    this.#onClient(socket, { readonly, transport, peer });
+    if (transport !== 'unix') socket.setNoDelay(true);
+    if (!tls) {
+      this.#onClient(socket, { readonly, transport, peer });
+      return;
+    }
+    // The client counts from accept, as in libvirt, handshake included.
+    void acceptTLS(socket, tls, peer, this.#log).then((sock) => {
+      if (sock === null) return;
+      if (this.#closed) sock.destroy();
+      else this.#onClient(sock, { readonly, transport, peer });
+    });
   }
 
   /**
@@ -367,6 +391,6 @@ export class Listeners {
         /* gone */
       }
     }
-    for (const s of this.#tcp) s.close();
+    for (const s of [...this.#tcp, ...this.#tls]) s.close();
   }
 }

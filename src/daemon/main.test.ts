@@ -260,23 +260,28 @@ describe('tsvirtd process', { concurrency: 4 }, () => {
     assert.equal(existsSync(r.d.pid), false);
   });
 
-  test('--listen: TCP on listen_addr; TLS left at its default is skipped with a warning', async (t) => {
-    const d = start(t, 'listen_tcp = 1\nlisten_addr = "127.0.0.1"\ntcp_port = "0"\nlog_level = 2\n', ['--listen']);
+  test('--listen: TCP on listen_addr; listen_tls = 0 opens no TLS port', async (t) => {
+    const d = start(t, 'listen_tcp = 1\nlisten_tls = 0\nlisten_addr = "127.0.0.1"\ntcp_port = "0"\nlog_level = 2\n', ['--listen']);
     await ready(d, () => / ready\n/.test(d.output()));
     const m = /Listening on TCP 127\.0\.0\.1:(\d+)/.exec(d.output());
     assert.ok(m, d.output());
     const tcp = connect(Number(m[1]), '127.0.0.1');
     await once(tcp, 'connect');
     tcp.destroy();
-    assert.match(d.output(), /warning : TLS is not yet supported by tsvirtd: not listening on TLS port 16514/);
+    assert.doesNotMatch(d.output(), /TLS/);
     d.child.kill('SIGTERM');
     assert.equal(await d.exited, 0);
   });
 
-  test('--listen with listen_tls = 1 is an error; without --listen TCP is off', async (t) => {
-    const r = await runToEnd(t, 'listen_tls = 1\n', ['--listen']);
+  test('--listen with listen_tls: the credentials are checked at start-up as libvirtd does; without --listen no TCP/TLS', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsvirtd-tls-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    let r = await runToEnd(t, `listen_tls = 1\nca_file = "${dir}/ca.pem"\ncert_file = "${dir}/c.pem"\nkey_file = "${dir}/k.pem"\n`, ['--listen']);
     assert.equal(r.code, 6);
-    assert.deepEqual(errorLines(r.out), ["unsupported configuration: TLS is not yet supported by tsvirtd: set 'listen_tls = 0'"]);
+    assert.deepEqual(errorLines(r.out), [`Cannot read CA certificate '${dir}/ca.pem': No such file or directory`]);
+    r = await runToEnd(t, `ca_file = "${dir}/ca.pem"\n`, ['--listen']);
+    assert.equal(r.code, 6);
+    assert.deepEqual(errorLines(r.out), ['unsupported configuration: No server certificate path set to match server key']);
 
     const d = start(t, 'listen_tcp = 1\nlisten_tls = 1\nlog_level = 2\n', ['-t', '1']);
     assert.equal(await d.exited, 0);

@@ -14,10 +14,10 @@ import { closeSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
 import { parseArgs, type DaemonArgs } from './args.js';
 import { daemonConfigPath, loadDaemonConfig, type DaemonConfig } from './config.js';
-import { Listeners, parseMode, resolveGroup, resolvePort, socketPaths, type TcpListenSpec, type UnixListenSpec } from './listen.js';
+import { Listeners, parseMode, resolveGroup, resolvePort, socketPaths, type TcpListenSpec, type TlsListenSpec, type UnixListenSpec } from './listen.js';
+import { serverTLS } from './tls-server.js';
 import { createLogger, setupLogging, strerror, type DaemonLogger } from './log.js';
 import { ensureDirectory, PidFile, pidFilePath, userRuntimeDirectory } from './pidfile.js';
 import type { DaemonServer } from './server.js';
@@ -235,7 +235,7 @@ async function run(args: DaemonArgs, config: DaemonConfig, log: DaemonLogger, ct
     }
 
     try {
-      const plan = networkPlan(args, config, paths, log);
+      const plan = networkPlan(args, config, paths, ctx.privileged);
       // Loaded only now: it brings in the drivers, which -h, -V and a bad
       // config file have no use for.
       const { DaemonServer } = await import('./server.js');
@@ -248,7 +248,7 @@ async function run(args: DaemonArgs, config: DaemonConfig, log: DaemonLogger, ct
       });
       const srv = server;
       listeners = await Listeners.open({
-        unix: plan.unix, tcp: plan.tcp, maxClients: config.maxClients, log,
+        unix: plan.unix, tcp: plan.tcp, tls: plan.tls, maxClients: config.maxClients, log,
         onClient: (socket, info) => srv.accept(socket, info),
       });
     } catch (err) {
@@ -324,17 +324,17 @@ async function run(args: DaemonArgs, config: DaemonConfig, log: DaemonLogger, ct
 interface NetworkPlan {
   unix: UnixListenSpec[];
   tcp: TcpListenSpec[];
+  tls: TlsListenSpec[];
 }
 
 /**
  * daemonSetupNetworking, minus the binding: groups and modes parsed in
- * libvirtd's order, TCP only with --listen and listen_tcp = 1. TLS:
- * libvirtd defaults listen_tls to 1 (used only with --listen); tsvirtd has
- * no TLS, so an explicit `listen_tls = 1` with --listen is an error and the
- * default is a warning.
+ * libvirtd's order, TCP only with --listen and listen_tcp = 1, TLS with
+ * --listen and listen_tls = 1 (libvirtd's default): its credentials are
+ * loaded and checked here, so a missing file stops start-up.
  */
 function networkPlan(args: DaemonArgs, config: DaemonConfig, paths: ReturnType<typeof socketPaths>,
-  log: DaemonLogger): NetworkPlan {
+  privileged: boolean): NetworkPlan {
   const gid = config.unixSockGroup !== null ? resolveGroup(config.unixSockGroup) : null;
   const roMode = parseMode(config.unixSockRoPerms);
   parseMode(config.unixSockAdminPerms);
@@ -346,14 +346,14 @@ function networkPlan(args: DaemonArgs, config: DaemonConfig, paths: ReturnType<t
   if (args.listen && config.listenTcp) {
     tcp.push({ host: config.listenAddr, port: resolvePort(config.tcpPort, config.listenAddr) });
   }
+  const tls: TlsListenSpec[] = [];
   if (args.listen && config.listenTls) {
-    if (config.setKeys.has('listen_tls')) {
-      throw VirtError.report(ErrorCode.CONFIG_UNSUPPORTED, ErrorDomain.CONF,
-        "TLS is not yet supported by tsvirtd: set 'listen_tls = 0'");
-    }
-    log.warn(`TLS is not yet supported by tsvirtd: not listening on TLS port ${config.tlsPort} (set 'listen_tls = 0' to silence this warning)`);
+    tls.push({
+      host: config.listenAddr, port: resolvePort(config.tlsPort, config.listenAddr),
+      tls: serverTLS(config, privileged),
+    });
   }
-  return { unix, tcp };
+  return { unix, tcp, tls };
 }
 
 /**

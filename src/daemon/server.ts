@@ -39,7 +39,7 @@ const RECLAIM_MIN_INTERVAL_MS = 10_000;
 export interface ClientInfo {
   /** Accepted on a read-only socket: every connection is forced read-only. */
   readonly: boolean;
-  transport: 'unix' | 'tcp';
+  transport: 'unix' | 'tcp' | 'tls';
   peer: string;
 }
 

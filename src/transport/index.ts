@@ -26,17 +26,19 @@
  *   argv of `plan.command` (command.ts). When the helper dies with output on
  *   stderr the stream fails with "End of file while reading data: <stderr>".
  * - libssh / libssh2: in-process SSH (libssh.ts).
- * - tls: not implemented; fails with OPERATION_UNSUPPORTED.
+ * - tls: `plan.host`:`plan.port` with libvirt's x509 credentials and the
+ *   daemon's confirmation byte (tls.ts).
  */
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RemotePlan } from '../driver/remote/plan.js';
-import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
+import type { VirtError } from '../errors.js';
 import { connectCommand, SSH_ENV_PASS } from './command.js';
 import { abortError } from './errors.js';
 import { connectLibssh } from './libssh.js';
 import { connectTCPSocket, socketTransport } from './tcp.js';
+import { connectTLS } from './tls.js';
 import type { ConnectOptions, Transport } from './types.js';
 import { connectUnix } from './unix.js';
 import { DAEMON_NODE_FLAGS } from '../util/daemon-launch.js';
@@ -72,8 +74,7 @@ export function defaultDaemonCommand(): string[] {
  * Opens the connection `plan` describes.
  *
  * @throws VirtError with libvirt's wording for each transport's failures
- *   (see unix.ts, tcp.ts, command.ts, libssh.ts); OPERATION_UNSUPPORTED
- *   (domain REMOTE) for tls; OPERATION_ABORTED (domain RPC) when
+ *   (see unix.ts, tcp.ts, tls.ts, command.ts, libssh.ts); OPERATION_ABORTED (domain RPC) when
  *   `opts.signal` fires before the connection is up.
  */
 export async function connectTransport(plan: RemotePlan, opts: ConnectOptions = {}): Promise<Transport> {
@@ -93,8 +94,7 @@ export async function connectTransport(plan: RemotePlan, opts: ConnectOptions = 
     case 'tcp':
       return socketTransport(await connectTCPSocket(plan.host, plan.port ?? 16509, signal), 'tcp', false);
     case 'tls':
-      throw VirtError.report(ErrorCode.OPERATION_UNSUPPORTED, ErrorDomain.REMOTE,
-        "transport 'tls' is not yet supported by tsvirt");
+      return connectTLS(plan, { ...opts, env });
     case 'ext':
       // Not secure: libvirt cannot vouch for an external program.
       return connectCommand(plan.command!, { kind: 'ext', secure: false, env, signal });
