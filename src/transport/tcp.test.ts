@@ -67,12 +67,12 @@ describe('tcp transport', () => {
     });
   });
 
-  it('tls is not supported yet', async () => {
-    const plan = planRemote(parseURI('test://localhost/default'), { flags: 0, env: {}, uid: 0 });
+  it('tls: credentials are checked before connecting, with libvirt\'s error', async () => {
+    const plan = planRemote(parseURI('test://localhost/default?pkipath=/nonexistent-pki'), { flags: 0, env: {}, uid: 0 });
     assert.equal(plan.transport, 'tls');
     await assert.rejects(connectTransport(plan), (e: unknown) => e instanceof VirtError &&
-      e.code === ErrorCode.OPERATION_UNSUPPORTED && e.domain === ErrorDomain.REMOTE &&
-      e.message === "Operation not supported: transport 'tls' is not yet supported by tsvirt");
+      e.code === ErrorCode.SYSTEM_ERROR && e.domain === ErrorDomain.RPC &&
+      e.message === "Cannot read CA certificate '/nonexistent-pki/cacert.pem': No such file or directory");
   });
 
   it('an aborted signal stops before connecting', async () => {

@@ -79,6 +79,8 @@ export const hasNetcat = memo(() => {
   const r = spawnSync('nc', ['-h'], { encoding: 'utf8', timeout: 10_000 });
   return r.error === undefined && /^\s*-U\b/m.test(`${r.stdout}${r.stderr}`);
 });
+/** The openssl CLI, which the TLS tests make certificates with (Debian: openssl). */
+export const hasOpenssl = memo(() => runs('openssl', ['version']));
 /** `qemu-system-x86_64 --version` runs (Debian: qemu-system-x86). */
 export const hasQemu = memo(() => runs('qemu-system-x86_64', ['--version']));
 /** We are root and may make a private mount namespace (`unshare -m true`). */
@@ -97,4 +99,5 @@ export const ORACLES = {
   unshare: { what: 'root with unshare -m', check: canUnshare, hint: 'run as root where mount namespaces are allowed' },
   pidns: { what: 'root with unshare -m -p --fork --mount-proc', check: canUnsharePid, hint: 'run as root where mount and PID namespaces are allowed' },
   qemu: { what: 'qemu-system-x86_64', check: hasQemu, hint: 'install qemu-system-x86 qemu-utils' },
+  openssl: { what: 'openssl', check: hasOpenssl, hint: 'install openssl' },
 } as const;

@@ -1,0 +1,87 @@
+/**
+ * Certificates for the TLS interop tests, made with the openssl CLI in
+ * libvirt's layout: a CA, a server certificate for 127.0.0.1/localhost, and
+ * client directories usable as `pkipath=` (cacert.pem, clientcert.pem,
+ * clientkey.pem).
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const SERVER_EXT = [
+  'basicConstraints=critical,CA:FALSE',
+  'keyUsage=critical,digitalSignature,keyEncipherment',
+  'extendedKeyUsage=serverAuth',
+  'subjectAltName=IP:127.0.0.1,DNS:localhost',
+];
+const CLIENT_EXT = [
+  'basicConstraints=critical,CA:FALSE',
+  'keyUsage=critical,digitalSignature,keyEncipherment',
+  'extendedKeyUsage=clientAuth',
+];
+
+export interface Pki {
+  dir: string;
+  /** Server side: ca_file, cert_file, key_file. */
+  cacert: string;
+  servercert: string;
+  serverkey: string;
+  /** `pkipath=` dirs: a client whose DN is `C=GB,O=tsvirt test,CN=client allowed`, one with `CN=client refused`. */
+  allowed: string;
+  refused: string;
+  /** A client without a certificate that trusts another CA only. */
+  otherCA: string;
+  remove(): void;
+}
+
+/** DN of the allowed client, in gnutls order (what tls_allowed_dn_list matches). */
+export const ALLOWED_DN = 'C=GB,O=tsvirt test,CN=client allowed';
+
+function openssl(args: string[], cwd: string): void {
+  const r = spawnSync('openssl', args, { cwd, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`openssl ${args.join(' ')} failed: ${r.stderr}`);
+}
+
+function ca(dir: string, name: string, subj: string): void {
+  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}key.pem`, '-out', `${name}cert.pem`,
+    '-days', '2', '-subj', subj, '-addext', 'basicConstraints=critical,CA:TRUE',
+    '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
+}
+
+function leaf(dir: string, name: string, subj: string, ext: string[]): void {
+  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}key.pem`, '-out', `${name}.csr`, '-subj', subj], dir);
+  writeFileSync(join(dir, `${name}.ext`), `${ext.join('\n')}\n`);
+  openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'cacert.pem', '-CAkey', 'cakey.pem', '-CAcreateserial',
+    '-out', `${name}cert.pem`, '-days', '2', '-extfile', `${name}.ext`], dir);
+}
+
+function clientDir(dir: string, name: string, cacert: string, pair: { cert: string; key: string } | null): string {
+  const d = join(dir, name);
+  mkdirSync(d);
+  copyFileSync(cacert, join(d, 'cacert.pem'));
+  if (pair) {
+    copyFileSync(pair.cert, join(d, 'clientcert.pem'));
+    copyFileSync(pair.key, join(d, 'clientkey.pem'));
+  }
+  return d;
+}
+
+/** Makes a fresh PKI in a temp dir (a few seconds: RSA keys). */
+export function makePki(): Pki {
+  const dir = mkdtempSync(join(tmpdir(), 'tsvirt-pki-'));
+  ca(dir, 'ca', '/C=GB/O=tsvirt test/CN=tsvirt test CA');
+  ca(dir, 'other', '/C=GB/O=elsewhere/CN=other CA');
+  leaf(dir, 'server', '/C=GB/O=tsvirt test/CN=localhost', SERVER_EXT);
+  leaf(dir, 'allowed', '/C=GB/O=tsvirt test/CN=client allowed', CLIENT_EXT);
+  leaf(dir, 'refused', '/C=GB/O=tsvirt test/CN=client refused', CLIENT_EXT);
+  const p = (f: string): string => join(dir, f);
+  return {
+    dir,
+    cacert: p('cacert.pem'), servercert: p('servercert.pem'), serverkey: p('serverkey.pem'),
+    allowed: clientDir(dir, 'allowed-client', p('cacert.pem'), { cert: p('allowedcert.pem'), key: p('allowedkey.pem') }),
+    refused: clientDir(dir, 'refused-client', p('cacert.pem'), { cert: p('refusedcert.pem'), key: p('refusedkey.pem') }),
+    otherCA: clientDir(dir, 'other-ca-client', p('othercert.pem'), null),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
