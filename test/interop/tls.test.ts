@@ -19,7 +19,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { TSVIRSH as TSVIRSH_BIN } from './cases.js';
 import { canConnect, freePort, run, startLibvirtd, startTsvirtd, type Daemon, type DaemonOptions } from './harness.js';
-import { canUnshare, hasLibvirtd, hasOpenssl, hasVirsh, requireOracles } from './oracle.js';
+import { open } from '../../src/index.js';
+import { canUnshare, hasLibvirtd, hasOpenssl, hasVirsh, PYTHON, requireOracles } from './oracle.js';
 import { ALLOWED_DN, makePki, type Pki } from './tls-pki.js';
 
 interface TlsDaemon { d: Daemon; port: number }
@@ -124,4 +125,26 @@ describe('TLS interop with stock libvirt 9.0', () => {
       assert.deepEqual(got, want);
     });
   }
+
+  const PY_SECURE = 'import libvirt, sys\nc = libvirt.open(sys.argv[1])\nprint(c.isSecure(), c.isEncrypted())\nc.close()';
+
+  it('isSecure/isEncrypted over TLS: libvirt-python against tsvirtd and the tsvirt library against libvirtd', async (t) => {
+    if (!ready(t) || !requireOracles(t, 'python')) return;
+    const ref = daemons['libvirtd strict']!;
+    const ts = daemons['tsvirtd strict']!;
+    const py = async (d: TlsDaemon): Promise<string> => {
+      const r = await run(PYTHON, ['-c', PY_SECURE, uri(pki!, CASES[0]!, d.port)]);
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout;
+    };
+    const want = await py(ref);
+    assert.equal(want, '1 1\n');
+    assert.equal(await py(ts), want);
+    const conn = await open(uri(pki!, CASES[0]!, ref.port));
+    try {
+      assert.equal(`${Number(await conn.isSecure())} ${Number(await conn.isEncrypted())}\n`, want);
+    } finally {
+      await conn.close();
+    }
+  });
 });
