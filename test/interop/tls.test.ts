@@ -55,7 +55,7 @@ const TSVIRSH = [process.execPath, TSVIRSH_BIN];
  * status stock virsh must have against libvirtd, so that a setup mistake
  * failing everything alike cannot pass].
  */
-type Case = [string, 'strict' | 'lax', (p: Pki) => string, string, 0 | 1];
+type Case = [string, 'strict' | 'lax', (p: Pki) => string | null, string, 0 | 1, string?];
 const CASES: Case[] = [
   ['allowed client: list', 'strict', (p) => p.allowed, '', 0],
   ['DN not on tls_allowed_dn_list', 'strict', (p) => p.refused, '', 1],
@@ -63,10 +63,17 @@ const CASES: Case[] = [
   ['server certificate from an unknown CA', 'lax', (p) => p.otherCA, '', 1],
   ['no_verify=1 accepts it', 'lax', (p) => p.otherCA, '&no_verify=1', 0],
   ['missing pkipath', 'strict', (p) => `${p.dir}/nonexistent`, '', 1],
+  // The same machine's /etc/pki for both clients, whatever it holds.
+  ['no pkipath: the system paths', 'strict', () => null, '', 1],
+  ['a host and no transport means TLS', 'strict', (p) => p.allowed, '', 0, 'test'],
+  ['remote://host means TLS', 'strict', (p) => p.refused, '', 1, 'remote'],
 ];
 
 function uri(pki: Pki, c: Case, port: number): string {
-  return `test+tls://127.0.0.1:${port}/default?pkipath=${c[2](pki)}${c[3]}`;
+  const dir = c[2](pki);
+  const query = `${dir !== null ? `&pkipath=${dir}` : ''}${c[3]}`.replace(/^&/, '?');
+  const scheme = c[5] ?? 'test+tls';
+  return `${scheme}://127.0.0.1:${port}/${scheme === 'remote' ? '' : 'default'}${query}`;
 }
 
 describe('TLS interop with stock libvirt 9.0', () => {
