@@ -183,7 +183,12 @@ export interface TcpListenSpec {
 
 /** A TLS port: TCP plus the server's credentials and client checks. */
 export interface TlsListenSpec extends TcpListenSpec {
-  tls: ServerTLS;
+  /**
+   * Loads and checks the credentials: called after the unix and TCP
+   * sockets are bound, as libvirtd's daemonSetupNetworking makes its TLS
+   * context only then (so a bind error is reported before a missing file).
+   */
+  tls: () => ServerTLS;
 }
 
 export interface ListenOptions {
@@ -241,7 +246,7 @@ export class Listeners {
     try {
       for (const u of o.unix ?? []) await l.#openUnix(u);
       for (const t of o.tcp ?? []) await l.#openTcp(t);
-      for (const t of o.tls ?? []) await l.#openTcp(t, t.tls);
+      for (const t of o.tls ?? []) await l.#openTcp(t, t.tls());
     } catch (err) {
       await l.close();
       throw err;

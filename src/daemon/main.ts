@@ -331,7 +331,8 @@ interface NetworkPlan {
  * daemonSetupNetworking, minus the binding: groups and modes parsed in
  * libvirtd's order, TCP only with --listen and listen_tcp = 1, TLS with
  * --listen and listen_tls = 1 (libvirtd's default): its credentials are
- * loaded and checked here, so a missing file stops start-up.
+ * loaded and checked once the other sockets are bound, so a missing file
+ * stops start-up.
  */
 function networkPlan(args: DaemonArgs, config: DaemonConfig, paths: ReturnType<typeof socketPaths>,
   privileged: boolean): NetworkPlan {
@@ -350,7 +351,7 @@ function networkPlan(args: DaemonArgs, config: DaemonConfig, paths: ReturnType<t
   if (args.listen && config.listenTls) {
     tls.push({
       host: config.listenAddr, port: resolvePort(config.tlsPort, config.listenAddr),
-      tls: serverTLS(config, privileged),
+      tls: () => serverTLS(config, privileged),
     });
   }
   return { unix, tcp, tls };

@@ -18,7 +18,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { TSVIRSH as TSVIRSH_BIN } from './cases.js';
-import { canConnect, freePort, run, startLibvirtd, startTsvirtd, type Daemon, type DaemonOptions } from './harness.js';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DAEMON_NODE_FLAGS, daemonEnv } from '../../src/util/daemon-launch.js';
+import { canConnect, confText, ensureQemuUser, freePort, run, startLibvirtd, startTsvirtd, TSVIRTD, type ConfValue, type Daemon, type DaemonOptions } from './harness.js';
 import { open } from '../../src/index.js';
 import { canUnshare, hasLibvirtd, hasOpenssl, hasVirsh, PYTHON, requireOracles } from './oracle.js';
 import { ALLOWED_DN, makePki, type Pki } from './tls-pki.js';
@@ -154,4 +158,54 @@ describe('TLS interop with stock libvirt 9.0', () => {
       await conn.close();
     }
   });
+
+  /**
+   * Start-up with bad credentials: libvirtd and tsvirtd run to their exit
+   * with the same libvirtd.conf; the exit status and the error lines must be
+   * equal (libvirtd's `function:line : ` part removed).
+   */
+  const STARTUP: [string, (p: Pki) => Record<string, ConfValue>][] = [
+    ['missing CA file', (p) => ({ ca_file: `${p.dir}/none.pem`, cert_file: p.servercert, key_file: p.serverkey })],
+    ['missing certificate', (p) => ({ ca_file: p.cacert, cert_file: `${p.dir}/none.pem`, key_file: p.serverkey })],
+    ['missing key', (p) => ({ ca_file: p.cacert, cert_file: p.servercert, key_file: `${p.dir}/none.pem` })],
+    ['key of another certificate', (p) => ({ ca_file: p.cacert, cert_file: p.servercert, key_file: `${p.allowed}/clientkey.pem` })],
+    ['certificate not issued by ca_file', (p) => ({ ca_file: `${p.otherCA}/cacert.pem`, cert_file: p.servercert, key_file: p.serverkey })],
+    ['ca_file alone', (p) => ({ ca_file: p.cacert })],
+    ['ca_file and cert_file only', (p) => ({ ca_file: p.cacert, cert_file: p.servercert })],
+    ['key_file alone', (p) => ({ key_file: p.serverkey })],
+  ];
+
+  async function startOnce(daemon: 'libvirtd' | 'tsvirtd', conf: Record<string, ConfValue>): Promise<{ status: number | null; errors: string[] }> {
+    const dir = mkdtempSync(join(tmpdir(), `tsvirt-tls-${daemon}-`));
+    try {
+      mkdirSync(join(dir, 'run'));
+      const file = join(dir, 'libvirtd.conf');
+      writeFileSync(file, confText({
+        listen_tcp: 0, listen_tls: 1, tls_port: String(await freePort()), listen_addr: '127.0.0.1',
+        unix_sock_dir: join(dir, 'run'), ...conf,
+      }));
+      const pid = join(dir, 'pid');
+      const r = daemon === 'libvirtd'
+        ? await run('unshare', ['-m', '--propagation', 'private', 'sh', '-c',
+          'for d in /run/libvirt /var/lib/libvirt /var/cache/libvirt; do mkdir -p "$d" && mount -t tmpfs none "$d" || exit 1; done; exec libvirtd "$@"',
+          'sh', '-f', file, '-p', pid, '--listen'])
+        : await run(process.execPath, [...DAEMON_NODE_FLAGS, TSVIRTD, '-f', file, '-p', pid, '--listen'],
+          { env: daemonEnv({ ...process.env, TSVIRTD_DRIVERS: 'test' }) });
+      const errors = r.stderr.split('\n').filter((l) => / error : /.test(l))
+        .map((l) => l.replace(/^.* error : (?:[A-Za-z0-9_]+:\d+ : )?/, ''));
+      return { status: r.status, errors };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  for (const [name, conf] of STARTUP) {
+    it(`tsvirtd start-up fails as libvirtd does: ${name}`, async (t) => {
+      if (!ready(t)) return;
+      await ensureQemuUser();
+      const [want, got] = await Promise.all([startOnce('libvirtd', conf(pki!)), startOnce('tsvirtd', conf(pki!))]);
+      assert.equal(want.status, 6, want.errors.join('\n'));
+      assert.deepEqual(got, want);
+    });
+  }
 });
