@@ -32,6 +32,8 @@ export interface Pki {
   refused: string;
   /** A client without a certificate that trusts another CA only. */
   otherCA: string;
+  /** The allowed client's certificate with another CA's cacert.pem (fails the client's own sanity check). */
+  foreignCert: string;
   remove(): void;
 }
 
@@ -82,6 +84,7 @@ export function makePki(): Pki {
     allowed: clientDir(dir, 'allowed-client', p('cacert.pem'), { cert: p('allowedcert.pem'), key: p('allowedkey.pem') }),
     refused: clientDir(dir, 'refused-client', p('cacert.pem'), { cert: p('refusedcert.pem'), key: p('refusedkey.pem') }),
     otherCA: clientDir(dir, 'other-ca-client', p('othercert.pem'), null),
+    foreignCert: clientDir(dir, 'foreign-cert-client', p('othercert.pem'), { cert: p('allowedcert.pem'), key: p('allowedkey.pem') }),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

@@ -66,6 +66,7 @@ const CASES: Case[] = [
   ['no client certificate, certificate required', 'strict', (p) => p.otherCA, '&no_verify=1', 1],
   ['server certificate from an unknown CA', 'lax', (p) => p.otherCA, '', 1],
   ['no_verify=1 accepts it', 'lax', (p) => p.otherCA, '&no_verify=1', 0],
+  ['own certificate not issued by own cacert.pem', 'strict', (p) => p.foreignCert, '', 1],
   ['missing pkipath', 'strict', (p) => `${p.dir}/nonexistent`, '', 1],
   // The same machine's /etc/pki for both clients, whatever it holds.
   ['no pkipath: the system paths', 'strict', () => null, '', 1],
