@@ -23,7 +23,7 @@ import { connect, createServer, type AddressInfo, type Server, type Socket } fro
 import { dirname, join } from 'node:path';
 import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
 import { strerror, systemError, type Logger } from './log.js';
-import { acceptTLS, type ServerTLS } from './tls-server.js';
+import { tlsServer, type ServerTLS } from './tls-server.js';
 import { RUNSTATEDIR, userRuntimeDirectory } from './pidfile.js';
 
 /** What a listener tells the server about each accepted connection. */
@@ -342,7 +342,21 @@ export class Listeners {
   }
 
   #server(transport: ListenerClientInfo['transport'], readonly: boolean, path: string | null, tls?: ServerTLS): Server {
-    const server = createServer((socket) => this.#accept(socket, transport, readonly, path, tls));
+    let server: Server;
+    if (tls) {
+      // The raw connection is counted and limited at accept, as in libvirt
+      // (handshake included); the TLS server hands over checked clients.
+      server = tlsServer(tls, this.#log, (sock, peer) => {
+        if (this.#closed) sock.destroy();
+        else this.#onClient(sock, { readonly, transport, peer });
+      });
+      server.on('connection', (socket: Socket) => this.#admit(socket, transport, path));
+    } else {
+      server = createServer((socket) => {
+        const peer = this.#admit(socket, transport, path);
+        if (peer !== null) this.#onClient(socket, { readonly, transport, peer });
+      });
+    }
     // After listening, an accept error (EMFILE…) must not kill the daemon.
     server.on('error', (err) => {
       if (server.listening) this.#log.error(`listener error: ${strerror(err)}`);
@@ -350,31 +364,25 @@ export class Listeners {
     return server;
   }
 
-  #accept(socket: Socket, transport: ListenerClientInfo['transport'], readonly: boolean, path: string | null,
-    tls?: ServerTLS): void {
+  /**
+   * Counts an accepted connection against max_clients. Returns its peer
+   * name, or null when it was closed (daemon closing, too many clients).
+   */
+  #admit(socket: Socket, transport: ListenerClientInfo['transport'], path: string | null): string | null {
     const peer = transport !== 'unix' ? `${socket.remoteAddress};${socket.remotePort}` : path!;
     if (this.#closed) {
       socket.destroy();
-      return;
+      return null;
     }
     if (this.#clients >= this.#maxClients) {
       this.#log.error(`Too many active clients (${this.#maxClients}), dropping connection from ${peer}`);
       socket.destroy();
-      return;
+      return null;
     }
     this.#clients++;
     socket.once('close', () => { this.#clients--; });
     if (transport !== 'unix') socket.setNoDelay(true);
-    if (!tls) {
-      this.#onClient(socket, { readonly, transport, peer });
-      return;
-    }
-    // The client counts from accept, as in libvirt, handshake included.
-    void acceptTLS(socket, tls, peer, this.#log).then((sock) => {
-      if (sock === null) return;
-      if (this.#closed) sock.destroy();
-      else this.#onClient(sock, { readonly, transport, peer });
-    });
+    return peer;
   }
 
   /**

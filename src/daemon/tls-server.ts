@@ -5,9 +5,7 @@
  * start-up, and per connection the handshake, the client certificate check
  * and the one-byte confirmation.
  */
-import { X509Certificate } from 'node:crypto';
-import type { Socket } from 'node:net';
-import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
+import { createSecureContext, createServer, type Server, type TLSSocket, type TlsOptions } from 'node:tls';
 import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
 import { certificateDN, fnmatch, loadCredentials, locateCredentials, type CredentialPaths } from '../transport/tls-creds.js';
 import type { DaemonConfig } from './config.js';
@@ -15,34 +13,12 @@ import type { Logger } from './log.js';
 
 /** A daemon's TLS settings, ready to serve. */
 export interface ServerTLS {
-  context: SecureContext;
+  /** The PEMs for tls.createServer (already checked by createSecureContext). */
+  options: TlsOptions;
   /** tls_no_verify_certificate = 0: a valid client certificate is required. */
   requireValidCert: boolean;
   /** tls_allowed_dn_list: fnmatch patterns, null for anyone. */
   allowedDN: readonly string[] | null;
-  /** The certificates of ca_file, to verify clients with. */
-  cas: readonly X509Certificate[];
-}
-
-/** Every certificate of a PEM file. */
-function pemCertificates(pem: Buffer): X509Certificate[] {
-  const blocks = pem.toString('latin1').match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
-  return blocks.map((b) => new X509Certificate(b));
-}
-
-/**
- * gnutls_certificate_verify_peers2 for a client certificate issued directly
- * by one of the CAs (what libvirt's layout has), within its validity times.
- * A TLSSocket made by hand gets no `authorized` from node (only tls.Server
- * computes it), hence this.
- */
-function verifyClient(cert: X509Certificate, cas: readonly X509Certificate[]): string | null {
-  const now = Date.now();
-  const issuer = cas.find((ca) => cert.checkIssued(ca) && cert.verify(ca.publicKey));
-  if (!issuer) return "The certificate hasn't got a known issuer.";
-  if (Date.parse(cert.validTo) < now) return 'The certificate has expired.';
-  if (Date.parse(cert.validFrom) > now) return 'The certificate is not yet activated.';
-  return null;
 }
 
 /**
@@ -75,12 +51,15 @@ function serverPaths(config: DaemonConfig, privileged: boolean): CredentialPaths
 export function serverTLS(config: DaemonConfig, privileged: boolean): ServerTLS {
   const paths = serverPaths(config, privileged);
   const creds = loadCredentials(paths, { isServer: true, sanityCheck: !config.tlsNoSanityCertificate });
-  let context: SecureContext;
+  const options: TlsOptions = {
+    ca: creds.ca, cert: creds.cert!, key: creds.key!,
+    ...(creds.crl ? { crl: creds.crl } : {}),
+    // gnutls_certificate_server_set_request(GNUTLS_CERT_REQUEST): asked
+    // for, judged after the handshake.
+    requestCert: true, rejectUnauthorized: false,
+  };
   try {
-    context = createSecureContext({
-      ca: creds.ca, cert: creds.cert!, key: creds.key!,
-      ...(creds.crl ? { crl: creds.crl } : {}),
-    });
+    createSecureContext(options);
   } catch (err) {
     const why = /KEY_VALUES_MISMATCH|key values mismatch/i.test(String((err as Error).message))
       ? 'The certificate and the given key do not match.'
@@ -88,15 +67,28 @@ export function serverTLS(config: DaemonConfig, privileged: boolean): ServerTLS 
     throw VirtError.report(ErrorCode.SYSTEM_ERROR, ErrorDomain.RPC,
       `Unable to set x509 key and certificate: ${paths.key}, ${paths.cert}: ${why}`, { cause: err });
   }
-  return {
-    context, requireValidCert: !config.tlsNoVerifyCertificate, allowedDN: config.tlsAllowedDnList,
-    cas: pemCertificates(creds.ca),
-  };
+  return { options, requireValidCert: !config.tlsNoVerifyCertificate, allowedDN: config.tlsAllowedDnList };
 }
 
 const DN_HELP = "Client's Distinguished Name is not on the list of allowed clients (tls_allowed_dn_list).  " +
   "Use 'virt-pki-query-dn clientcert.pem' to view the Distinguished Name field in the client certificate, " +
   'or run this daemon with --verbose option.';
+
+/** What libvirt says about a client certificate the chain check refused. */
+function verifyReason(code: string): string {
+  switch (code) {
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    case 'UNABLE_TO_GET_ISSUER_CERT':
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+      return "The certificate hasn't got a known issuer.";
+    case 'CERT_REVOKED':
+      return 'The certificate has been revoked.';
+    default:
+      return 'The certificate is not trusted.';
+  }
+}
 
 /**
  * virNetTLSContextValidCertificate on the server: null when the client may
@@ -105,8 +97,7 @@ const DN_HELP = "Client's Distinguished Name is not on the list of allowed clien
 function checkClient(sock: TLSSocket, tls: ServerTLS): string | null {
   const peer = sock.getPeerX509Certificate();
   if (peer === undefined) return 'No certificate was presented.';
-  const bad = verifyClient(peer, tls.cas);
-  if (bad !== null) return `Certificate failed validation: ${bad}`;
+  if (!sock.authorized) return `Certificate failed validation: ${verifyReason(String(sock.authorizationError ?? ''))}`;
   if (tls.allowedDN !== null) {
     const dn = certificateDN(peer);
     if (!tls.allowedDN.some((p) => fnmatch(p, dn))) return DN_HELP;
@@ -115,49 +106,33 @@ function checkClient(sock: TLSSocket, tls: ServerTLS): string | null {
 }
 
 /**
- * Serves the TLS handshake on an accepted TCP socket. Resolves to the TLS
- * socket once the client passed the checks and got its 0x01; to null when
- * it was refused or went away (the socket is then destroyed: libvirt just
- * closes refused peers).
+ * A TLS listener: node's tls.Server does the handshake and the chain
+ * verification (CA, CRL); then the client check, and for a client that may
+ * stay the confirmation byte and `onClient`. Refused clients are just
+ * closed, as libvirt does.
  */
-export function acceptTLS(socket: Socket, tls: ServerTLS, peer: string, log: Logger): Promise<TLSSocket | null> {
-  return new Promise((resolve) => {
-    const sock = new TLSSocket(socket, {
-      isServer: true, secureContext: tls.context,
-      // gnutls_certificate_server_set_request(GNUTLS_CERT_REQUEST): asked
-      // for, judged after the handshake.
-      requestCert: true, rejectUnauthorized: false,
-    });
-    let settled = false;
-    const refuse = (why: string | null): void => {
-      if (settled) return;
-      settled = true;
-      if (why !== null) log.warn(`TLS client ${peer} refused: ${why}`);
-      sock.destroy();
-      socket.destroy();
-      resolve(null);
-    };
-    sock.once('error', (err) => refuse(`TLS handshake failed: ${err.message}`));
-    sock.once('close', () => refuse(null));
-    sock.once('secure', () => {
-      const problem = checkClient(sock, tls);
-      if (problem !== null) {
-        if (problem === DN_HELP) log.error(problem);
-        log.warn(`Certificate check failed ${problem}`);
-        if (tls.requireValidCert) {
-          log.error("authentication failed: Failed to verify peer's certificate");
-          refuse(null);
-          return;
-        }
-        log.info('Ignoring bad certificate at user request');
+export function tlsServer(tls: ServerTLS, log: Logger, onClient: (sock: TLSSocket, peer: string) => void): Server {
+  const server = createServer(tls.options, (sock) => {
+    const peer = `${sock.remoteAddress};${sock.remotePort}`;
+    const problem = checkClient(sock, tls);
+    if (problem !== null) {
+      if (problem === DN_HELP) log.error(problem);
+      log.warn(`Certificate check failed ${problem}`);
+      if (tls.requireValidCert) {
+        log.error("authentication failed: Failed to verify peer's certificate");
+        sock.destroy();
+        return;
       }
-      settled = true;
-      sock.removeAllListeners('error');
-      sock.removeAllListeners('close');
-      // virNetServerClientDispatchRead after the handshake: one byte 0x01,
-      // then RPC.
-      sock.write(Buffer.from([1]));
-      resolve(sock);
-    });
+      log.info('Ignoring bad certificate at user request');
+    }
+    // virNetServerClientDispatchRead after the handshake: one byte 0x01,
+    // then RPC.
+    sock.write(Buffer.from([1]));
+    onClient(sock, peer);
   });
+  server.on('tlsClientError', (err, sock) => {
+    log.warn(`TLS handshake failed with ${sock.remoteAddress};${sock.remotePort}: ${err.message}`);
+    sock.destroy();
+  });
+  return server;
 }
