@@ -25,7 +25,6 @@ test('RFC 2831 §4 example: server checks the response and answers rspauth', () 
   const resp = 'charset=utf-8,username="chris",realm="elwood.innosoft.com",nonce="OA6MG9tEQGm2hh",nc=00000001,' +
     'cnonce="OA6MHXh6VqTrRk",digest-uri="imap/elwood.innosoft.com",response=d388dad90d4bbd760a152321f2143af7,qop=auth';
   assert.equal(s.step(Buffer.from(resp))!.toString(), 'rspauth=ea40f60335c427b5527b84dbabcdfffd');
-  assert.equal(s.step(Buffer.alloc(0)), null);
   assert.equal(s.isComplete, true);
   assert.equal(s.username, 'chris');
   assert.throws(() => new DigestMd5Server({ lookup: () => 'other', service: 'imap', realm: 'elwood.innosoft.com', nonce: 'OA6MG9tEQGm2hh' })
@@ -43,8 +42,7 @@ function pair(ssf: { minSsf: number; maxSsf: number }, password = 'pw') {
   const server = new DigestMd5Server({ lookup: (u) => (u === 'joe' ? 'pw' : null), service: 'libvirt', realm: 'host', ssf: { minSsf: 0, maxSsf: 256 } });
   const client = new DigestMd5Client({ username: 'joe', password, service: 'libvirt', host: 'host', ssf });
   const response = client.step(server.start(client.start()));
-  const rspauth = server.step(response);
-  server.step(client.step(rspauth));
+  client.step(server.step(response));
   return { client, server };
 }
 

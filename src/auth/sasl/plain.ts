@@ -13,8 +13,9 @@ export class PlainClient implements SaslClientMechanism {
     return Buffer.from(`${this.authzid}\0${this.authcid}\0${this.password}`, 'utf8');
   }
 
-  step(): Buffer | null {
-    // Cyrus's PLAIN finishes in start(); a challenge after it is a protocol error.
+  step(challenge: Buffer | null): Buffer | null {
+    // Cyrus's PLAIN finishes in start(); only an empty challenge may follow.
+    if (challenge === null || challenge.length === 0) return null;
     throw new SaslError('PLAIN takes no challenge');
   }
 }

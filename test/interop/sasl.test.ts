@@ -1,0 +1,108 @@
+/**
+ * SASL against a stock libvirtd (issue 10): a private libvirtd with
+ * auth_unix_rw = "sasl" and Cyrus's sasldb, reached over its unix socket by
+ * stock virsh and by tsvirsh (our own SCRAM/PLAIN/DIGEST-MD5 in the remote
+ * driver) with the same auth.conf; both must print the same. Then the
+ * library's openAuth with a credential callback.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { openAuth } from '../../src/api/index.js';
+import { CredentialType } from '../../src/auth/index.js';
+import type { ConnectCredential } from '../../src/driver/driver.js';
+import { ErrorCode, ErrorDomain, VirtError } from '../../src/errors.js';
+import { ROOT, run, type Daemon } from './harness.js';
+import { requireOracles } from './oracle.js';
+import { startSaslLibvirtd } from './sasl-harness.js';
+
+const TSVIRSH = join(ROOT, 'bin/tsvirsh.cjs');
+const USER = 'alice';
+const PASSWORD = 'pa55 word';
+
+describe('SASL on the unix socket: tsvirsh and the library against a stock libvirtd', () => {
+  let d: Daemon | undefined;
+  let dir = '';
+  before(async () => {
+    if (!requireOracles(null, 'virsh', 'libvirtd', 'unshare', 'sasl')) return;
+    dir = mkdtempSync(join(tmpdir(), 'tsvirt-sasl-test-'));
+    d = await startSaslLibvirtd({ tcp: false, mechs: ['scram-sha-256', 'scram-sha-1', 'plain', 'digest-md5'], users: { [USER]: PASSWORD } });
+  });
+  after(async () => {
+    await d?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** auth.conf for the unix socket (priv->hostname "localhost"), or none. */
+  function authConf(user: string | null, password: string | null): string {
+    const file = join(dir, `auth-${Math.random().toString(36).slice(2)}.conf`);
+    const lines = ['[credentials-t]', ...(user !== null ? [`authname=${user}`] : []), ...(password !== null ? [`password=${password}`] : []),
+      '[auth-libvirt-localhost]', 'credentials=t', ''];
+    writeFileSync(file, lines.join('\n'));
+    return file;
+  }
+
+  const cases: { name: string; mech: string | null; user: string | null; password: string | null; ok?: boolean }[] = [
+    { name: 'default mechanism, right password', mech: null, user: USER, password: PASSWORD, ok: true },
+    { name: 'default mechanism, wrong password', mech: null, user: USER, password: 'wrong' },
+    { name: 'unknown user', mech: 'SCRAM-SHA-256', user: 'bob', password: PASSWORD },
+    { name: 'no credentials, stdin at EOF (prompts)', mech: null, user: null, password: null },
+    { name: 'mechanism the daemon does not offer', mech: 'GSSAPI', user: USER, password: PASSWORD },
+    ...['SCRAM-SHA-256', 'SCRAM-SHA-1', 'PLAIN', 'DIGEST-MD5'].flatMap((mech) => [
+      { name: `${mech}, right password`, mech, user: USER, password: PASSWORD, ok: true },
+      { name: `${mech}, wrong password`, mech, user: USER, password: 'wrong' },
+    ]),
+  ];
+
+  for (const c of cases) {
+    it(`${c.name}: tsvirsh prints what virsh prints`, async (t) => {
+      if (!requireOracles(t, 'virsh', 'libvirtd', 'unshare', 'sasl') || !d) return;
+      const uri = d.unixURI() + (c.mech ? `&auth=sasl.${c.mech}` : '');
+      const env = { LIBVIRT_AUTH_FILE: authConf(c.user, c.password) };
+      const args = ['-c', uri, 'list', '--all', '--name'];
+      const want = await run('virsh', args, { env, input: '' });
+      const got = await run(process.execPath, [TSVIRSH, ...args], { env, input: '' });
+      assert.deepEqual({ status: got.status, stdout: got.stdout, stderr: got.stderr },
+        { status: want.status, stdout: want.stdout, stderr: want.stderr });
+      assert.equal(want.status === 0, c.ok === true, `virsh: ${want.stderr}`);
+    });
+  }
+
+  const LIB_MECHS = [null, 'SCRAM-SHA-256', 'SCRAM-SHA-1', 'PLAIN', 'DIGEST-MD5'];
+  for (const mech of LIB_MECHS) {
+    it(`library openAuth ${mech ?? 'default'}: credentials from the callback, right and wrong password`, async (t) => {
+      if (!requireOracles(t, 'libvirtd', 'unshare', 'sasl') || !d) return;
+      const uri = d.unixURI() + (mech ? `&auth=sasl.${mech}` : '');
+      const env = { ...process.env, LIBVIRT_AUTH_FILE: join(dir, 'none.conf') };
+      const seen: ConnectCredential[][] = [];
+      const auth = (password: string) => ({
+        credtype: [CredentialType.AUTHNAME, CredentialType.PASSPHRASE],
+        cb: (creds: ConnectCredential[]) => {
+          seen.push(creds.map((x) => ({ ...x })));
+          for (const x of creds) x.result = x.type === CredentialType.AUTHNAME ? USER : password;
+          return 0;
+        },
+      });
+      const conn = await openAuth(uri, auth(PASSWORD), 0, { env });
+      assert.deepEqual(await conn.listDomains(), [1]);
+      assert.equal(await conn.close(), 0);
+      assert.deepEqual(seen[0]!.map((x) => [x.type, x.prompt]), [
+        [CredentialType.AUTHNAME, 'Please enter your authentication name'],
+        [CredentialType.PASSPHRASE, 'Please enter your password'],
+      ]);
+      await assert.rejects(openAuth(uri, auth('wrong'), 0, { env }), (e: unknown) =>
+        e instanceof VirtError && e.code === ErrorCode.AUTH_FAILED && e.domain === ErrorDomain.RPC &&
+        e.message === 'authentication failed: authentication failed');
+    });
+  }
+
+  it('library openAuth: a callback that fails gives "Failed to collect auth credentials"', async (t) => {
+    if (!requireOracles(t, 'libvirtd', 'unshare', 'sasl') || !d) return;
+    const env = { ...process.env, LIBVIRT_AUTH_FILE: join(dir, 'none.conf') };
+    await assert.rejects(openAuth(d.unixURI(), { credtype: [CredentialType.AUTHNAME, CredentialType.PASSPHRASE], cb: () => -1 }, 0, { env }),
+      (e: unknown) => e instanceof VirtError && e.code === ErrorCode.AUTH_FAILED && e.domain === ErrorDomain.REMOTE &&
+        e.message === 'authentication failed: Failed to collect auth credentials');
+  });
+});
