@@ -28,6 +28,8 @@ describe('SASL on the unix socket: tsvirsh and the library against a stock libvi
   before(async () => {
     if (!requireOracles(null, 'virsh', 'libvirtd', 'unshare', 'sasl')) return;
     dir = mkdtempSync(join(tmpdir(), 'tsvirt-sasl-test-'));
+    // An auth.conf without credentials (libvirt fails on a missing LIBVIRT_AUTH_FILE).
+    writeFileSync(join(dir, 'none.conf'), '');
     d = await startSaslLibvirtd({ tcp: false, mechs: ['scram-sha-256', 'scram-sha-1', 'plain', 'digest-md5'], users: { [USER]: PASSWORD } });
   });
   after(async () => {
@@ -104,5 +106,79 @@ describe('SASL on the unix socket: tsvirsh and the library against a stock libvi
     await assert.rejects(openAuth(d.unixURI(), { credtype: [CredentialType.AUTHNAME, CredentialType.PASSPHRASE], cb: () => -1 }, 0, { env }),
       (e: unknown) => e instanceof VirtError && e.code === ErrorCode.AUTH_FAILED && e.domain === ErrorDomain.REMOTE &&
         e.message === 'authentication failed: Failed to collect auth credentials');
+  });
+});
+
+/**
+ * Plain TCP: libvirt wants SSF ≥ 56, so only DIGEST-MD5 with its security
+ * layer is usable, and every byte after authentication goes through it.
+ */
+describe('SASL on plain TCP: DIGEST-MD5 with a security layer against a stock libvirtd', () => {
+  let d: Daemon | undefined;
+  let dir = '';
+  before(async () => {
+    if (!requireOracles(null, 'virsh', 'libvirtd', 'unshare', 'sasl')) return;
+    dir = mkdtempSync(join(tmpdir(), 'tsvirt-sasl-test-'));
+    writeFileSync(join(dir, 'none.conf'), '');
+    d = await startSaslLibvirtd({ tcp: true, conf: { auth_tcp: 'sasl' }, mechs: ['scram-sha-256', 'plain', 'digest-md5'], users: { [USER]: PASSWORD } });
+  });
+  after(async () => {
+    await d?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const c of [
+    { name: 'default mechanism, right password', mech: null, password: PASSWORD, ok: true },
+    { name: 'default mechanism, wrong password', mech: null, password: 'wrong' },
+    { name: 'DIGEST-MD5, right password', mech: 'DIGEST-MD5', password: PASSWORD, ok: true },
+    { name: 'SCRAM-SHA-256 (no security layer)', mech: 'SCRAM-SHA-256', password: PASSWORD },
+    { name: 'PLAIN (no security layer)', mech: 'PLAIN', password: PASSWORD },
+  ]) {
+    it(`${c.name}: tsvirsh prints what virsh prints`, async (t) => {
+      if (!requireOracles(t, 'virsh', 'libvirtd', 'unshare', 'sasl') || !d) return;
+      const file = join(dir, `auth-${Math.random().toString(36).slice(2)}.conf`);
+      writeFileSync(file, `[credentials-t]\nauthname=${USER}\npassword=${c.password}\n[auth-libvirt-127.0.0.1]\ncredentials=t\n`);
+      const args = ['-c', d.tcpURI() + (c.mech ? `?auth=sasl.${c.mech}` : ''), 'list', '--all'];
+      const want = await run('virsh', args, { env: { LIBVIRT_AUTH_FILE: file } });
+      const got = await run(process.execPath, [TSVIRSH, ...args], { env: { LIBVIRT_AUTH_FILE: file } });
+      assert.deepEqual({ status: got.status, stdout: got.stdout, stderr: got.stderr },
+        { status: want.status, stdout: want.stdout, stderr: want.stderr });
+      assert.equal(want.status === 0, c.ok === true, `virsh: ${want.stderr}`);
+    });
+  }
+
+  it('library: encrypted and secure as libvirt-python says, large messages both ways through the layer', async (t) => {
+    if (!requireOracles(t, 'libvirtd', 'unshare', 'sasl', 'python') || !d) return;
+    const py = [
+      'import libvirt, sys',
+      'def cb(creds, _):',
+      '    for c in creds: c[4] = sys.argv[2] if c[0] == libvirt.VIR_CRED_AUTHNAME else sys.argv[3]',
+      '    return 0',
+      'c = libvirt.openAuth(sys.argv[1], [[libvirt.VIR_CRED_AUTHNAME, libvirt.VIR_CRED_PASSPHRASE], cb, None], 0)',
+      'print(c.isEncrypted(), c.isSecure())',
+    ].join('\n');
+    const env = { ...process.env, LIBVIRT_AUTH_FILE: join(dir, 'none.conf') };
+    const want = await run('/usr/bin/python3', ['-c', py, d.tcpURI(), USER, PASSWORD], { env });
+    assert.equal(want.status, 0, want.stderr);
+    const conn = await openAuth(d.tcpURI(), {
+      credtype: [CredentialType.AUTHNAME, CredentialType.PASSPHRASE],
+      cb: (creds: ConnectCredential[]) => { for (const x of creds) x.result = x.type === CredentialType.AUTHNAME ? USER : PASSWORD; },
+    }, 0, { env });
+    try {
+      const enc = (await conn.call('connectIsEncrypted')).encrypted;
+      const sec = (await conn.call('connectIsSecure')).secure;
+      assert.equal(`${enc} ${sec}\n`, want.stdout);
+      // 300 KB out (define) and back (XML): several blobs of at most maxbuf each way.
+      const description = 'x'.repeat(300_000);
+      const xml = `<domain type='test'><name>big</name><memory>1024</memory><description>${description}</description>` +
+        `<os><type>hvm</type></os></domain>`;
+      const { dom } = await conn.call('domainDefineXML', { xml });
+      const back = (await conn.call('domainGetXMLDesc', { dom, flags: 0 })).xml;
+      assert.ok(back.includes(description));
+      const ids = await Promise.all(Array.from({ length: 50 }, () => conn.listDomains()));
+      for (const x of ids) assert.deepEqual(x, [1]);
+    } finally {
+      await conn.close();
+    }
   });
 });
