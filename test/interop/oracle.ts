@@ -5,7 +5,7 @@
  * so a misconfigured machine can never pass by skipping everything.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import type { TestContext } from 'node:test';
 
 /** Where the interop tests expect the stock programs. */
@@ -86,6 +86,10 @@ export const hasQemu = memo(() => runs('qemu-system-x86_64', ['--version']));
 /** We are root and may make a private mount namespace (`unshare -m true`). */
 export const canUnshare = memo(() => process.getuid?.() === 0 && runs('unshare', ['-m', 'true']));
 
+/** Cyrus SASL for a stock libvirtd with auth "sasl": saslpasswd2 and the scram/plain/digest/sasldb plugins. */
+export const hasCyrusSasl = memo(() => executable('/usr/sbin/saslpasswd2') &&
+  ['libscram.so', 'libplain.so', 'libdigestmd5.so', 'libsasldb.so'].every((f) => existsSync(`/usr/lib/x86_64-linux-gnu/sasl2/${f}`)));
+
 /** Root may also make a PID namespace with its own /proc (the QEMU harness's daemon). */
 export const canUnsharePid = memo(() => canUnshare() && runs('unshare', ['-m', '-p', '--fork', '--mount-proc', 'true']));
 
@@ -98,6 +102,7 @@ export const ORACLES = {
   netcat: { what: "'nc -U'", check: hasNetcat, hint: 'install netcat-openbsd' },
   unshare: { what: 'root with unshare -m', check: canUnshare, hint: 'run as root where mount namespaces are allowed' },
   pidns: { what: 'root with unshare -m -p --fork --mount-proc', check: canUnsharePid, hint: 'run as root where mount and PID namespaces are allowed' },
+  sasl: { what: 'Cyrus SASL (saslpasswd2, plugins)', check: hasCyrusSasl, hint: 'install sasl2-bin libsasl2-modules libsasl2-modules-db' },
   qemu: { what: 'qemu-system-x86_64', check: hasQemu, hint: 'install qemu-system-x86 qemu-utils' },
   openssl: { what: 'openssl', check: hasOpenssl, hint: 'install openssl' },
 } as const;
