@@ -10,6 +10,7 @@ import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
 import { certificateDN, fnmatch, loadCredentials, locateCredentials, type CredentialPaths } from '../transport/tls-creds.js';
 import type { DaemonConfig } from './config.js';
 import type { Logger } from './log.js';
+import { verifyReason } from '../transport/tls.js';
 
 /** A daemon's TLS settings, ready to serve. */
 export interface ServerTLS {
@@ -73,22 +74,6 @@ export function serverTLS(config: DaemonConfig, privileged: boolean): ServerTLS 
 const DN_HELP = "Client's Distinguished Name is not on the list of allowed clients (tls_allowed_dn_list).  " +
   "Use 'virt-pki-query-dn clientcert.pem' to view the Distinguished Name field in the client certificate, " +
   'or run this daemon with --verbose option.';
-
-/** What libvirt says about a client certificate the chain check refused. */
-function verifyReason(code: string): string {
-  switch (code) {
-    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
-    case 'UNABLE_TO_GET_ISSUER_CERT':
-    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
-    case 'SELF_SIGNED_CERT_IN_CHAIN':
-    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
-      return "The certificate hasn't got a known issuer.";
-    case 'CERT_REVOKED':
-      return 'The certificate has been revoked.';
-    default:
-      return 'The certificate is not trusted.';
-  }
-}
 
 /**
  * virNetTLSContextValidCertificate on the server: null when the client may

@@ -15,8 +15,8 @@ import type { ConnectOptions, Transport } from './types.js';
 /** LIBVIRTD_TLS_PORT. */
 const TLS_PORT = 16514;
 
-/** What libvirt says about a peer certificate node:tls did not accept. */
-function verifyReason(code: string | undefined): string {
+/** What libvirt says about a peer certificate node:tls did not accept (client and daemon). */
+export function verifyReason(code: string | undefined): string {
   switch (code) {
     case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
     case 'UNABLE_TO_GET_ISSUER_CERT':
