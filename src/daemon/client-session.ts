@@ -101,6 +101,8 @@ export class ClientSession {
   #closeCallback = false;
   #unsubscribe: (() => void) | null = null;
   #ended = false;
+  /** When this client's latest call may start (see #nextTurn). */
+  #turn: Promise<void> = Promise.resolve();
 
   constructor(stream: Duplex, opts: SessionOptions) {
     this.#opts = opts;
@@ -152,12 +154,25 @@ export class ClientSession {
     this.#channel.close(CloseReason.ERROR, null);
   }
 
+  /**
+   * Resolves on a later turn of the event loop than the previous call of
+   * this client started on: a client that pipelines many calls starts one
+   * per turn, so other clients' input is read in between (libvirtd's worker
+   * pool gives the same fairness). Calls still start in arrival order.
+   */
+  #nextTurn(): Promise<void> {
+    const turn = this.#turn.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+    this.#turn = turn;
+    return turn;
+  }
+
   async #handleCall(f: Frame): Promise<void> {
     const h = f.header;
     let reply: Reply | null = null;
     let error: unknown = null;
     let p: AnyProc | null = null;
     try {
+      await this.#nextTurn();
       p = this.#lookup(h);
       reply = await this.#dispatch(p, f);
     } catch (e) {
