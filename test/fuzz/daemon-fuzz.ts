@@ -21,7 +21,7 @@
  * well-framed CALL the daemon never answered, a daemon packet the client
  * cannot decode, the daemon closing a connection whose framing was intact.
  */
-import { appendFileSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -36,7 +36,7 @@ import { fromXdr } from '../../src/xdr/index.js';
 import { startTsvirtd, tail, type ConfValue, type Daemon } from '../interop/harness.js';
 import { startQemuTsvirtd, type QemuTsvirtd } from '../interop/qemu-tsvirtd.js';
 import {
-  callHeader, generate, mutatePacket, packet, Rng, subSeed, TEST_OBJECTS, URIS, type RawHeader,
+  callHeader, generate, mutatePacket, packet, Rng, subSeed, TEST_OBJECTS, TRAVERSAL, URIS, type RawHeader,
 } from './generate.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -961,6 +961,8 @@ export async function fuzzDaemon(o: FuzzOptions): Promise<FuzzResult> {
     // TSVIRT_FUZZ_KEEP_LOG=FILE keeps the whole daemon log (e.g. with daemonConf { log_level: 1 }).
     if (process.env.TSVIRT_FUZZ_KEEP_LOG) copyFileSync(daemon.logFile, process.env.TSVIRT_FUZZ_KEEP_LOG);
     await daemon.stop();
+    // What a domainSave to the traversal path left (it resolves from / whatever the cwd).
+    rmSync(join('/', TRAVERSAL), { force: true, recursive: true });
   }
   const sorted = latencies.slice().sort((a, b) => a - b);
   return {

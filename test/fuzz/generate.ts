@@ -282,6 +282,14 @@ function uuidBytes(s: string): Uint8Array {
   return out;
 }
 
+/**
+ * A path that climbs out of any working directory. It must land somewhere
+ * harmless: the daemon runs as root, and libvirt's test driver writes a
+ * save image to whatever path domainSave names (an earlier
+ * `../../../etc/passwd` here overwrote a host's /etc/passwd).
+ */
+export const TRAVERSAL = `${'../'.repeat(16)}tmp/tsvirt-fuzz-traversal`;
+
 let bigA: Uint8Array | null = null;
 /** n bytes of 'A' (shared, read-only: Bytes.raw copies it). */
 function manyA(n: number): Uint8Array {
@@ -539,7 +547,7 @@ class Generator {
     const r = rng.float();
     if (r < 0.15) return '';
     if (r < 0.35) return rng.pick(OBJECT_NAMES);
-    if (r < 0.45) return rng.pick(['/dev/zero', '/dev/null', '/', '/tmp', '/default-pool/x.img', '../../../etc/passwd',
+    if (r < 0.45) return rng.pick(['/dev/zero', '/dev/null', '/', '/tmp', '/default-pool/x.img', TRAVERSAL,
       '%s%s%n', 'a'.repeat(79), 'a'.repeat(80), 'a'.repeat(256), 'vda', 'hda', 'vnet0', 'qemu', 'kvm', 'test']);
     if (r < 0.55) return xmlText(rng, this.#budget);
     if (r < 0.65) return rng.pick(URIS);
