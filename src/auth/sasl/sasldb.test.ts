@@ -22,7 +22,7 @@ describe('sasldb reader without Cyrus', () => {
 
   it('refuses a btree, a short file and a bad hash version, naming the file', () => {
     assert.throws(() => parseSasldb(metaWith(0x053162), '/x/db'), (e) => e instanceof SasldbError && /^\/x\/db: .*btree/.test(e.message));
-    assert.throws(() => parseSasldb(Buffer.alloc(100), '/x/db'), /^\S+: not a sasldb \(100 bytes/);
+    assert.throws(() => parseSasldb(Buffer.alloc(100), '/x/db'), /\/x\/db: not a sasldb \(100 bytes/);
     const b = metaWith(0x061561);
     b.writeUInt32LE(3, 16);
     assert.throws(() => parseSasldb(b, '/x/db'), /\/x\/db: corrupt sasldb: hash version 3/);
