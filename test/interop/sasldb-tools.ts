@@ -4,13 +4,17 @@
  * files in a temp dir (never the system's /etc/sasldb2).
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { basename } from 'node:path';
 
 export const SASLPASSWD2 = '/usr/sbin/saslpasswd2';
 export const SASLDBLISTUSERS2 = '/usr/sbin/sasldblistusers2';
 
-/** Run a program with stdin `input`; its status, stdout and stderr as text. */
+/**
+ * Run a program with stdin `input`; its status, stdout and stderr as text.
+ * argv[0] is the bare name, as when an operator types it (getopt's messages show argv[0]).
+ */
 export function runTool(cmd: string, args: string[], input = '', env?: NodeJS.ProcessEnv): SpawnSyncReturns<string> {
-  return spawnSync(cmd, args, { input, encoding: 'utf8', env: env ?? process.env, timeout: 30_000 });
+  return spawnSync(cmd, args, { argv0: basename(cmd), input, encoding: 'utf8', env: env ?? process.env, timeout: 30_000 });
 }
 
 /** `saslpasswd2 -p -f FILE [-u REALM] -c USER` with the password on stdin; throws on failure. */
