@@ -253,8 +253,8 @@ function readTerminalLine(stdin: NodeJS.ReadStream, stdout: NodeJS.WriteStream):
     const onData = (chunk: Buffer): void => {
       for (const b of chunk) {
         if (b === 0x0d || b === 0x0a) {
-          // Raw mode has no output processing: the echoed newline is written as the tty's ONLCR would.
-          stdout.write('\r\n');
+          // ECHONL: the newline is echoed even with echo off (libuv's raw mode keeps output processing: \n → \r\n).
+          stdout.write('\n');
           return finish(Buffer.from([...bytes, 0x0a]));
         }
         if (b === 0x04 && bytes.length === 0) return finish(Buffer.alloc(0));
@@ -274,14 +274,17 @@ function readTerminalLine(stdin: NodeJS.ReadStream, stdout: NodeJS.WriteStream):
   });
 }
 
-/** Up to PASSWORD_MAX bytes of a non-terminal stdin. */
+/**
+ * Up to PASSWORD_MAX bytes of stdin without a prompt (-p). saslpasswd2 does
+ * one read(): on a terminal (echo left on) that is one line.
+ */
 async function readPipe(stdin: NodeJS.ReadStream): Promise<Buffer> {
   const parts: Buffer[] = [];
   let have = 0;
   for await (const chunk of stdin) {
     parts.push(chunk as Buffer);
     have += (chunk as Buffer).length;
-    if (have >= PASSWORD_MAX) break;
+    if (have >= PASSWORD_MAX || stdin.isTTY) break;
   }
   return Buffer.concat(parts).subarray(0, PASSWORD_MAX);
 }

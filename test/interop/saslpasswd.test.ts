@@ -166,3 +166,61 @@ describe('users added with tsvirt-saslpasswd authenticate', () => {
     assert.equal(plain('gone', 'x'), false);
   });
 });
+
+/**
+ * Run `cmd args` on a terminal (script(1) makes the pty), typing each line
+ * of `lines` once the transcript shows the next prompt: the transcript and
+ * the status. The pause after a prompt lets the program turn echo off first
+ * (saslpasswd2 prints the prompt, then calls tcsetattr with TCSAFLUSH).
+ */
+async function onTerminal(cmd: string, args: string[], lines: string[], prompts: string[]): Promise<{ transcript: string; status: number | null }> {
+  const { spawn } = await import('node:child_process');
+  const quoted = [cmd, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+  const child = spawn('script', ['-qec', quoted, '/dev/null'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let transcript = '';
+  let next = 0;
+  let seen = 0;
+  child.stdout.on('data', (d: Buffer) => {
+    transcript += d.toString('utf8');
+    while (next < lines.length && prompts[next]) {
+      const at = transcript.indexOf(prompts[next]!, seen);
+      if (at < 0) break;
+      seen = at + prompts[next]!.length;
+      const line = lines[next++]!;
+      setTimeout(() => child.stdin.write(line), 300);
+    }
+  });
+  // No prompt to wait for (-p): type once the program has had time to start.
+  if (prompts[0] === '') setTimeout(() => child.stdin.write(lines[next++]!), 1500);
+  const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { transcript, status };
+}
+
+describe('tsvirt-saslpasswd on a terminal prompts as saslpasswd2', { timeout: 120_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsvirt-spw-tty-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const PROMPTS = ['Password: ', 'Again (for verification): '];
+
+  for (const [name, lines] of [['matching', ['s3cret\n', 's3cret\n']], ['different', ['s3cret\n', 'other\n']]] as const) {
+    it(`${name} passwords: the same transcript and status`, async (t) => {
+      if (!requireOracles(t, 'sasldb')) return;
+      const want = await onTerminal(SASLPASSWD2, ['-f', join(dir, `${name}-cyrus.db`), '-c', 'ttyuser'], [...lines], PROMPTS);
+      const got = await onTerminal(TS_PASSWD, ['-f', join(dir, `${name}-ours.db`), '-c', 'ttyuser'], [...lines], PROMPTS);
+      const neutral = (s: string): string => s.replaceAll(/\b(?:tsvirt-saslpasswd|saslpasswd2)\b/g, 'PROG');
+      assert.deepEqual({ ...got, transcript: neutral(got.transcript) }, { ...want, transcript: neutral(want.transcript) });
+      if (name === 'matching') {
+        assert.equal((await readUserDb(join(dir, `${name}-ours.db`))).lookup('ttyuser', hostname()), 's3cret');
+        assert.equal((await readUserDb(join(dir, `${name}-cyrus.db`))).lookup('ttyuser', hostname()), 's3cret');
+      }
+    });
+  }
+
+  it('-p on a terminal: no prompt, one line read with echo on', async (t) => {
+    if (!requireOracles(t, 'sasldb')) return;
+    const run = (cmd: string, db: string) => onTerminal(cmd, ['-p', '-f', join(dir, db), '-c', 'pipeuser'], ['typed\n'], ['']);
+    const [want, got] = [await run(SASLPASSWD2, 'p-cyrus.db'), await run(TS_PASSWD, 'p-ours.db')];
+    assert.deepEqual(got, want);
+    assert.match(got.transcript, /typed/, 'echo stays on');
+    assert.equal((await readUserDb(join(dir, 'p-ours.db'))).lookup('pipeuser', hostname()), 'typed');
+  });
+});
