@@ -30,6 +30,8 @@ import type { Codec } from '../xdr/index.js';
 import { checkCallArgs } from './arg-checks.js';
 import { EventRegistry, type Family } from './event-registry.js';
 import type { Logger } from './log.js';
+import { SaslServerSession, type SaslContext } from './sasl-context.js';
+import type { SaslLayerStream } from '../auth/sasl/index.js';
 
 const PROGRAMS: readonly ProgramInfo[] = [remote, qemu, lxc];
 
@@ -49,6 +51,12 @@ const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
 
 const VIR_CONNECT_RO = 1;
 
+/** remote_auth_type. */
+const AUTH_TYPE = { none: 0, sasl: 1, polkit: 2 } as const;
+
+/** The procedures a client may call before it has authenticated (needAuth false in the table). */
+const PRE_AUTH = new Set(['authList', 'authSaslInit', 'authSaslStart', 'authSaslStep', 'authPolkit']);
+
 export interface SessionOptions {
   readonly: boolean;
   transport: 'unix' | 'tcp' | 'tls';
@@ -59,6 +67,14 @@ export interface SessionOptions {
   drivers: DriverRegistry;
   clientConfig: ClientConfig | null;
   log: Logger;
+  /** The socket's auth_* scheme: with "sasl" nothing but AUTH_* works until the client authenticates. */
+  auth?: 'none' | 'sasl';
+  /** The daemon's SASL settings (needed when auth is "sasl"). */
+  sasl?: SaslContext | null;
+  /** The stream under the session, on plain TCP: takes the security layer once SASL completes. */
+  layer?: SaslLayerStream | null;
+  /** Called once when the client has authenticated (not for a socket without auth). */
+  onAuthenticated?(): void;
   /** Called once when the session has ended and released everything. */
   onEnd(): void;
 }
@@ -101,10 +117,19 @@ export class ClientSession {
   #closeCallback = false;
   #unsubscribe: (() => void) | null = null;
   #ended = false;
+  /** When this client's latest call may start (see #nextTurn). */
+  #turn: Promise<void> = Promise.resolve();
+  /** Still to authenticate (virNetServerClientNeedAuth). */
+  #authPending: boolean;
+  /** The SASL exchange under way, from AUTH_SASL_INIT until it completes or fails. */
+  #sasl: SaslServerSession | null = null;
+  /** Runs right after the next reply has been queued (the switch to the security layer). */
+  #afterReply: (() => void) | null = null;
 
   constructor(stream: Duplex, opts: SessionOptions) {
     this.#opts = opts;
     this.#readonly = opts.readonly;
+    this.#authPending = (opts.auth ?? 'none') !== 'none';
     this.#channel = new PacketChannel(stream, {
       onFrame: (f) => this.#onFrame(f),
       onClose: (reason, error) => this.#end(reason, error),
@@ -152,12 +177,25 @@ export class ClientSession {
     this.#channel.close(CloseReason.ERROR, null);
   }
 
+  /**
+   * Resolves on a later turn of the event loop than the previous call of
+   * this client started on: a client that pipelines many calls starts one
+   * per turn, so other clients' input is read in between (libvirtd's worker
+   * pool gives the same fairness). Calls still start in arrival order.
+   */
+  #nextTurn(): Promise<void> {
+    const turn = this.#turn.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+    this.#turn = turn;
+    return turn;
+  }
+
   async #handleCall(f: Frame): Promise<void> {
     const h = f.header;
     let reply: Reply | null = null;
     let error: unknown = null;
     let p: AnyProc | null = null;
     try {
+      await this.#nextTurn();
       p = this.#lookup(h);
       reply = await this.#dispatch(p, f);
     } catch (e) {
@@ -169,6 +207,9 @@ export class ClientSession {
         // The stream exists before its REPLY leaves: the client may answer at once.
         const st = reply!.stream ? this.#openStream(p!, h.serial, reply!.stream) : null;
         this.#send(packet);
+        const after = this.#afterReply;
+        this.#afterReply = null;
+        after?.();
         if (p!.name === 'connectClose') {
           this.#channel.close(CloseReason.CLIENT, null);
           return;
@@ -221,6 +262,11 @@ export class ClientSession {
   // ------------------------------------------------------------ dispatch
 
   async #dispatch(p: AnyProc, f: Frame): Promise<Reply> {
+    // virNetServerProgramDispatchCall checks this before decoding the args;
+    // deliberately code 39, not 45.
+    if (this.#authPending && !(p.prog === remote.prog && PRE_AUTH.has(p.name))) {
+      throw rpcError(ErrorCode.RPC, 'authentication required');
+    }
     let args: Args;
     try {
       args = decodeArgs(p, f.body);
@@ -290,10 +336,11 @@ export class ClientSession {
       s.#events.removeCallback(family, a.callbackID);
     };
     return new Map<string, Special>([
-      ['authList', async () => ({ types: [0] })],
-      ['authSaslInit', authFails],
-      ['authSaslStart', authFails],
-      ['authSaslStep', authFails],
+      // The socket's scheme until the client has authenticated, then none (measured).
+      ['authList', async (s) => ({ types: [s.#authPending ? AUTH_TYPE[s.#opts.auth ?? 'none'] : AUTH_TYPE.none] })],
+      ['authSaslInit', async (s) => s.#saslInit()],
+      ['authSaslStart', (s, a) => s.#saslStep(() => s.#sasl!.start(a.mech, a.nil ? null : Buffer.from(a.data)))],
+      ['authSaslStep', (s, a) => s.#saslStep(async () => s.#sasl!.step(a.nil ? null : Buffer.from(a.data)))],
       ['authPolkit', authFails],
       ['connectSupportsFeature', (s, a) => s.#supportsFeature(a.feature)],
       ['connectOpen', (s, a) => s.#open(a.name, a.flags)],
@@ -344,6 +391,58 @@ export class ClientSession {
       ['connectSecretEventDeregisterAny', deregister('secret')],
     ]);
   })();
+
+  // ------------------------------------------------------------ SASL
+
+  /** Every SASL failure looks the same to the client (remoteDispatchAuthSasl*'s authfail). */
+  #saslFailed(why: string): VirtError {
+    this.#opts.log.debug(`client ${this.#opts.peer}: SASL authentication failed: ${why}`);
+    return VirtError.report(ErrorCode.AUTH_FAILED, ErrorDomain.RPC, 'authentication failed');
+  }
+
+  /**
+   * remoteDispatchAuthSaslInit: a session, and the mechanisms it allows.
+   * A failed INIT leaves an existing session alone (measured).
+   */
+  #saslInit(): { mechlist: string } {
+    const ctx = this.#opts.sasl;
+    if (!this.#authPending || this.#opts.auth !== 'sasl' || !ctx || this.#sasl !== null) {
+      throw this.#saslFailed('client tried invalid SASL init request');
+    }
+    const session = new SaslServerSession(ctx, this.#opts.transport !== 'tcp');
+    if (session.mechanisms.length === 0) throw this.#saslFailed('no SASL mechanisms are available');
+    this.#sasl = session;
+    return { mechlist: session.mechlist };
+  }
+
+  /**
+   * AUTH_SASL_START / AUTH_SASL_STEP: one step of the exchange; on
+   * completion the SSF and username checks (remoteSASLFinish). Any failure
+   * discards the session: the client must start again from INIT.
+   */
+  async #saslStep(f: () => Promise<{ complete: boolean; data: Buffer | null }>): Promise<unknown> {
+    const session = this.#sasl;
+    if (!this.#authPending || session === null) throw this.#saslFailed('client tried invalid SASL start request');
+    try {
+      const r = await f();
+      const out = { nil: r.data === null ? 1 : 0, data: r.data ?? Buffer.alloc(0) };
+      if (r.data !== null && r.data.length > 65536) throw new Error(`sasl reply data too long ${r.data.length}`);
+      if (!r.complete) return { complete: 0, ...out };
+      const identity = session.finish();
+      const layer = session.layer;
+      this.#sasl = null;
+      this.#afterReply = () => {
+        if (layer && this.#opts.layer) this.#opts.layer.enableAfterQueued(layer);
+        this.#authPending = false;
+        this.#opts.onAuthenticated?.();
+      };
+      this.#opts.log.info(`client ${this.#opts.peer}: authenticated as '${identity}' over SASL${layer ? ` (SSF ${layer.ssf})` : ''}`);
+      return { complete: 1, ...out };
+    } catch (e) {
+      if (this.#sasl === session) this.#sasl = null;
+      throw this.#saslFailed((e as Error).message);
+    }
+  }
 
   async #supportsFeature(feature: number): Promise<{ supported: number }> {
     if (feature === Feature.PROGRAM_KEEPALIVE) {

@@ -31,7 +31,7 @@ describe('daemon config: defaults', () => {
     assert.equal(c.unixSockRoPerms, '0777');
     assert.equal(c.unixSockRwPerms, '0700');
     assert.equal(c.unixSockAdminPerms, '0700');
-    assert.deepEqual([c.authUnixRo, c.authUnixRw, c.authTcp, c.authTls], ['none', 'none', 'none', 'none']);
+    assert.deepEqual([c.authUnixRo, c.authUnixRw, c.authTcp, c.authTls], ['none', 'none', 'sasl', 'none']);
     assert.equal(c.maxClients, 5000);
     assert.equal(c.maxQueuedClients, 1000);
     assert.equal(c.maxAnonymousClients, 20);
@@ -183,10 +183,10 @@ describe("daemon config: libvirtd 9.0's errors (checked against the binary)", ()
     rejects('auth_unix_rw = "foo"', `unsupported configuration: ${FILE}: auth_unix_rw: unsupported auth foo`);
   });
 
-  test('sasl and polkit are refused as by a libvirtd built without them', () => {
-    rejects('auth_tcp = "sasl"', `unsupported configuration: ${FILE}: auth_tcp: unsupported auth sasl`);
+  test('polkit is refused as by a libvirtd built without it; sasl is accepted on every socket', () => {
     rejects('auth_unix_ro = "polkit"', `unsupported configuration: ${FILE}: auth_unix_ro: unsupported auth polkit`);
-    rejects('auth_tls = "sasl"', `unsupported configuration: ${FILE}: auth_tls: unsupported auth sasl`);
+    const c = parseDaemonConfig('auth_unix_rw = "sasl"\nauth_unix_ro = "sasl"\nauth_tcp = "none"\nauth_tls = "sasl"\n', FILE);
+    assert.deepEqual([c.authUnixRw, c.authUnixRo, c.authTcp, c.authTls], ['sasl', 'sasl', 'none', 'sasl']);
   });
 
   test('the first bad key in libvirtd\'s reading order is the one reported', () => {

@@ -5,12 +5,12 @@
  * same, with the same messages (our virConf getters give libvirt's texts).
  * Keys libvirtd does not know are ignored, as libvirtd ignores them.
  *
- * Defaults are those of a libvirtd built without polkit and SASL: every
- * `auth_*` is "none" and `unix_sock_rw_perms` is "0700". (Distribution
- * builds with polkit default the unix sockets to polkit and 0777, and with
- * SASL `auth_tcp` to sasl.) tsvirtd only implements "none": "sasl" and
- * "polkit" are refused when the file is read, with the message a libvirtd
- * built without them gives.
+ * Defaults are those of a libvirtd built with SASL and without polkit:
+ * `auth_tcp` is "sasl", the other `auth_*` "none", and `unix_sock_rw_perms`
+ * is "0700". (Distribution builds with polkit default the unix sockets to
+ * polkit and 0777.) tsvirtd implements "none" and "sasl" (sasl-context.ts);
+ * "polkit" is refused when the file is read, with the message a libvirtd
+ * built without it gives.
  */
 import { accessSync, constants } from 'node:fs';
 import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
@@ -109,7 +109,8 @@ export function defaultDaemonConfig(): DaemonConfig {
     listenAddr: null,
     authUnixRw: 'none',
     authUnixRo: 'none',
-    authTcp: 'none',
+    // daemonConfigNew with WITH_SASL: plain TCP needs authentication.
+    authTcp: 'sasl',
     authTls: 'none',
     accessDrivers: null,
     unixSockGroup: null,
@@ -155,13 +156,13 @@ export function defaultDaemonConfig(): DaemonConfig {
 }
 
 /**
- * remoteConfigGetAuth. "sasl" and "polkit" get the message a libvirtd built
- * without them gives: tsvirtd has neither.
+ * remoteConfigGetAuth. "polkit" gets the message a libvirtd built without
+ * it gives: tsvirtd has none.
  */
 function getAuth(conf: Conf, key: string): AuthType | null {
   const v = getString(conf, key);
   if (v === null) return null;
-  if (v === 'none') return 'none';
+  if (v === 'none' || v === 'sasl') return v;
   throw VirtError.report(ErrorCode.CONFIG_UNSUPPORTED, ErrorDomain.CONF,
     `${conf.filename}: ${key}: unsupported auth ${v}`);
 }

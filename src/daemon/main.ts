@@ -20,7 +20,7 @@ import { Listeners, parseMode, resolveGroup, resolvePort, socketPaths, type TcpL
 import { serverTLS } from './tls-server.js';
 import { createLogger, setupLogging, strerror, type DaemonLogger } from './log.js';
 import { ensureDirectory, PidFile, pidFilePath, userRuntimeDirectory } from './pidfile.js';
-import type { DaemonServer } from './server.js';
+import type { DaemonServer, SocketAuth } from './server.js';
 import type { DriverRegistry } from '../driver/registry.js';
 import { driverPaths } from './driver-paths.js';
 import { DAEMON_NODE_FLAGS, daemonEnv } from '../util/daemon-launch.js';
@@ -236,15 +236,26 @@ async function run(args: DaemonArgs, config: DaemonConfig, log: DaemonLogger, ct
 
     try {
       const plan = networkPlan(args, config, paths, ctx.privileged);
+      // virNetServerNew's check (libvirtd then fails to start).
+      if (config.maxClients < config.maxAnonymousClients) {
+        throw new Error('internal error: The overall maximum number of clients must not be less than the number of clients waiting for authentication');
+      }
       // Loaded only now: it brings in the drivers, which -h, -V and a bad
       // config file have no use for.
       const { DaemonServer } = await import('./server.js');
+      const auth = { unixRw: config.authUnixRw, unixRo: config.authUnixRo, tcp: config.authTcp, tls: config.authTls };
+      const usesSasl = Object.values(auth).includes('sasl');
+      // libvirtd makes its SASL context only when a socket uses SASL.
+      const sasl = usesSasl ? (await import('./sasl-context.js')).saslContext(config.saslAllowedUsernameList, ctx.env) : null;
       server = new DaemonServer({
         keepaliveInterval: config.keepaliveInterval,
         keepaliveCount: config.keepaliveCount,
         maxClientRequests: config.maxClientRequests,
         log,
         drivers,
+        auth: auth as SocketAuth,
+        sasl,
+        maxAnonymousClients: config.maxAnonymousClients,
       });
       const srv = server;
       listeners = await Listeners.open({

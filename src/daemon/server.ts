@@ -12,6 +12,8 @@ import type { DriverRegistry } from '../driver/registry.js';
 import { ClientSession } from './client-session.js';
 import { fullGc } from './gc.js';
 import type { Logger } from './log.js';
+import type { SaslContext } from './sasl-context.js';
+import { SaslLayerStream } from '../auth/sasl/index.js';
 
 export interface DaemonServerOptions {
   /** Seconds of silence before a PING; -1 (or ≤ 0) disables keepalive. */
@@ -31,7 +33,19 @@ export interface DaemonServerOptions {
    * socket may take to flush).
    */
   reclaimDelayMs?: number;
+  /** auth_unix_rw, auth_unix_ro, auth_tcp, auth_tls (default: none everywhere). */
+  auth?: SocketAuth;
+  /** The SASL settings, when a socket uses "sasl". */
+  sasl?: SaslContext | null;
+  /**
+   * max_anonymous_clients: clients still authenticating at once; 0 for no
+   * limit (default 20, libvirtd's).
+   */
+  maxAnonymousClients?: number;
 }
+
+/** Each socket's auth_* scheme. */
+export interface SocketAuth { unixRw: 'none' | 'sasl'; unixRo: 'none' | 'sasl'; tcp: 'none' | 'sasl'; tls: 'none' | 'sasl' }
 
 /** At most one reclaiming collection per this many milliseconds. */
 const RECLAIM_MIN_INTERVAL_MS = 10_000;
@@ -52,6 +66,10 @@ export class DaemonServer {
   readonly #drainWaiters: (() => void)[] = [];
   #reclaimTimer: NodeJS.Timeout | null = null;
   #lastReclaim = 0;
+  /** Clients still to authenticate (virNetServer's nclients_unauth). */
+  #unauth = 0;
+  /** Connections accepted while the services are "suspended", oldest first. */
+  readonly #waiting: { socket: Duplex; info: ClientInfo; onClose: () => void }[] = [];
 
   constructor(opts: DaemonServerOptions) {
     this.#opts = opts;
@@ -87,11 +105,75 @@ export class DaemonServer {
     this.#countListeners.push(cb);
   }
 
-  /** Serves one accepted connection until it closes. */
+  /** The auth_* scheme of the socket a client came in on. */
+  #authOf(info: ClientInfo): 'none' | 'sasl' {
+    const a = this.#opts.auth;
+    if (!a) return 'none';
+    if (info.transport === 'unix') return info.readonly ? a.unixRo : a.unixRw;
+    return info.transport === 'tls' ? a.tls : a.tcp;
+  }
+
+  /**
+   * virNetServerCheckLimits for max_anonymous_clients: while that many
+   * clients are still authenticating, libvirtd stops accepting on every
+   * socket, so newcomers wait in the listen backlog. Node cannot stop
+   * accepting without closing the listener, so a newcomer is accepted and
+   * left unread until a slot frees (the client sees the same: a connection
+   * nobody answers yet).
+   */
+  #isSuspended(): boolean {
+    const max = this.#opts.maxAnonymousClients ?? 20;
+    return max > 0 && this.#unauth >= max;
+  }
+
+  /** Serves one accepted connection until it closes (or queues it while suspended). */
   accept(socket: Duplex, info: ClientInfo): void {
+    if (this.#isSuspended() || this.#waiting.length > 0) {
+      socket.pause();
+      const w = { socket, info, onClose: () => this.#dropWaiting(w) };
+      socket.once('close', w.onClose);
+      this.#waiting.push(w);
+      this.#opts.log.debug(`client ${info.peer}: ${this.#unauth} clients authenticating, waiting`);
+      return;
+    }
+    this.#serve(socket, info);
+  }
+
+  #dropWaiting(w: { socket: Duplex }): void {
+    const i = this.#waiting.findIndex((x) => x === w);
+    if (i >= 0) this.#waiting.splice(i, 1);
+  }
+
+  /** A client left the anonymous set: let waiting ones in while there is room. */
+  #authDone(): void {
+    this.#unauth--;
+    while (this.#waiting.length > 0 && !this.#isSuspended()) {
+      const w = this.#waiting.shift()!;
+      w.socket.off('close', w.onClose);
+      if (w.socket.destroyed) continue;
+      this.#serve(w.socket, w.info);
+      w.socket.resume();
+    }
+  }
+
+  #serve(socket: Duplex, info: ClientInfo): void {
     const o = this.#opts;
-    const session: ClientSession = new ClientSession(socket, {
+    const auth = this.#authOf(info);
+    let pending = auth !== 'none';
+    const authDone = (): void => {
+      if (!pending) return;
+      pending = false;
+      this.#authDone();
+    };
+    if (pending) this.#unauth++;
+    // Plain TCP with SASL: the security layer goes under the RPC stream once negotiated.
+    const layer = auth === 'sasl' && info.transport === 'tcp' ? new SaslLayerStream(socket) : null;
+    const session: ClientSession = new ClientSession(layer ?? socket, {
       ...info,
+      auth,
+      sasl: o.sasl ?? null,
+      layer,
+      onAuthenticated: authDone,
       keepaliveInterval: o.keepaliveInterval,
       keepaliveCount: o.keepaliveCount,
       maxClientRequests: Math.max(1, o.maxClientRequests),
@@ -99,6 +181,7 @@ export class DaemonServer {
       clientConfig: this.#config,
       log: o.log,
       onEnd: () => {
+        authDone();
         this.#sessions.delete(session);
         this.#changed();
         this.#scheduleReclaim();
@@ -113,6 +196,7 @@ export class DaemonServer {
   async close(): Promise<void> {
     if (this.#reclaimTimer) clearTimeout(this.#reclaimTimer);
     this.#reclaimTimer = null;
+    for (const w of this.#waiting.splice(0)) w.socket.destroy();
     if (this.#sessions.size === 0) return;
     const done = new Promise<void>((resolve) => this.#drainWaiters.push(resolve));
     for (const s of this.#sessions) s.close();

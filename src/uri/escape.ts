@@ -11,6 +11,7 @@
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** A predicate over one byte (0–255). */
 export type ByteClass = (c: number) => boolean;
@@ -74,6 +75,10 @@ export function escapeBytes(text: string, safe: ByteClass): string {
  * string, because in C that is where the string stops.
  */
 export function unescapeURIString(text: string): string {
+  // Nothing to decode: the text itself, unless UTF-8 would change it (a lone
+  // surrogate becomes U+FFFD). This keeps long URIs with many parameters
+  // linear in practice, not just in theory.
+  if (!text.includes('%') && !text.includes('\0') && !LONE_SURROGATE.test(text)) return text;
   const src = encoder.encode(text);
   const out = new Uint8Array(src.length);
   let n = 0;

@@ -26,7 +26,37 @@ interface RawURI {
 }
 
 const INT_MAX = 2147483647;
-const NONE = -1;
+
+// RFC 3986 character classes of ASCII, one bit each, so that the parser's
+// loops test a character with one table lookup.
+const UNRESERVED = 1, SUB_DELIM = 2, COLON = 4, AT = 8, SLASH = 16, QUESTION = 32, BRACKET = 64, SCHEME = 128;
+const PCHAR = UNRESERVED | SUB_DELIM | COLON | AT;
+const CLASS = new Uint8Array(0x80);
+function classify(chars: string, bit: number): void {
+  for (const ch of chars) CLASS[ch.charCodeAt(0)] = CLASS[ch.charCodeAt(0)]! | bit;
+}
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+classify(ALNUM + '-._~', UNRESERVED);
+classify("!$&'()*+,;=", SUB_DELIM);
+classify(':', COLON);
+classify('@', AT);
+classify('/', SLASH);
+classify('?', QUESTION);
+classify('[]', BRACKET);
+classify(ALNUM + '+-.', SCHEME);
+
+const RUNS = new Map<number, RegExp>();
+/** A sticky regex matching a run of the characters in `classes` (a %XX ends it). */
+function runPattern(classes: number): RegExp {
+  let re = RUNS.get(classes);
+  if (!re) {
+    let set = '';
+    CLASS.forEach((bits, c) => { if (bits & classes) set += `\\x${c.toString(16).padStart(2, '0')}`; });
+    re = new RegExp(`[${set}]*`, 'y');
+    RUNS.set(classes, re);
+  }
+  return re;
+}
 
 /**
  * A recursive-descent parser for RFC 3986 URI-references, following
@@ -45,31 +75,34 @@ class ReferenceParser {
 
   #at(i: number): number { return i < this.#s.length ? this.#s.charCodeAt(i) : 0; }
   #slice(a: number, b: number): string { return this.#s.slice(a, b); }
+  /** The character at `i`, or '' at the end (never matches a production). */
+  #ch(i: number): string { return i < this.#s.length ? this.#s[i]! : ''; }
+  /** The character classes (bits of CLASS) of the character at `i`; 0 past the end and for non-ASCII. */
+  #class(i: number): number { const c = this.#at(i); return c < 0x80 ? CLASS[c]! : 0; }
 
-  #isUnreserved(i: number): boolean {
-    const c = this.#at(i);
-    return isAlpha(c) || isDigit(c) || c === 0x2d || c === 0x2e || c === 0x5f || c === 0x7e;
-  }
   #isPct(i: number): boolean {
     return this.#at(i) === 0x25 && isHex(this.#at(i + 1)) && isHex(this.#at(i + 2));
   }
-  #isSubDelim(i: number): boolean { return this.#in(i, "!$&'()*+,;="); }
-  #isPchar(i: number): boolean {
-    const ch = this.#ch(i);
-    return this.#isUnreserved(i) || this.#isPct(i) || this.#isSubDelim(i) || ch === ':' || ch === '@';
+  /** Unreserved, sub-delims, or any of `extra` classes; or a %XX. */
+  #is(i: number, classes: number): boolean { return (this.#class(i) & classes) !== 0 || this.#isPct(i); }
+  #isPchar(i: number): boolean { return this.#is(i, PCHAR); }
+  /** The end of the run of characters (or %XX) of these classes starting at `i`. */
+  #run(i: number, classes: number): number {
+    const re = runPattern(classes);
+    for (;;) {
+      re.lastIndex = i;
+      re.test(this.#s);
+      i = re.lastIndex;
+      if (!this.#isPct(i)) return i;
+      i += 3;
+    }
   }
-  /** The character at `i`, or '' at the end (never matches a production). */
-  #ch(i: number): string { return i < this.#s.length ? this.#s[i]! : ''; }
-  /** Whether the character at `i` is one of `chars` (false at the end). */
-  #in(i: number, chars: string): boolean { return i < this.#s.length && chars.includes(this.#s[i]!); }
-  /** Steps over one character, or over a whole `%XX`. */
-  #next(i: number): number { return this.#at(i) === 0x25 ? i + 3 : i + 1; }
 
   /** scheme ":" hier-part [ "?" query ] [ "#" fragment ] (xmlParse3986URI). */
   parseAbsolute(): boolean {
     if (!isAlpha(this.#at(0))) return false;
     let i = 1;
-    while (isAlpha(this.#at(i)) || isDigit(this.#at(i)) || this.#in(i, '+-.')) i++;
+    while ((this.#class(i) & SCHEME) !== 0) i++;
     this.uri.scheme = this.#slice(0, i);
     if (this.#ch(i) !== ':') return false;
     i++;
@@ -106,14 +139,14 @@ class ReferenceParser {
   #tail(i: number): boolean {
     if (this.#ch(i) === '?') {
       const start = ++i;
-      while (this.#isPchar(i) || this.#ch(i) === '/' || this.#ch(i) === '?') i = this.#next(i);
+      i = this.#run(i, PCHAR | SLASH | QUESTION);
       // libvirt keeps the raw bytes (xmluri->query_raw) and splits them itself.
       this.uri.queryRaw = this.#slice(start, i);
     }
     if (this.#ch(i) === '#') {
       const start = ++i;
       // libxml2 also lets '[' and ']' into fragments, for XPointer.
-      while (this.#isPchar(i) || this.#in(i, '/?[]')) i = this.#next(i);
+      i = this.#run(i, PCHAR | SLASH | QUESTION | BRACKET);
       this.uri.fragment = unescapeURIString(this.#slice(start, i));
     }
     return i === this.#s.length;
@@ -121,10 +154,7 @@ class ReferenceParser {
 
   /** [ userinfo "@" ] host [ ":" port ] (xmlParse3986Authority). */
   #authority(i: number): number {
-    let j = i;
-    while (this.#isUnreserved(j) || this.#isPct(j) || this.#isSubDelim(j) || this.#ch(j) === ':') {
-      j = this.#next(j);
-    }
+    const j = this.#run(i, UNRESERVED | SUB_DELIM | COLON);
     if (this.#ch(j) === '@') {
       // An empty userinfo ("//@host") makes libxml2 unescape the whole rest
       // of the string as the user name (a zero length means "to the end"
@@ -142,7 +172,7 @@ class ReferenceParser {
     } else {
       // reg-name, which also covers IPv4 addresses (libxml2's IPv4 branch
       // never succeeds on its own and falls through to this).
-      while (this.#isUnreserved(i) || this.#isPct(i) || this.#isSubDelim(i)) i = this.#next(i);
+      i = this.#run(i, UNRESERVED | SUB_DELIM);
     }
     this.uri.server = i !== host ? unescapeURIString(this.#slice(host, i)) : null;
     if (this.#ch(i) === ':') {
@@ -160,54 +190,55 @@ class ReferenceParser {
     return i;
   }
 
-  /** segment / segment-nz / segment-nz-nc (xmlParse3986Segment). */
-  #segment(i: number, forbid: string | typeof NONE, allowEmpty: boolean): number {
-    if (!this.#isPchar(i) || this.#ch(i) === forbid) return allowEmpty ? i : -1;
-    i = this.#next(i);
-    while (this.#isPchar(i) && this.#ch(i) !== forbid) i = this.#next(i);
-    return i;
+  /** segment / segment-nz / segment-nz-nc (xmlParse3986Segment); `classes` without COLON for -nc. */
+  #segment(i: number, classes: number, allowEmpty: boolean): number {
+    const end = this.#run(i, classes);
+    return end === i && !allowEmpty ? -1 : end;
   }
 
   #setPath(start: number, end: number): void {
     this.uri.path = end !== start ? unescapeURIString(this.#slice(start, end)) : null;
   }
 
+  /**
+   * *( "/" segment ): a segment is a run of pchars, so the whole production
+   * is one run of pchars and slashes that starts with a slash.
+   */
+  #slashSegments(i: number): number {
+    return this.#ch(i) === '/' ? this.#run(i, PCHAR | SLASH) : i;
+  }
+
   /** *( "/" segment ) */
   #pathAbEmpty(i: number): number {
-    const start = i;
-    while (this.#ch(i) === '/') i = this.#segment(i + 1, NONE, true);
-    this.#setPath(start, i);
-    return i;
+    const end = this.#slashSegments(i);
+    this.#setPath(i, end);
+    return end;
   }
 
   /** "/" [ segment-nz *( "/" segment ) ] */
   #pathAbsolute(i: number): number {
-    const start = i;
-    const j = this.#segment(i + 1, NONE, false);
-    i = j < 0 ? i + 1 : j;
-    if (j >= 0) while (this.#ch(i) === '/') i = this.#segment(i + 1, NONE, true);
-    this.#setPath(start, i);
-    return i;
+    const j = this.#segment(i + 1, PCHAR, false);
+    const end = j < 0 ? i + 1 : this.#slashSegments(j);
+    this.#setPath(i, end);
+    return end;
   }
 
   /** segment-nz *( "/" segment ) */
   #pathRootless(i: number): number {
-    const start = i;
-    i = this.#segment(i, NONE, false);
-    if (i < 0) return -1;
-    while (this.#ch(i) === '/') i = this.#segment(i + 1, NONE, true);
-    this.#setPath(start, i);
-    return i;
+    const j = this.#segment(i, PCHAR, false);
+    if (j < 0) return -1;
+    const end = this.#slashSegments(j);
+    this.#setPath(i, end);
+    return end;
   }
 
   /** segment-nz-nc *( "/" segment ): the first segment may not hold ':'. */
   #pathNoScheme(i: number): number {
-    const start = i;
-    i = this.#segment(i, ':', false);
-    if (i < 0) return -1;
-    while (this.#ch(i) === '/') i = this.#segment(i + 1, NONE, true);
-    this.#setPath(start, i);
-    return i;
+    const j = this.#segment(i, PCHAR & ~COLON, false);
+    if (j < 0) return -1;
+    const end = this.#slashSegments(j);
+    this.#setPath(i, end);
+    return end;
   }
 }
 
@@ -228,13 +259,18 @@ function parseReference(text: string): RawURI | null {
 export function parseURIParams(query: string | null): URIParam[] {
   const params: URIParam[] = [];
   if (!query) return params;
+  // The next '&' and '=' are remembered and searched again only once
+  // passed, so a long query costs linear time, not one scan per section.
+  let amp = query.indexOf('&');
+  let equals = query.indexOf('=');
   let q = 0;
   while (q < query.length) {
-    let end = query.indexOf('&', q);
+    if (amp >= 0 && amp < q) amp = query.indexOf('&', q);
+    let end = amp;
     if (end < 0) end = query.indexOf(';', q);
     if (end < 0) end = query.length;
-    let eq = query.indexOf('=', q);
-    if (eq >= end) eq = -1;
+    if (equals >= 0 && equals < q) equals = query.indexOf('=', q);
+    const eq = equals >= end ? -1 : equals;
 
     if (end === q || eq === q) {
       // Empty section ("&&") or "=value": ignored, as CGI.pm does. (For a

@@ -12,6 +12,10 @@ import type { SecurityLayer } from './mechanism.js';
 export class SaslLayerStream extends Duplex {
   readonly #inner: Duplex;
   #layer: SecurityLayer | null = null;
+  /** A layer waiting for this many more bytes to pass unencoded (enableAfterQueued). */
+  #pending: { layer: SecurityLayer; bytes: number } | null = null;
+  /** Bytes handed to the inner stream whose write has not called back yet. */
+  #inFlight = 0;
 
   constructor(inner: Duplex) {
     super();
@@ -36,6 +40,18 @@ export class SaslLayerStream extends Duplex {
     this.#layer = layer;
   }
 
+  /**
+   * Starts the layer once every byte already written to this stream has
+   * gone out as it is: the daemon's side, which switches right after the
+   * reply that completed authentication (that reply may still sit corked
+   * or queued here when the caller decides).
+   */
+  enableAfterQueued(layer: SecurityLayer): void {
+    const queued = this.writableLength - this.#inFlight;
+    if (queued <= 0) this.#layer = layer;
+    else this.#pending = { layer, bytes: queued };
+  }
+
   get layer(): SecurityLayer | null {
     return this.#layer;
   }
@@ -47,7 +63,16 @@ export class SaslLayerStream extends Duplex {
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
     const layer = this.#layer;
     if (layer === null) {
-      this.#inner.write(chunk, cb);
+      const p = this.#pending;
+      if (p !== null && (p.bytes -= chunk.length) <= 0) {
+        this.#pending = null;
+        this.#layer = p.layer;
+      }
+      this.#inFlight += chunk.length;
+      this.#inner.write(chunk, (e) => {
+        this.#inFlight -= chunk.length;
+        cb(e);
+      });
       return;
     }
     const blobs: Buffer[] = [];

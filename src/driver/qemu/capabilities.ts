@@ -151,8 +151,11 @@ export function hostArch(): string {
 
 function isExecutable(p: string): boolean {
   try {
+    // A missing file is the common case (36 arches × PATH for every
+    // capabilities call): answered without building an exception.
+    if (!statSync(p, { throwIfNoEntry: false })?.isFile()) return false;
     accessSync(p, constants.X_OK);
-    return statSync(p).isFile();
+    return true;
   } catch {
     return false;
   }

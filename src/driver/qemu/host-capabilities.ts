@@ -99,11 +99,18 @@ function hugeSizes(dir: string): number[] {
   }
 }
 
+let pageKiB: number | undefined;
+
 function systemPageKiB(): number {
   // Node has no sysconf; x86-64/aarch64 Linux kernels libvirt runs on use 4 KiB
   // unless the kernel says otherwise in /proc/self/smaps' KernelPageSize.
-  const m = /KernelPageSize:\s+(\d+) kB/.exec(read('/proc/self/smaps') ?? '');
-  return m ? Number(m[1]) : 4;
+  // Read once: smaps is costly to produce for a big process, and the page
+  // size cannot change while it runs.
+  if (pageKiB === undefined) {
+    const m = /KernelPageSize:\s+(\d+) kB/.exec(read('/proc/self/smaps') ?? '');
+    pageKiB = m ? Number(m[1]) : 4;
+  }
+  return pageKiB;
 }
 
 /** virCapabilitiesHostNUMANewHost: real nodes from sysfs, else one fake cell. */
@@ -164,14 +171,19 @@ export function hostPageSizes(): number[] {
  * here), then pm-utils' `pm-is-supported`; nothing when neither answers.
  */
 export function hostPowerManagement(): string[] {
+  // libvirt too asks once per process (nodeSuspendTargetMask); the answer
+  // comes from running a program, which must not happen on every call.
+  if (powerManagement !== undefined) return powerManagement;
   const pm = findFileInPath('pm-is-supported');
-  if (pm === undefined) return [];
   const out: string[] = [];
-  for (const [arg, name] of [['--suspend', 'suspend_mem'], ['--hibernate', 'suspend_disk'], ['--suspend-hybrid', 'suspend_hybrid']] as const) {
-    if (spawnSync(pm, [arg], { stdio: 'ignore', timeout: 10_000 }).status === 0) out.push(name);
+  if (pm !== undefined) {
+    for (const [arg, name] of [['--suspend', 'suspend_mem'], ['--hibernate', 'suspend_disk'], ['--suspend-hybrid', 'suspend_hybrid']] as const) {
+      if (spawnSync(pm, [arg], { stdio: 'ignore', timeout: 10_000 }).status === 0) out.push(name);
+    }
   }
-  return out;
+  return (powerManagement = out);
 }
+let powerManagement: string[] | undefined;
 
 let generatedUuid: string | undefined;
 
@@ -375,6 +387,15 @@ export function formatCapabilities(host: HostInfo, guests: readonly GuestArch[])
  * /dev/cpu/0/cpuid are available.
  */
 export function probeHostCpu(mapDir?: string): HostCpuModel {
+  // Once per map, as libvirt keeps the host CPU (virQEMUDriverGetHostCPU).
+  const key = mapDir ?? '';
+  let cpu = hostCpus.get(key);
+  if (!cpu) hostCpus.set(key, cpu = probeHostCpuUncached(mapDir));
+  return cpu;
+}
+const hostCpus = new Map<string, HostCpuModel>();
+
+function probeHostCpuUncached(mapDir?: string): HostCpuModel {
   const arch = hostArch();
   if (arch !== 'x86_64' && arch !== 'i686') return hostCpu();
   const map = loadCpuMap(mapDir);

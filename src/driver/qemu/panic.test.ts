@@ -49,37 +49,26 @@ function stopEvent(h: PanicHost, vm: QemuDomainObj): void {
 
 const settle = () => new Promise<void>((r) => setTimeout(r, 200));
 
-test('on_crash=destroy: Crashed Panicked, Stopped Crashed (the STOP after the panic changes nothing); shut off (crashed)', async () => {
-  const vm = running('destroy');
-  const { host, events, calls } = fakeHost(vm);
-  handleGuestPanic(host, vm, { action: 'pause' });
-  stopEvent(host, vm);
-  await settle();
-  assert.deepEqual(events, [`${Ev.CRASHED}/0`, `${Ev.STOPPED}/2`]);
-  assert.deepEqual(calls, [`stop ${ShutoffReason.CRASHED}`]);
-  assert.deepEqual([vm.state, vm.reason], [St.SHUTOFF, ShutoffReason.CRASHED]);
-});
+const ON_CRASH: { onCrash: string; says: string; events: string[]; calls: string[]; state?: [number, number] }[] = [
+  { onCrash: 'destroy', says: 'Crashed Panicked, Stopped Crashed (the STOP after the panic changes nothing); shut off (crashed)',
+    events: [`${Ev.CRASHED}/0`, `${Ev.STOPPED}/2`], calls: [`stop ${ShutoffReason.CRASHED}`], state: [St.SHUTOFF, ShutoffReason.CRASHED] },
+  { onCrash: 'preserve', says: 'Crashed Panicked only (the STOP after it changes nothing); crashed (panicked)',
+    events: [`${Ev.CRASHED}/0`], calls: [], state: [St.CRASHED, CrashedReason.PANICKED] },
+  { onCrash: 'restart', says: 'crashed, then a fake reboot', events: [`${Ev.CRASHED}/0`], calls: ['reboot fakeReboot=true'] },
+];
 
-test('on_crash=preserve: Crashed Panicked only (the STOP after it changes nothing); crashed (panicked)', async () => {
-  const vm = running('preserve');
-  const { host, events, calls } = fakeHost(vm);
-  handleGuestPanic(host, vm, { action: 'pause' });
-  stopEvent(host, vm);
-  await settle();
-  assert.deepEqual(events, [`${Ev.CRASHED}/0`]);
-  assert.deepEqual(calls, []);
-  assert.deepEqual([vm.state, vm.reason], [St.CRASHED, CrashedReason.PANICKED]);
-});
-
-test('on_crash=restart: crashed, then a fake reboot', async () => {
-  const vm = running('restart');
-  const { host, events, calls } = fakeHost(vm);
-  handleGuestPanic(host, vm, { action: 'pause' });
-  stopEvent(host, vm);
-  await settle();
-  assert.deepEqual(events, [`${Ev.CRASHED}/0`]);
-  assert.deepEqual(calls, ['reboot fakeReboot=true']);
-});
+for (const c of ON_CRASH) {
+  test(`on_crash=${c.onCrash}: ${c.says}`, async () => {
+    const vm = running(c.onCrash);
+    const { host, events, calls } = fakeHost(vm);
+    handleGuestPanic(host, vm, { action: 'pause' });
+    stopEvent(host, vm);
+    await settle();
+    assert.deepEqual(events, c.events);
+    assert.deepEqual(calls, c.calls);
+    if (c.state) assert.deepEqual([vm.state, vm.reason], c.state);
+  });
+}
 
 test('Hyper-V panic details go to the domain log', async () => {
   const vm = running('preserve');

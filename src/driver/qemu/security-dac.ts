@@ -61,30 +61,30 @@ function dbLines(file: string): string[][] {
   }
 }
 
-/** virGetUserID: a name, a number, or `+N` (always a number). */
-export function parseUserId(user: string, passwd = '/etc/passwd'): number {
-  if (!user.startsWith('+')) {
-    const e = dbLines(passwd).find((f) => f[0] === user);
+/**
+ * virGetUserID / virGetGroupID: a name from the database file, else a
+ * number; `+N` is always a number.
+ */
+function parseAccountId(kind: 'user' | 'group', name: string, db: string): number {
+  if (!name.startsWith('+')) {
+    const e = dbLines(db).find((f) => f[0] === name);
     if (e) return Number(e[2]);
   }
-  const s = user.startsWith('+') ? user.slice(1) : user;
+  const s = name.startsWith('+') ? name.slice(1) : name;
   if (!/^\d+$/.test(s) || Number(s) > 0xffffffff) {
-    throw VirtError.report(ErrorCode.INVALID_ARG, ErrorDomain.NONE, `Failed to parse user '${user}'`);
+    throw VirtError.report(ErrorCode.INVALID_ARG, ErrorDomain.NONE, `Failed to parse ${kind} '${name}'`);
   }
   return Number(s);
 }
 
+/** virGetUserID. */
+export function parseUserId(user: string, passwd = '/etc/passwd'): number {
+  return parseAccountId('user', user, passwd);
+}
+
 /** virGetGroupID. */
 export function parseGroupId(group: string, groups = '/etc/group'): number {
-  if (!group.startsWith('+')) {
-    const e = dbLines(groups).find((f) => f[0] === group);
-    if (e) return Number(e[2]);
-  }
-  const s = group.startsWith('+') ? group.slice(1) : group;
-  if (!/^\d+$/.test(s) || Number(s) > 0xffffffff) {
-    throw VirtError.report(ErrorCode.INVALID_ARG, ErrorDomain.NONE, `Failed to parse group '${group}'`);
-  }
-  return Number(s);
+  return parseAccountId('group', group, groups);
 }
 
 function userNameOf(uid: number, passwd = '/etc/passwd'): string | null {
