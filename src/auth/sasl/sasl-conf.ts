@@ -19,7 +19,7 @@ export function saslConfDirs(env: NodeJS.ProcessEnv = process.env): string[] {
   return p ? p.split(':').filter((d) => d !== '') : [...SASL_CONF_DIRS];
 }
 
-/** Parse `key: value` lines (`#` starts a comment line), as Cyrus's config parser. */
+/** Parse `key: value` lines (`#` starts a comment line); the first of a repeated key counts, as Cyrus's sasl_config_getstring finds it first. */
 export function parseSaslConf(text: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const raw of text.split('\n')) {
@@ -27,7 +27,8 @@ export function parseSaslConf(text: string): Map<string, string> {
     if (line === '' || line.startsWith('#')) continue;
     const colon = line.indexOf(':');
     if (colon <= 0) continue;
-    out.set(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+    const key = line.slice(0, colon).trim();
+    if (!out.has(key)) out.set(key, line.slice(colon + 1).trim());
   }
   return out;
 }
@@ -45,7 +46,7 @@ export async function readSaslAppConf(app: string, env: NodeJS.ProcessEnv = proc
   return null;
 }
 
-/** APP's `sasldb_path`, or Cyrus's default. */
+/** APP's `sasldb_path`, or Cyrus's default (also for an empty value). */
 export async function sasldbPathFor(app: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  return (await readSaslAppConf(app, env))?.options.get('sasldb_path') ?? DEFAULT_SASLDB_PATH;
+  return (await readSaslAppConf(app, env))?.options.get('sasldb_path') || DEFAULT_SASLDB_PATH;
 }
