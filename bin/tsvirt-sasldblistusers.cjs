@@ -1,11 +1,4 @@
 #!/usr/bin/env node
 'use strict';
-// tsvirt-sasldblistusers: manages tsvirtd's SASL users (src/cli/saslpasswd.ts), from
-// the compiled modules (dist/, built by `tsc`).
-(async () => {
-  const { sasldblistusersMain, processIO } = await import('../dist/src/cli/saslpasswd.js');
-  process.exitCode = await sasldblistusersMain(process.argv.slice(2), processIO());
-})().catch((err) => {
-  process.stderr.write(`tsvirt-sasldblistusers: ${err && err.stack ? err.stack : err}\n`);
-  process.exit(1);
-});
+// tsvirt-sasldblistusers: lists tsvirtd's SASL users, as sasldblistusers2.
+require('./sasl-tool.cjs')('sasldblistusersMain', 'tsvirt-sasldblistusers');
