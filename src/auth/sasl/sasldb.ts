@@ -35,7 +35,7 @@ export class SasldbError extends Error {
 }
 
 /** The largest file read (a sasldb of a hundred thousand users is a few MiB). */
-export const SASLDB_MAX_BYTES = 256 * 1024 * 1024;
+export const SASLDB_MAX_BYTES = 64 * 1024 * 1024;
 
 const HASH_MAGIC = 0x061561;
 const BTREE_MAGIC = 0x053162;
