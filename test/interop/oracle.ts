@@ -90,6 +90,11 @@ export const canUnshare = memo(() => process.getuid?.() === 0 && runs('unshare',
 export const hasCyrusSasl = memo(() => executable('/usr/sbin/saslpasswd2') &&
   ['libscram.so', 'libplain.so', 'libdigestmd5.so', 'libsasldb.so'].every((f) => existsSync(`/usr/lib/x86_64-linux-gnu/sasl2/${f}`)));
 
+/** Cyrus's sasldb tools: saslpasswd2 and sasldblistusers2 (Debian: sasl2-bin). */
+export const hasSasldbTools = memo(() => executable('/usr/sbin/saslpasswd2') && executable('/usr/sbin/sasldblistusers2'));
+/** Berkeley DB 5.3's db5.3_load, which re-writes a sasldb big-endian or with small pages (Debian: db5.3-util). */
+export const hasDbLoad = memo(() => executable('/usr/bin/db5.3_load') && executable('/usr/bin/db5.3_dump'));
+
 /** Root may also make a PID namespace with its own /proc (the QEMU harness's daemon). */
 export const canUnsharePid = memo(() => canUnshare() && runs('unshare', ['-m', '-p', '--fork', '--mount-proc', 'true']));
 
@@ -103,6 +108,8 @@ export const ORACLES = {
   unshare: { what: 'root with unshare -m', check: canUnshare, hint: 'run as root where mount namespaces are allowed' },
   pidns: { what: 'root with unshare -m -p --fork --mount-proc', check: canUnsharePid, hint: 'run as root where mount and PID namespaces are allowed' },
   sasl: { what: 'Cyrus SASL (saslpasswd2, plugins)', check: hasCyrusSasl, hint: 'install sasl2-bin libsasl2-modules libsasl2-modules-db' },
+  sasldb: { what: 'saslpasswd2 and sasldblistusers2', check: hasSasldbTools, hint: 'install sasl2-bin' },
+  dbload: { what: 'db5.3_load and db5.3_dump', check: hasDbLoad, hint: 'install db5.3-util' },
   qemu: { what: 'qemu-system-x86_64', check: hasQemu, hint: 'install qemu-system-x86 qemu-utils' },
   openssl: { what: 'openssl', check: hasOpenssl, hint: 'install openssl' },
 } as const;
