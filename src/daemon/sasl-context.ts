@@ -4,8 +4,8 @@
  * remote_daemon_dispatch.c), on the mechanisms of src/auth/sasl/.
  *
  * As libvirtd, the daemon reads Cyrus's application config for service
- * "libvirt": `libvirt.conf` in the first directory of SASL_CONF_PATH
- * (colon-separated) holding one, else /etc/sasl2/libvirt.conf. It uses two
+ * "libvirt": the first `libvirt.conf` in SASL_CONF_PATH's directories
+ * (colon-separated) or Cyrus's own list (src/auth/sasl/sasl-conf.ts). It uses two
  * keys: `mech_list` (which mechanisms, in the order listed: Cyrus offers
  * them in that order, measured) and `sasldb_path` (the user database;
  * default /etc/sasldb2, Cyrus's compiled-in default on Debian, which
@@ -18,11 +18,11 @@
  * as Cyrus omits a mechanism whose plugin is not installed; asking for one
  * fails like any unknown mechanism ("authentication failed").
  */
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import {
   DigestMd5Server, PlainServer, SaslError, ScramServer, type PasswordLookup, type SaslServerMechanism, type SecurityLayer,
 } from '../auth/sasl/index.js';
+import { DEFAULT_SASLDB_PATH, parseSaslConf, readSaslAppConfSync } from '../auth/sasl/sasl-conf.js';
 import { readUserDb } from '../auth/sasl/userdb.js';
 import { fnmatch } from '../transport/tls-creds.js';
 
@@ -35,9 +35,7 @@ const TCP_SSF = { minSsf: 56, maxSsf: 100000 } as const;
 /** On TLS and unix sockets libvirtd asks for no layer at all. */
 const SECURE_SSF = { minSsf: 0, maxSsf: 0 } as const;
 
-/** Cyrus's default sasldb on Debian. */
-export const DEFAULT_SASLDB_PATH = '/etc/sasldb2';
-const DEFAULT_CONF_DIR = '/etc/sasl2';
+export { DEFAULT_SASLDB_PATH };
 
 /** What tsvirtd takes from Cyrus's `libvirt.conf`. */
 export interface SaslAppConfig {
@@ -46,39 +44,22 @@ export interface SaslAppConfig {
   sasldbPath: string;
 }
 
-/** Cyrus's config syntax: `key: value` lines, `#` comments. */
-export function parseSaslAppConfig(text: string): SaslAppConfig {
-  const keys = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    const m = /^\s*([^#:\s][^:]*?)\s*:\s*(.*?)\s*$/.exec(line);
-    if (m && !keys.has(m[1]!)) keys.set(m[1]!, m[2]!);
-  }
-  const mechs = keys.get('mech_list');
+function appConfigOf(options: Map<string, string>): SaslAppConfig {
+  const mechs = options.get('mech_list');
   return {
     mechList: mechs === undefined ? null : mechs.split(/[\s,]+/).filter((s) => s !== '').map((s) => s.toUpperCase()),
-    sasldbPath: keys.get('sasldb_path') || DEFAULT_SASLDB_PATH,
+    sasldbPath: options.get('sasldb_path') || DEFAULT_SASLDB_PATH,
   };
 }
 
-/** The `libvirt.conf` Cyrus would read for this environment, or null when there is none. */
-export function saslAppConfigPath(env: NodeJS.ProcessEnv, exists: (p: string) => boolean): string | null {
-  const dirs = (env['SASL_CONF_PATH'] ?? DEFAULT_CONF_DIR).split(':').filter((d) => d !== '');
-  for (const d of dirs) if (exists(`${d}/libvirt.conf`)) return `${d}/libvirt.conf`;
-  return null;
+/** The two keys of a `libvirt.conf` text. */
+export function parseSaslAppConfig(text: string): SaslAppConfig {
+  return appConfigOf(parseSaslConf(text));
 }
 
 /** Reads Cyrus's application config as libvirtd's SASL library would at start-up. */
 export function loadSaslAppConfig(env: NodeJS.ProcessEnv = process.env): SaslAppConfig {
-  let text = '';
-  const path = saslAppConfigPath(env, (p) => {
-    try {
-      text = readFileSync(p, 'utf8');
-      return true;
-    } catch {
-      return false;
-    }
-  });
-  return parseSaslAppConfig(path === null ? '' : text);
+  return appConfigOf(readSaslAppConfSync('libvirt', env)?.options ?? new Map());
 }
 
 /** The daemon-wide SASL settings (virNetSASLContext for the server). */

@@ -5,6 +5,7 @@
  * built-in list, and uses the first APP.conf it finds (lib/config.c,
  * sasl_config_init; Debian 12's list measured with strace).
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 
 /** Debian 12's libsasl2 search path for APP.conf when SASL_CONF_PATH is unset. */
@@ -49,4 +50,17 @@ export async function readSaslAppConf(app: string, env: NodeJS.ProcessEnv = proc
 /** APP's `sasldb_path`, or Cyrus's default (also for an empty value). */
 export async function sasldbPathFor(app: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
   return (await readSaslAppConf(app, env))?.options.get('sasldb_path') || DEFAULT_SASLDB_PATH;
+}
+
+/** readSaslAppConf at start-up, synchronously (tsvirtd reads it once, as libvirtd's sasl_server_init does). */
+export function readSaslAppConfSync(app: string, env: NodeJS.ProcessEnv = process.env): { path: string; options: Map<string, string> } | null {
+  for (const dir of saslConfDirs(env)) {
+    const path = `${dir}/${app}.conf`;
+    try {
+      return { path, options: parseSaslConf(readFileSync(path, 'utf8')) };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+  }
+  return null;
 }
