@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { canConnect, freePort, type ConfValue, type Daemon, type DaemonOptions } from './harness.js';
 
 const SERVER_EXT = [
   'basicConstraints=critical,CA:FALSE',
@@ -87,4 +88,27 @@ export function makePki(): Pki {
     foreignCert: clientDir(dir, 'foreign-cert-client', p('othercert.pem'), { cert: p('allowedcert.pem'), key: p('allowedkey.pem') }),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/** A daemon listening for TLS on 127.0.0.1:`port` with the PKI's server credentials. */
+export interface TlsDaemon { d: Daemon; port: number }
+
+/**
+ * Starts a daemon (harness.ts's startLibvirtd, startTsvirtd, or another
+ * starter taking DaemonOptions) with listen_tls on a free port, auth_tls
+ * none and the PKI's ca/cert/key files, `conf` over those; resolves when the
+ * TLS port accepts connections.
+ */
+export async function startTls(start: (o: DaemonOptions) => Promise<Daemon>, pki: Pki,
+  conf: Record<string, ConfValue>, opts: DaemonOptions = {}): Promise<TlsDaemon> {
+  const port = await freePort();
+  const d = await start({
+    ...opts,
+    conf: {
+      listen_tls: 1, tls_port: String(port), auth_tls: 'none',
+      ca_file: pki.cacert, cert_file: pki.servercert, key_file: pki.serverkey, ...opts.conf, ...conf,
+    },
+  });
+  for (let i = 0; i < 100 && !(await canConnect(port)); i++) await new Promise((r) => setTimeout(r, 100));
+  return { d, port };
 }

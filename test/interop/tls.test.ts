@@ -22,24 +22,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DAEMON_NODE_FLAGS, daemonEnv } from '../../src/util/daemon-launch.js';
-import { canConnect, confText, ensureQemuUser, freePort, run, startLibvirtd, startTsvirtd, TSVIRTD, type ConfValue, type Daemon, type DaemonOptions } from './harness.js';
+import { confText, ensureQemuUser, freePort, run, startLibvirtd, startTsvirtd, TSVIRTD, type ConfValue } from './harness.js';
 import { open } from '../../src/index.js';
 import { canUnshare, hasLibvirtd, hasOpenssl, hasVirsh, PYTHON, requireOracles } from './oracle.js';
-import { ALLOWED_DN, makePki, type Pki } from './tls-pki.js';
-
-interface TlsDaemon { d: Daemon; port: number }
-
-async function startTls(start: (o: DaemonOptions) => Promise<Daemon>, pki: Pki, conf: Record<string, string | number | string[]>): Promise<TlsDaemon> {
-  const port = await freePort();
-  const d = await start({
-    conf: {
-      listen_tls: 1, tls_port: String(port), auth_tls: 'none',
-      ca_file: pki.cacert, cert_file: pki.servercert, key_file: pki.serverkey, ...conf,
-    },
-  });
-  for (let i = 0; i < 100 && !(await canConnect(port)); i++) await new Promise((r) => setTimeout(r, 100));
-  return { d, port };
-}
+import { ALLOWED_DN, makePki, startTls, type Pki, type TlsDaemon } from './tls-pki.js';
 
 const LOG_LINE = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\+0000: \d+: (?:info|warning|error) : .*\n/gm;
 
