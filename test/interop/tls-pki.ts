@@ -16,6 +16,13 @@ const SERVER_EXT = [
   'extendedKeyUsage=serverAuth',
   'subjectAltName=IP:127.0.0.1,DNS:localhost',
 ];
+/** A server certificate for a name the clients don't dial (hostname mismatch). */
+const MISNAMED_EXT = [
+  'basicConstraints=critical,CA:FALSE',
+  'keyUsage=critical,digitalSignature,keyEncipherment',
+  'extendedKeyUsage=serverAuth',
+  'subjectAltName=DNS:elsewhere.example',
+];
 const CLIENT_EXT = [
   'basicConstraints=critical,CA:FALSE',
   'keyUsage=critical,digitalSignature,keyEncipherment',
@@ -28,6 +35,9 @@ export interface Pki {
   cacert: string;
   servercert: string;
   serverkey: string;
+  /** A server certificate and key for `elsewhere.example` only, from the same CA. */
+  misnamedcert: string;
+  misnamedkey: string;
   /** `pkipath=` dirs: a client whose DN is `C=GB,O=tsvirt test,CN=client allowed`, one with `CN=client refused`. */
   allowed: string;
   refused: string;
@@ -76,12 +86,14 @@ export function makePki(): Pki {
   ca(dir, 'ca', '/C=GB/O=tsvirt test/CN=tsvirt test CA');
   ca(dir, 'other', '/C=GB/O=elsewhere/CN=other CA');
   leaf(dir, 'server', '/C=GB/O=tsvirt test/CN=localhost', SERVER_EXT);
+  leaf(dir, 'misnamed', '/C=GB/O=tsvirt test/CN=elsewhere.example', MISNAMED_EXT);
   leaf(dir, 'allowed', '/C=GB/O=tsvirt test/CN=client allowed', CLIENT_EXT);
   leaf(dir, 'refused', '/C=GB/O=tsvirt test/CN=client refused', CLIENT_EXT);
   const p = (f: string): string => join(dir, f);
   return {
     dir,
     cacert: p('cacert.pem'), servercert: p('servercert.pem'), serverkey: p('serverkey.pem'),
+    misnamedcert: p('misnamedcert.pem'), misnamedkey: p('misnamedkey.pem'),
     allowed: clientDir(dir, 'allowed-client', p('cacert.pem'), { cert: p('allowedcert.pem'), key: p('allowedkey.pem') }),
     refused: clientDir(dir, 'refused-client', p('cacert.pem'), { cert: p('refusedcert.pem'), key: p('refusedkey.pem') }),
     otherCA: clientDir(dir, 'other-ca-client', p('othercert.pem'), null),
@@ -111,4 +123,15 @@ export async function startTls(start: (o: DaemonOptions) => Promise<Daemon>, pki
   });
   for (let i = 0; i < 100 && !(await canConnect(port)); i++) await new Promise((r) => setTimeout(r, 100));
   return { d, port };
+}
+
+/**
+ * libvirt's client log lines on stderr (`<time>: <pid>: warning : [function:line : ]…`,
+ * after `libvirt version: 9.0.0, package: <package>` and `hostname: …`) with
+ * what differs between virsh and tsvirsh masked: time, pid (libvirt's thread
+ * id), package and libvirt's source position.
+ */
+export function maskClientLog(s: string): string {
+  return s.replace(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\+0000: \d+: (info|warning|error) : (?:[A-Za-z0-9_]+:\d+ : )?/gm, 'TIME: PID: $1 : ')
+    .replace(/^(TIME: PID: info : libvirt version: [0-9.]+, package: ).*$/gm, '$1PACKAGE');
 }
