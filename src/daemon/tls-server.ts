@@ -132,6 +132,21 @@ function checkClient(sock: TLSSocket, tls: ServerTLS): string | null {
 }
 
 /**
+ * Closes a refused client as libvirtd does: no TLS close_notify (virsh
+ * would say "server verification … failed"), just EOF, which virsh reports
+ * as "Unable to read TLS confirmation: Input/output error". Under TLS 1.2
+ * our Finished message is written only after the secureConnection callback
+ * returns, so close on the next turn (the client must see a finished
+ * handshake). Under TLS 1.3 close at once: a turn later OpenSSL has sent
+ * its session tickets (GnuTLS in libvirtd sends none), after which virsh's
+ * read fails with EAGAIN instead.
+ */
+function refuse(sock: TLSSocket): void {
+  if (sock.getProtocol() === 'TLSv1.3') sock.destroy();
+  else setImmediate(() => sock.destroy());
+}
+
+/**
  * A TLS listener: node's tls.Server does the handshake and the chain
  * verification (CA, CRL); then the client check, and for a client that may
  * stay the confirmation byte and `onClient`. Refused clients are just
@@ -154,7 +169,7 @@ export function tlsServer(tls: ServerTLS, log: Logger, onClient: (sock: TLSSocke
       log.warn(`Certificate check failed ${problem}`);
       if (tls.requireValidCert) {
         log.error("authentication failed: Failed to verify peer's certificate");
-        sock.destroy();
+        refuse(sock);
         return;
       }
       log.info('Ignoring bad certificate at user request');

@@ -58,16 +58,18 @@ export function peerKey(peer: { bits?: number; modulus?: string; asn1Curve?: str
  * virNetTLSSessionHandshake's failure: "TLS handshake failed" and
  * gnutls_strerror of what went wrong (AUTH_FAILED, RPC). The peer closing
  * mid-handshake (a daemon whose own session set-up failed, or that refused
- * us) is GnuTLS's premature termination; an alert from the peer is a fatal
- * alert.
+ * us) is GnuTLS's premature termination, or a failed recv ("pull") when the
+ * close came as a reset; an alert from the peer is a fatal alert.
  */
 export function handshakeError(err: unknown): VirtError {
   const code = String((err as { code?: unknown } | null)?.code ?? '');
   const why = /ALERT/.test(code) ? 'A TLS fatal alert has been received.'
-    : /WRONG_VERSION_NUMBER|UNSUPPORTED_PROTOCOL|PACKET_LENGTH_TOO_LONG/.test(code) ? 'An unexpected TLS packet was received.'
-      // Other local failures have no GnuTLS counterpart we know: OpenSSL's words.
-      : code.startsWith('ERR_SSL_') && err instanceof Error ? err.message
-        : 'The TLS connection was non-properly terminated.';
+    : code === 'ECONNRESET' ? 'Error in the pull function.'
+      : code === 'EPIPE' ? 'Error in the push function.'
+        : /WRONG_VERSION_NUMBER|UNSUPPORTED_PROTOCOL|PACKET_LENGTH_TOO_LONG/.test(code) ? 'An unexpected TLS packet was received.'
+          // Other local failures have no GnuTLS counterpart we know: OpenSSL's words.
+          : code.startsWith('ERR_SSL_') && err instanceof Error ? err.message
+            : 'The TLS connection was non-properly terminated.';
   return VirtError.report(ErrorCode.AUTH_FAILED, ErrorDomain.RPC, `TLS handshake failed ${why}`,
     err instanceof Error ? { cause: err } : undefined);
 }

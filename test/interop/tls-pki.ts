@@ -8,7 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { canConnect, freePort, type ConfValue, type Daemon, type DaemonOptions } from './harness.js';
+import { DAEMON_NODE_FLAGS, daemonEnv } from '../../src/util/daemon-launch.js';
+import { canConnect, confText, freePort, run, TSVIRTD, type ConfValue, type Daemon, type DaemonOptions } from './harness.js';
 
 const SERVER_EXT = [
   'basicConstraints=critical,CA:FALSE',
@@ -134,4 +135,33 @@ export async function startTls(start: (o: DaemonOptions) => Promise<Daemon>, pki
 export function maskClientLog(s: string): string {
   return s.replace(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\+0000: \d+: (info|warning|error) : (?:[A-Za-z0-9_]+:\d+ : )?/gm, 'TIME: PID: $1 : ')
     .replace(/^(TIME: PID: info : libvirt version: [0-9.]+, package: ).*$/gm, '$1PACKAGE');
+}
+
+/**
+ * Runs a daemon (a private libvirtd, or tsvirtd) with listen_tls and `conf`
+ * until it exits, as a start-up that fails does; returns its exit status
+ * and its `error :` lines without libvirt's `function:line : `.
+ */
+export async function startTlsOnce(daemon: 'libvirtd' | 'tsvirtd', conf: Record<string, ConfValue>): Promise<{ status: number | null; errors: string[] }> {
+  const dir = mkdtempSync(join(tmpdir(), `tsvirt-tls-${daemon}-`));
+  try {
+    mkdirSync(join(dir, 'run'));
+    const file = join(dir, 'libvirtd.conf');
+    writeFileSync(file, confText({
+      listen_tcp: 0, listen_tls: 1, tls_port: String(await freePort()), listen_addr: '127.0.0.1',
+      unix_sock_dir: join(dir, 'run'), ...conf,
+    }));
+    const pid = join(dir, 'pid');
+    const r = daemon === 'libvirtd'
+      ? await run('unshare', ['-m', '--propagation', 'private', 'sh', '-c',
+        'for d in /run/libvirt /var/lib/libvirt /var/cache/libvirt; do mkdir -p "$d" && mount -t tmpfs none "$d" || exit 1; done; exec libvirtd "$@"',
+        'sh', '-f', file, '-p', pid, '--listen'])
+      : await run(process.execPath, [...DAEMON_NODE_FLAGS, TSVIRTD, '-f', file, '-p', pid, '--listen'],
+        { env: daemonEnv({ ...process.env, TSVIRTD_DRIVERS: 'test' }) });
+    const errors = r.stderr.split('\n').filter((l) => / error : /.test(l))
+      .map((l) => l.replace(/^.* error : (?:[A-Za-z0-9_]+:\d+ : )?/, ''));
+    return { status: r.status, errors };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -18,14 +18,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { TSVIRSH as TSVIRSH_BIN } from './cases.js';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DAEMON_NODE_FLAGS, daemonEnv } from '../../src/util/daemon-launch.js';
-import { confText, ensureQemuUser, freePort, run, startLibvirtd, startTsvirtd, TSVIRTD, type ConfValue } from './harness.js';
+import { ensureQemuUser, run, startLibvirtd, startTsvirtd, type ConfValue } from './harness.js';
 import { open } from '../../src/index.js';
 import { canUnshare, hasLibvirtd, hasOpenssl, hasVirsh, PYTHON, requireOracles } from './oracle.js';
-import { ALLOWED_DN, makePki, maskClientLog, startTls, type Pki, type TlsDaemon } from './tls-pki.js';
+import { ALLOWED_DN, makePki, maskClientLog, startTls, startTlsOnce, type Pki, type TlsDaemon } from './tls-pki.js';
 
 interface Out { status: number | null; stdout: string; stderr: string }
 
@@ -165,35 +161,11 @@ describe('TLS interop with stock libvirt 9.0', () => {
     ['key_file alone', (p) => ({ key_file: p.serverkey })],
   ];
 
-  async function startOnce(daemon: 'libvirtd' | 'tsvirtd', conf: Record<string, ConfValue>): Promise<{ status: number | null; errors: string[] }> {
-    const dir = mkdtempSync(join(tmpdir(), `tsvirt-tls-${daemon}-`));
-    try {
-      mkdirSync(join(dir, 'run'));
-      const file = join(dir, 'libvirtd.conf');
-      writeFileSync(file, confText({
-        listen_tcp: 0, listen_tls: 1, tls_port: String(await freePort()), listen_addr: '127.0.0.1',
-        unix_sock_dir: join(dir, 'run'), ...conf,
-      }));
-      const pid = join(dir, 'pid');
-      const r = daemon === 'libvirtd'
-        ? await run('unshare', ['-m', '--propagation', 'private', 'sh', '-c',
-          'for d in /run/libvirt /var/lib/libvirt /var/cache/libvirt; do mkdir -p "$d" && mount -t tmpfs none "$d" || exit 1; done; exec libvirtd "$@"',
-          'sh', '-f', file, '-p', pid, '--listen'])
-        : await run(process.execPath, [...DAEMON_NODE_FLAGS, TSVIRTD, '-f', file, '-p', pid, '--listen'],
-          { env: daemonEnv({ ...process.env, TSVIRTD_DRIVERS: 'test' }) });
-      const errors = r.stderr.split('\n').filter((l) => / error : /.test(l))
-        .map((l) => l.replace(/^.* error : (?:[A-Za-z0-9_]+:\d+ : )?/, ''));
-      return { status: r.status, errors };
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }
-
   for (const [name, conf] of STARTUP) {
     it(`tsvirtd start-up fails as libvirtd does: ${name}`, async (t) => {
       if (!ready(t)) return;
       await ensureQemuUser();
-      const [want, got] = await Promise.all([startOnce('libvirtd', conf(pki!)), startOnce('tsvirtd', conf(pki!))]);
+      const [want, got] = await Promise.all([startTlsOnce('libvirtd', conf(pki!)), startTlsOnce('tsvirtd', conf(pki!))]);
       assert.equal(want.status, 6, want.errors.join('\n'));
       assert.deepEqual(got, want);
     });
