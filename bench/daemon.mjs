@@ -36,9 +36,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import os from 'node:os';
-import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { comm, dist, interleave, median, pct, remote, rpcOpen, rpcShut, rssKiB, sleep, timed } from './lib.mjs';
+import { comm, dist, interleave, loop, median, openCallClose, pct, remote, rpcOpen, rpcShut, rssKiB, serialPhase, sleep, timed } from './lib.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -157,39 +156,18 @@ const open = async (port) => rpcOpen(await tcp(port));
 const shut = rpcShut;
 
 const PHASES = {
-  async serialVersion(d, secs) {
-    const conn = await open(d.tcpPort);
-    try {
-      return await timed(d.pid, secs, 1, async (end) => {
-        let n = 0;
-        while (performance.now() < end) { await conn.c.call(remote.connectGetVersion, undefined); n++; }
-        return n;
-      });
-    } finally { await shut(conn); }
-  },
-  async serialLookupInfo(d, secs) {
-    const conn = await open(d.tcpPort);
-    try {
-      return await timed(d.pid, secs, 1, async (end) => {
-        let n = 0;
-        while (performance.now() < end) {
-          const { dom } = await conn.c.call(remote.domainLookupByName, { name: 'test' });
-          await conn.c.call(remote.domainGetInfo, { dom });
-          n++;
-        }
-        return n;
-      });
-    } finally { await shut(conn); }
-  },
+  serialVersion: (d, secs) => serialPhase(d.pid, secs, () => open(d.tcpPort), (conn) => conn.c.call(remote.connectGetVersion, undefined)),
+  serialLookupInfo: (d, secs) => serialPhase(d.pid, secs, () => open(d.tcpPort), async (conn) => {
+    const { dom } = await conn.c.call(remote.domainLookupByName, { name: 'test' });
+    await conn.c.call(remote.domainGetInfo, { dom });
+  }),
   async concurrent(d, secs) {
     const conns = await Promise.all(Array.from({ length: CONC }, () => open(d.tcpPort)));
     let i = 0;
     try {
-      return await timed(d.pid, secs, CONC, async (end) => {
+      return await timed(d.pid, secs, CONC, (end) => {
         const { c } = conns[i++];
-        let n = 0;
-        while (performance.now() < end) { await c.call(remote.connectGetVersion, undefined); n++; }
-        return n;
+        return loop(() => c.call(remote.connectGetVersion, undefined))(end);
       });
     } finally { await Promise.all(conns.map(shut)); }
   },
@@ -201,18 +179,7 @@ const PHASES = {
   },
 };
 
-function connectLoop(d) {
-  return async (end) => {
-    let n = 0;
-    while (performance.now() < end) {
-      const conn = await open(d.tcpPort);
-      await conn.c.call(remote.connectGetVersion, undefined);
-      await shut(conn);
-      n++;
-    }
-    return n;
-  };
-}
+const connectLoop = (d) => loop(openCallClose(() => open(d.tcpPort), remote.connectGetVersion));
 
 async function memory(d, gc) {
   const before = rssKiB(d.pid);

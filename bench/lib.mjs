@@ -121,3 +121,25 @@ export function childrenCpuMs() {
   const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
   return ((Number(f[13]) + Number(f[14])) * 1000) / TICK;
 }
+
+/** A timed() worker: runs `op()` back to back until the deadline, counting. */
+export const loop = (op) => async (end) => {
+  let n = 0;
+  while (performance.now() < end) { await op(); n++; }
+  return n;
+};
+
+/** Serial calls: opens one connection, times `op(conn)` back to back on it, closes it. */
+export async function serialPhase(pid, secs, open, op) {
+  const conn = await open();
+  try {
+    return await timed(pid, secs, 1, loop(() => op(conn)));
+  } finally { await rpcShut(conn); }
+}
+
+/** One connection's life: open, one call of `proc` (no args), CONNECT_CLOSE and close. */
+export const openCallClose = (open, proc) => async () => {
+  const conn = await open();
+  await conn.c.call(proc, undefined);
+  await rpcShut(conn);
+};

@@ -24,9 +24,8 @@
 //              run to completion, one after another → runs/s (client CPU
 //              counts the virsh processes)
 import os from 'node:os';
-import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { childrenCpuMs, comm, dist, interleave, median, pct, remote, rpcOpen, rpcShut, timed } from './lib.mjs';
+import { childrenCpuMs, comm, dist, interleave, loop, median, openCallClose, pct, remote, rpcOpen, serialPhase, timed } from './lib.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -51,32 +50,12 @@ async function open(d) {
 }
 
 const PHASES = {
-  async serialLibVersion(d, secs) {
-    const conn = await open(d);
-    try {
-      return await timed(d.pid, secs, 1, async (end) => {
-        let n = 0;
-        while (performance.now() < end) { await conn.c.call(remote.connectGetLibVersion, undefined); n++; }
-        return n;
-      });
-    } finally { await rpcShut(conn); }
-  },
+  serialLibVersion: (d, secs) => serialPhase(d.pid, secs, () => open(d), (conn) => conn.c.call(remote.connectGetLibVersion, undefined)),
   connectSerial: (d, secs) => timed(d.pid, secs, 1, connectLoop(d)),
   connectPar4: (d, secs) => timed(d.pid, secs, 4, connectLoop(d)),
 };
 
-function connectLoop(d) {
-  return async (end) => {
-    let n = 0;
-    while (performance.now() < end) {
-      const conn = await open(d);
-      await conn.c.call(remote.connectGetLibVersion, undefined);
-      await rpcShut(conn);
-      n++;
-    }
-    return n;
-  };
-}
+const connectLoop = (d) => loop(openCallClose(() => open(d), remote.connectGetLibVersion));
 
 async function virsh(d) {
   const r = await harness.run('virsh', ['-c', d.uri, 'version'], { timeoutMs: 30_000 });
@@ -84,11 +63,7 @@ async function virsh(d) {
 }
 
 if (!opt['no-virsh']) {
-  PHASES.virshVersion = (d, secs) => timed(d.pid, secs, 1, async (end) => {
-    let n = 0;
-    while (performance.now() < end) { await virsh(d); n++; }
-    return n;
-  }, childrenCpuMs);
+  PHASES.virshVersion = (d, secs) => timed(d.pid, secs, 1, loop(() => virsh(d)), childrenCpuMs);
 }
 
 // ---------------------------------------------------------------- run

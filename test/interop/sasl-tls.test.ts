@@ -17,7 +17,7 @@ import type { ConnectCredential } from '../../src/driver/driver.js';
 import { ErrorCode, VirtError } from '../../src/errors.js';
 import { ROOT, run } from './harness.js';
 import { PYTHON, requireOracles } from './oracle.js';
-import { startSaslLibvirtd } from './sasl-harness.js';
+import { startSaslLibvirtd, writeAuthConf } from './sasl-harness.js';
 import { makePki, startTls, type Pki, type TlsDaemon } from './tls-pki.js';
 
 const TSVIRSH = join(ROOT, 'bin/tsvirsh.cjs');
@@ -47,15 +47,6 @@ describe('SASL over TLS: tsvirsh and the library against a stock libvirtd', () =
   const uri = (mech: string | null): string =>
     `test+tls://127.0.0.1:${lv!.port}/default?pkipath=${pki!.allowed}${mech ? `&auth=sasl.${mech}` : ''}`;
 
-  /** auth.conf for priv->hostname 127.0.0.1. */
-  function authConf(user: string | null, password: string | null): string {
-    const file = join(dir, `auth-${Math.random().toString(36).slice(2)}.conf`);
-    const lines = ['[credentials-t]', ...(user !== null ? [`authname=${user}`] : []), ...(password !== null ? [`password=${password}`] : []),
-      '[auth-libvirt-127.0.0.1]', 'credentials=t', ''];
-    writeFileSync(file, lines.join('\n'));
-    return file;
-  }
-
   const cases: { name: string; mech: string | null; user: string | null; password: string | null; ok: boolean }[] = [
     ...[null, ...MECHS].flatMap((mech) => [
       { name: `${mech ?? 'default mechanism'}, right password`, mech, user: USER, password: PASSWORD, ok: true },
@@ -70,7 +61,7 @@ describe('SASL over TLS: tsvirsh and the library against a stock libvirtd', () =
     const name = c.name;
     it(`${name}: tsvirsh prints what virsh prints`, async (t) => {
       if (!requireOracles(t, ...ORACLES) || !lv) return;
-      const env = { LIBVIRT_AUTH_FILE: authConf(c.user, c.password) };
+      const env = { LIBVIRT_AUTH_FILE: writeAuthConf(dir, '127.0.0.1', c.user, c.password) };
       const args = ['-c', uri(c.mech), 'list', '--all'];
       const norm = (s: string): string => s.replaceAll(`:${lv!.port}/`, ':PORT/');
       const want = await run('virsh', args, { env, input: '' });
