@@ -42,7 +42,7 @@ const { makePki, startTls } = await import(dist('test/interop/tls-pki.js'));
 const { connectTLS } = await import(dist('src/transport/tls.js'));
 
 // The fields of a RemotePlan that connectTLS reads.
-const plan = (pki, port) => ({ host: '127.0.0.1', port, pkipath: pki.allowed, noVerify: false, noSanity: false });
+const plan = (pki, port) => ({ host: '127.0.0.1', port, pkipath: pki.allowed, noVerify: false, noSanity: false, tlsPriority: null });
 
 async function open(d) {
   const t = await connectTLS(d.plan);
