@@ -17,7 +17,8 @@
 import assert from 'node:assert/strict';
 import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { tlsServer, type ServerTLS } from '../../src/daemon/tls-server.js';
@@ -31,9 +32,16 @@ const ORACLES = ['virsh', 'libvirtd', 'unshare', 'openssl'] as const;
 
 interface Out { status: number | null; stdout: string; stderr: string }
 
-async function client(cmd: string[], d: TlsDaemon, pki: Pki, priority: string | null): Promise<Out> {
+/**
+ * Runs a client against `d`; `clientConf`, when given, is bound over
+ * /etc/libvirt/libvirt.conf (root's client config) in a private mount
+ * namespace for this one run.
+ */
+async function client(cmd: string[], d: TlsDaemon, pki: Pki, priority: string | null, clientConf?: string): Promise<Out> {
   const query = `?pkipath=${pki.allowed}${priority !== null ? `&tls_priority=${encodeURIComponent(priority)}` : ''}`;
-  const r = await run(cmd[0]!, [...cmd.slice(1), '-c', `test+tls://127.0.0.1:${d.port}/default${query}`, 'list', '--name']);
+  const argv = [...cmd, '-c', `test+tls://127.0.0.1:${d.port}/default${query}`, 'list', '--name'];
+  const r = clientConf === undefined ? await run(argv[0]!, argv.slice(1))
+    : await run('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount --bind "$0" /etc/libvirt/libvirt.conf && exec "$@"', clientConf, ...argv]);
   return { status: r.status, stdout: r.stdout, stderr: maskClientLog(r.stderr) };
 }
 
@@ -86,6 +94,19 @@ describe('tls_priority against stock libvirt 9.0', () => {
       const want = await client(VIRSH, plain, pki!, p);
       const got = await client(TSVIRSH, plain, pki!, p);
       assert.deepEqual(got, want);
+    });
+  }
+
+  // [libvirt.conf tls_priority, URI tls_priority]: the URI's wins (remoteOpen reads the file only without it).
+  const CONF_CASES: [string, string | null][] = [['NORMAL:-VERS-TLS1.3', null], ['BOGUS', null], ['BOGUS', 'NORMAL'], ['NORMAL', 'NONE']];
+  for (const [conf, param] of CONF_CASES) {
+    it(`client libvirt.conf tls_priority = "${conf}"${param !== null ? `, URI tls_priority=${param}` : ''}: tsvirsh prints what virsh prints`, async (t) => {
+      if (!requireOracles(t, ...ORACLES) || !plain) return;
+      const file = join(pki!.dir, `libvirt-${Math.random().toString(36).slice(2)}.conf`);
+      writeFileSync(file, `tls_priority = "${conf}"\n`);
+      const want = await client(VIRSH, plain, pki!, param, file);
+      assert.equal(want.status, (param ?? conf) === 'NORMAL:-VERS-TLS1.3' || param === 'NORMAL' ? 0 : 1, want.stderr);
+      assert.deepEqual(await client(TSVIRSH, plain, pki!, param, file), want);
     });
   }
 
