@@ -11,6 +11,8 @@
  * LIBVIRT_DEBUG sets the level (1-4 or debug/info/warning/error, default
  * warning); LIBVIRT_LOG_OUTPUTS, when set, is honoured for its `N:stderr`
  * outputs only (files, syslog and journald are not written by the library).
+ * Not done: with LIBVIRT_LOG_OUTPUTS set, libvirt also logs each error it
+ * reports (virRaiseErrorFull); ours are only returned.
  */
 import { hostname } from 'node:os';
 import { formatLogLine, formatTimestamp, logHeader, LogPriority } from './log-format.js';

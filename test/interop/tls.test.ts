@@ -123,6 +123,24 @@ describe('TLS interop with stock libvirt 9.0', () => {
     });
   }
 
+  // libvirt's client log settings: errors only, or a file output and no stderr one, silence the
+  // warning. (With explicit outputs libvirt also logs every error it reports, virRaiseErrorFull;
+  // tsvirt's client does not, so `LIBVIRT_LOG_OUTPUTS=N:stderr` differs.)
+  for (const env of [{ LIBVIRT_DEBUG: 'error' }, { LIBVIRT_LOG_OUTPUTS: '3:file:/dev/null' }]) {
+    it(`client warning lines under ${JSON.stringify(env)}: tsvirsh prints what virsh prints`, async (t) => {
+      if (!ready(t)) return;
+      const ref = daemons['libvirtd lax']!;
+      const u = `test+tls://127.0.0.1:${ref.port}/default?pkipath=${pki!.otherCA}&no_verify=1`;
+      const once = async (cmd: string[]): Promise<Out> => {
+        const r = await run(cmd[0]!, [...cmd.slice(1), '-c', u, 'uri'], { env });
+        return { status: r.status, stdout: r.stdout.replaceAll(`:${ref.port}/`, ':PORT/'), stderr: maskClientLog(r.stderr) };
+      };
+      const want = await once(VIRSH);
+      assert.equal(want.status, 0, want.stderr);
+      assert.deepEqual(await once(TSVIRSH), want);
+    });
+  }
+
   const PY_SECURE = 'import libvirt, sys\nc = libvirt.open(sys.argv[1])\nprint(c.isSecure(), c.isEncrypted())\nc.close()';
 
   it('isSecure/isEncrypted over TLS: libvirt-python against tsvirtd and the tsvirt library against libvirtd', async (t) => {
