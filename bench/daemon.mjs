@@ -36,10 +36,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import os from 'node:os';
-import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-
-const dist = (p) => new URL(`../dist/${p}`, import.meta.url).href;
+import { comm, dist, interleave, loop, median, openCallClose, pct, remote, rpcOpen, rpcShut, rssKiB, serialPhase, sleep, timed } from './lib.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -59,39 +57,6 @@ const CONC = Number(opt.concurrency);
 const WANT_GC = !opt['no-gc'];
 
 const harness = await import(dist('test/interop/harness.js'));
-const { RpcClient } = await import(dist('src/rpc/index.js'));
-const { remote } = await import(dist('src/protocol/index.js'));
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const median = (a) => {
-  const s = [...a].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
-// ---------------------------------------------------------------- /proc
-
-const TICK = 100; // USER_HZ on Linux
-function procStatus(pid, key) {
-  const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${key}:\\s+(\\d+)`, 'm'));
-  return m ? Number(m[1]) : NaN;
-}
-const rssKiB = (pid) => procStatus(pid, 'VmRSS');
-/** utime+stime of the whole process (all threads), in ms. */
-function procCpuMs(pid) {
-  const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / TICK;
-}
-/**
- * CPU time the machine's processes used (user + nice + system, all cores),
- * in ms; irq/softirq (loopback TCP is processed there) and steal are not in it.
- */
-function machineBusyMs() {
-  const [user, nice, system] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  return ((user + nice + system) * 1000) / TICK;
-}
-const comm = (pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
 
 // ---------------------------------------------------------------- daemons
 
@@ -187,81 +152,22 @@ function tcp(port) {
   });
 }
 
-/** A connection opened the way the stock client opens one. */
-async function open(port) {
-  const sock = await tcp(port);
-  const c = new RpcClient(sock);
-  await c.call(remote.authList, undefined);
-  await c.call(remote.connectSupportsFeature, { feature: 10 });
-  await c.call(remote.connectOpen, { name: 'test:///default', flags: 0 });
-  return { c, sock };
-}
-
-async function shut({ c, sock }) {
-  await c.call(remote.connectClose, undefined);
-  const closed = new Promise((r) => (sock.destroyed ? r() : sock.once('close', r)));
-  c.close();
-  await closed;
-}
-
-/** Runs `worker(deadline)` (resolving to an op count) `n`-fold in parallel for `seconds`. */
-async function timed(pid, seconds, n, worker) {
-  const cpu0 = process.cpuUsage();
-  const d0 = procCpuMs(pid);
-  const m0 = machineBusyMs();
-  const t0 = performance.now();
-  const deadline = t0 + seconds * 1000;
-  const counts = await Promise.all(Array.from({ length: n }, () => worker(deadline)));
-  const wall = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
-  const clientMs = (cpu.user + cpu.system) / 1000;
-  const daemonMs = procCpuMs(pid) - d0;
-  const ops = counts.reduce((a, b) => a + b, 0);
-  return {
-    rate: (ops * 1000) / wall,
-    clientCpu: clientMs / wall,
-    daemonCpu: daemonMs / wall,
-    /** Daemon CPU per operation (µs): compares the daemons even when the client is the bottleneck. */
-    daemonUsPerOp: (daemonMs * 1000) / ops,
-    /** CPU used by everything else on the machine meanwhile (other users of the box), in cores. */
-    otherCpu: Math.max(0, machineBusyMs() - m0 - clientMs - daemonMs) / wall,
-  };
-}
+const open = async (port) => rpcOpen(await tcp(port));
+const shut = rpcShut;
 
 const PHASES = {
-  async serialVersion(d, secs) {
-    const conn = await open(d.tcpPort);
-    try {
-      return await timed(d.pid, secs, 1, async (end) => {
-        let n = 0;
-        while (performance.now() < end) { await conn.c.call(remote.connectGetVersion, undefined); n++; }
-        return n;
-      });
-    } finally { await shut(conn); }
-  },
-  async serialLookupInfo(d, secs) {
-    const conn = await open(d.tcpPort);
-    try {
-      return await timed(d.pid, secs, 1, async (end) => {
-        let n = 0;
-        while (performance.now() < end) {
-          const { dom } = await conn.c.call(remote.domainLookupByName, { name: 'test' });
-          await conn.c.call(remote.domainGetInfo, { dom });
-          n++;
-        }
-        return n;
-      });
-    } finally { await shut(conn); }
-  },
+  serialVersion: (d, secs) => serialPhase(d.pid, secs, () => open(d.tcpPort), (conn) => conn.c.call(remote.connectGetVersion, undefined)),
+  serialLookupInfo: (d, secs) => serialPhase(d.pid, secs, () => open(d.tcpPort), async (conn) => {
+    const { dom } = await conn.c.call(remote.domainLookupByName, { name: 'test' });
+    await conn.c.call(remote.domainGetInfo, { dom });
+  }),
   async concurrent(d, secs) {
     const conns = await Promise.all(Array.from({ length: CONC }, () => open(d.tcpPort)));
     let i = 0;
     try {
-      return await timed(d.pid, secs, CONC, async (end) => {
+      return await timed(d.pid, secs, CONC, (end) => {
         const { c } = conns[i++];
-        let n = 0;
-        while (performance.now() < end) { await c.call(remote.connectGetVersion, undefined); n++; }
-        return n;
+        return loop(() => c.call(remote.connectGetVersion, undefined))(end);
       });
     } finally { await Promise.all(conns.map(shut)); }
   },
@@ -273,18 +179,7 @@ const PHASES = {
   },
 };
 
-function connectLoop(d) {
-  return async (end) => {
-    let n = 0;
-    while (performance.now() < end) {
-      const conn = await open(d.tcpPort);
-      await conn.c.call(remote.connectGetVersion, undefined);
-      await shut(conn);
-      n++;
-    }
-    return n;
-  };
-}
+const connectLoop = (d) => loop(openCallClose(() => open(d.tcpPort), remote.connectGetVersion));
 
 async function memory(d, gc) {
   const before = rssKiB(d.pid);
@@ -328,10 +223,6 @@ try {
   console.log(`libvirtd pid ${lv.pid} (comm ${comm(lv.pid)}), port ${lv.tcpPort}; ` +
     `tsvirtd pid ${ts.d.pid} (comm ${comm(ts.d.pid)}), port ${ts.d.tcpPort}, via ${ts.launcher}`);
 
-  const names = Object.keys(PHASES);
-  const res = { libvirtd: {}, tsvirtd: {} };
-  for (const k of Object.keys(res)) for (const p of names) res[k][p] = [];
-
   // Memory first, on fresh daemons: later, the allocators (glibc's, V8's
   // heap) hold memory freed by earlier load and hide what connections cost.
   const mem = {};
@@ -343,18 +234,8 @@ try {
       (Number.isNaN(m.perConnGc) ? '' : ` (full GC before and after: ${m.perConnGc.toFixed(2)})`));
   }
 
-  // Warm-up: JIT of client and tsvirtd, libvirtd's worker threads.
-  for (const p of names) for (const k of ['libvirtd', 'tsvirtd']) await PHASES[p](daemons[k], 0.3);
-
-  for (let r = 0; r < ROUNDS; r++) {
-    const order = r % 2 ? ['tsvirtd', 'libvirtd'] : ['libvirtd', 'tsvirtd'];
-    for (const p of names) {
-      for (const k of order) res[k][p].push(await PHASES[p](daemons[k], SECONDS));
-      const last = (k) => res[k][p].at(-1);
-      console.log(`round ${r + 1} ${p.padEnd(16)} libvirtd ${last('libvirtd').rate.toFixed(0).padStart(6)}/s` +
-        `  tsvirtd ${last('tsvirtd').rate.toFixed(0).padStart(6)}/s`);
-    }
-  }
+  // Warm-up (JIT of client and tsvirtd, libvirtd's worker threads), then the rounds.
+  const res = await interleave(daemons, PHASES, { rounds: ROUNDS, seconds: SECONDS });
 
   // ---- report
   const rows = [
@@ -364,7 +245,6 @@ try {
     ['connectSerial', 'open+call+close, sequential (/s)', 1.5],
     ['connectPar4', 'open+call+close, 4 in parallel (/s)', 1.5],
   ];
-  const pct = (x) => `${Math.round(x * 100)}%`;
   const med = (k, p, f) => median(res[k][p].map((x) => x[f]));
   console.log('\n| metric | libvirtd | tsvirtd | ratio ts/lv | goal | met | daemon CPU µs/op lv / ts (ratio lv/ts) | CPU client / lv / ts / other |');
   console.log('|---|---:|---:|---:|---:|:---:|---:|---:|');

@@ -25,11 +25,9 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
-import { VERSION } from '../cli/version.js';
+import { formatLogLine, formatTimestamp, logHeader, LogPriority } from '../util/log-format.js';
 
-/** virLogPriority. */
-export const LogPriority = { DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4 } as const;
-export type LogPriority = (typeof LogPriority)[keyof typeof LogPriority];
+export { formatLogLine, formatTimestamp, LOG_VERSION_STRING, LogPriority } from '../util/log-format.js';
 
 /** VIR_LOG_DEFAULT: warnings and errors. */
 export const DEFAULT_LOG_LEVEL: LogPriority = LogPriority.WARN;
@@ -155,23 +153,6 @@ export function checkLogLevel(level: number): LogPriority {
   return level as LogPriority;
 }
 
-const LEVEL_NAMES: Record<LogPriority, string> = { 1: 'debug', 2: 'info', 3: 'warning', 4: 'error' };
-
-/** virTimeStringNowRaw: `YYYY-MM-DD HH:MM:SS.mmm+0000`, always UTC. */
-export function formatTimestamp(d: Date): string {
-  const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} `
-    + `${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}.${p(d.getUTCMilliseconds(), 3)}+0000`;
-}
-
-/** One log line without its timestamp (virLogFormatString, no source position). */
-export function formatLogLine(pid: number, priority: LogPriority, message: string): string {
-  return `${pid}: ${LEVEL_NAMES[priority]} : ${message}\n`;
-}
-
-/** The first line each output gets (VIR_LOG_VERSION_STRING). */
-export const LOG_VERSION_STRING = `libvirt version: ${VERSION}, package: tsvirt`;
-
 export interface LoggerOptions {
   /** log_level: the global minimum priority (1 debug .. 4 error). */
   level: number;
@@ -244,8 +225,7 @@ export function createLogger(opts: LoggerOptions): DaemonLogger {
       if (priority < o.spec.priority) continue;
       if (!o.started) {
         o.started = true;
-        o.write(`${ts}: ${formatLogLine(pid, LogPriority.INFO, LOG_VERSION_STRING)}`);
-        o.write(`${ts}: ${formatLogLine(pid, LogPriority.INFO, `hostname: ${host}`)}`);
+        for (const line of logHeader(ts, pid, host)) o.write(line);
       }
       o.write(`${ts}: ${formatLogLine(pid, priority, message)}`);
     }

@@ -7,9 +7,12 @@
 import { checkServerIdentity, connect as tlsConnect, type TLSSocket } from 'node:tls';
 import type { RemotePlan } from '../driver/remote/plan.js';
 import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
-import { abortError, endOfFileError, errno, rpcSystemError } from './errors.js';
+import { abortError, endOfFileError } from './errors.js';
 import { connectTCPSocket } from './tcp.js';
 import { loadCredentials, locateCredentials } from './tls-creds.js';
+import { clientLog } from '../util/client-log.js';
+import { LogPriority } from '../util/log-format.js';
+import { parsePriority, priorityOptions, profileProblem, type TlsPriority } from './tls-priority.js';
 import type { ConnectOptions, Transport } from './types.js';
 
 /** LIBVIRTD_TLS_PORT. */
@@ -35,13 +38,40 @@ export function verifyReason(code: string | undefined): string {
  * virNetTLSSessionCheckCertificate on the client: the chain, then the
  * owner against the host we dialled. Returns the failure text or null.
  */
-function checkPeer(sock: TLSSocket, host: string): string | null {
+function checkPeer(sock: TLSSocket, host: string, priority: TlsPriority | null): string | null {
   if (!sock.authorized) return `Certificate failed validation: ${verifyReason(String(sock.authorizationError ?? ''))}`;
   const peer = sock.getPeerCertificate();
+  const weak = profileProblem(priority, peerKey(peer));
+  if (weak !== null) return `Certificate failed validation: ${weak}`;
   if (checkServerIdentity(host, peer) !== undefined) {
     return `Certificate [session] owner does not match the hostname ${host}`;
   }
   return null;
+}
+
+/** The key type and size of a peer certificate (node's detailed certificate object). */
+export function peerKey(peer: { bits?: number; modulus?: string; asn1Curve?: string }): { type: string | undefined; bits: number | undefined } {
+  return { type: peer.modulus !== undefined ? 'rsa' : peer.asn1Curve !== undefined ? 'ec' : undefined, bits: peer.bits };
+}
+
+/**
+ * virNetTLSSessionHandshake's failure: "TLS handshake failed" and
+ * gnutls_strerror of what went wrong (AUTH_FAILED, RPC). The peer closing
+ * mid-handshake (a daemon whose own session set-up failed, or that refused
+ * us) is GnuTLS's premature termination, or a failed recv ("pull") when the
+ * close came as a reset; an alert from the peer is a fatal alert.
+ */
+export function handshakeError(err: unknown): VirtError {
+  const code = String((err as { code?: unknown } | null)?.code ?? '');
+  const why = /ALERT/.test(code) ? 'A TLS fatal alert has been received.'
+    : code === 'ECONNRESET' ? 'Error in the pull function.'
+      : code === 'EPIPE' ? 'Error in the push function.'
+        : /WRONG_VERSION_NUMBER|UNSUPPORTED_PROTOCOL|PACKET_LENGTH_TOO_LONG/.test(code) ? 'An unexpected TLS packet was received.'
+          // Other local failures have no GnuTLS counterpart we know: OpenSSL's words.
+          : code.startsWith('ERR_SSL_') && err instanceof Error ? err.message
+            : 'The TLS connection was non-properly terminated.';
+  return VirtError.report(ErrorCode.AUTH_FAILED, ErrorDomain.RPC, `TLS handshake failed ${why}`,
+    err instanceof Error ? { cause: err } : undefined);
 }
 
 function handshake(sock: TLSSocket, signal?: AbortSignal): Promise<void> {
@@ -55,10 +85,10 @@ function handshake(sock: TLSSocket, signal?: AbortSignal): Promise<void> {
       if (err) reject(err); else resolve();
     };
     const ok = (): void => done(null);
-    const closed = (): void => done(rpcSystemError('TLS handshake failed', errno('EIO')));
+    const closed = (): void => done(handshakeError(null));
     signal?.addEventListener('abort', onAbort, { once: true });
     sock.once('secureConnect', ok);
-    sock.once('error', (err) => done(rpcSystemError('TLS handshake failed', err)));
+    sock.once('error', (err) => done(handshakeError(err)));
     sock.once('close', closed);
   });
 }
@@ -110,7 +140,16 @@ export async function connectTLS(plan: RemotePlan, opts: ConnectOptions = {}): P
   });
   const creds = loadCredentials(paths, { isServer: false, sanityCheck: !plan.noSanity });
   const tcp = await connectTCPSocket(plan.host, plan.port ?? TLS_PORT, signal);
+  // virNetTLSSessionNew, after the TCP connect, is where libvirt applies tls_priority.
+  let priority: TlsPriority | null = null;
+  try {
+    priority = plan.tlsPriority !== null ? parsePriority(plan.tlsPriority) : null;
+  } catch (err) {
+    tcp.destroy();
+    throw err;
+  }
   const sock = tlsConnect({
+    ...priorityOptions(priority),
     socket: tcp,
     ca: creds.ca,
     ...(creds.crl ? { crl: creds.crl } : {}),
@@ -123,7 +162,9 @@ export async function connectTLS(plan: RemotePlan, opts: ConnectOptions = {}): P
   });
   try {
     await handshake(sock, signal);
-    const problem = checkPeer(sock, plan.host);
+    const problem = checkPeer(sock, plan.host, priority);
+    // virNetTLSContextCheckCertificate warns whether or not no_verify lets it pass.
+    if (problem !== null) clientLog(LogPriority.WARN, `Certificate check failed ${problem}`, { env });
     if (problem !== null && !plan.noVerify) {
       throw VirtError.report(ErrorCode.AUTH_FAILED, ErrorDomain.RPC, "Failed to verify peer's certificate");
     }

@@ -44,3 +44,16 @@ export async function startSaslLibvirtd(opts: SaslDaemonOptions): Promise<Daemon
   };
   return { ...d, stop, [Symbol.asyncDispose]: stop };
 }
+
+/**
+ * Writes an auth.conf (LIBVIRT_AUTH_FILE) giving `user` and `password` (each
+ * left out when null) for libvirt's SASL client on `host` (priv->hostname:
+ * "localhost" on a unix socket, the URI's host otherwise); returns its path.
+ */
+export function writeAuthConf(dir: string, host: string, user: string | null, password: string | null): string {
+  const file = join(dir, `auth-${Math.random().toString(36).slice(2)}.conf`);
+  const lines = ['[credentials-t]', ...(user !== null ? [`authname=${user}`] : []), ...(password !== null ? [`password=${password}`] : []),
+    `[auth-libvirt-${host}]`, 'credentials=t', ''];
+  writeFileSync(file, lines.join('\n'));
+  return file;
+}

@@ -21,7 +21,7 @@ import type { ConnectCredential } from '../../src/driver/driver.js';
 import { ErrorCode, ErrorDomain, VirtError } from '../../src/errors.js';
 import { ROOT, run, type Daemon } from './harness.js';
 import { requireOracles } from './oracle.js';
-import { startSaslLibvirtd } from './sasl-harness.js';
+import { startSaslLibvirtd, writeAuthConf } from './sasl-harness.js';
 
 const TSVIRSH = join(ROOT, 'bin/tsvirsh.cjs');
 const USER = 'alice';
@@ -42,15 +42,6 @@ describe('SASL on the unix socket: tsvirsh and the library against a stock libvi
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  /** auth.conf for the unix socket (priv->hostname "localhost"), or none. */
-  function authConf(user: string | null, password: string | null): string {
-    const file = join(dir, `auth-${Math.random().toString(36).slice(2)}.conf`);
-    const lines = ['[credentials-t]', ...(user !== null ? [`authname=${user}`] : []), ...(password !== null ? [`password=${password}`] : []),
-      '[auth-libvirt-localhost]', 'credentials=t', ''];
-    writeFileSync(file, lines.join('\n'));
-    return file;
-  }
-
   const cases: { name: string; mech: string | null; user: string | null; password: string | null; ok?: boolean }[] = [
     { name: 'default mechanism, right password', mech: null, user: USER, password: PASSWORD, ok: true },
     { name: 'default mechanism, wrong password', mech: null, user: USER, password: 'wrong' },
@@ -67,7 +58,7 @@ describe('SASL on the unix socket: tsvirsh and the library against a stock libvi
     it(`${c.name}: tsvirsh prints what virsh prints`, async (t) => {
       if (!requireOracles(t, 'virsh', 'libvirtd', 'unshare', 'sasl') || !d) return;
       const uri = d.unixURI() + (c.mech ? `&auth=sasl.${c.mech}` : '');
-      const env = { LIBVIRT_AUTH_FILE: authConf(c.user, c.password) };
+      const env = { LIBVIRT_AUTH_FILE: writeAuthConf(dir, 'localhost', c.user, c.password) };
       const args = ['-c', uri, 'list', '--all', '--name'];
       const want = await run('virsh', args, { env, input: '' });
       const got = await run(process.execPath, [TSVIRSH, ...args], { env, input: '' });
@@ -141,8 +132,7 @@ describe('SASL on plain TCP: DIGEST-MD5 with a security layer against a stock li
   ]) {
     it(`${c.name}: tsvirsh prints what virsh prints`, async (t) => {
       if (!requireOracles(t, 'virsh', 'libvirtd', 'unshare', 'sasl') || !d) return;
-      const file = join(dir, `auth-${Math.random().toString(36).slice(2)}.conf`);
-      writeFileSync(file, `[credentials-t]\nauthname=${USER}\npassword=${c.password}\n[auth-libvirt-127.0.0.1]\ncredentials=t\n`);
+      const file = writeAuthConf(dir, '127.0.0.1', USER, c.password);
       const args = ['-c', d.tcpURI() + (c.mech ? `?auth=sasl.${c.mech}` : ''), 'list', '--all'];
       const want = await run('virsh', args, { env: { LIBVIRT_AUTH_FILE: file } });
       const got = await run(process.execPath, [TSVIRSH, ...args], { env: { LIBVIRT_AUTH_FILE: file } });
