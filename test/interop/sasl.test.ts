@@ -20,27 +20,35 @@ import { CredentialType } from '../../src/auth/index.js';
 import type { ConnectCredential } from '../../src/driver/driver.js';
 import { ErrorCode, ErrorDomain, VirtError } from '../../src/errors.js';
 import { ROOT, run, type Daemon } from './harness.js';
-import { requireOracles } from './oracle.js';
-import { startSaslLibvirtd, writeAuthConf } from './sasl-harness.js';
+import { requireOracles, type ORACLES } from './oracle.js';
+import { startSaslLibvirtd, writeAuthConf, type SaslDaemonOptions } from './sasl-harness.js';
 
 const TSVIRSH = join(ROOT, 'bin/tsvirsh.cjs');
 const USER = 'alice';
 const PASSWORD = 'pa55 word';
 
-describe('SASL on the unix socket: tsvirsh and the library against a stock libvirtd', () => {
-  let d: Daemon | undefined;
-  let dir = '';
+/**
+ * A stock libvirtd with SASL for the enclosing describe block, and a
+ * scratch dir holding an empty auth.conf (libvirt fails on a missing
+ * LIBVIRT_AUTH_FILE).
+ */
+function saslLibvirtd(opts: SaslDaemonOptions, oracles: (keyof typeof ORACLES)[] = ['virsh', 'libvirtd', 'unshare', 'sasl']): { d?: Daemon; dir: string } {
+  const f: { d?: Daemon; dir: string } = { dir: '' };
   before(async () => {
-    if (!requireOracles(null, 'virsh', 'libvirtd', 'unshare', 'sasl')) return;
-    dir = mkdtempSync(join(tmpdir(), 'tsvirt-sasl-test-'));
-    // An auth.conf without credentials (libvirt fails on a missing LIBVIRT_AUTH_FILE).
-    writeFileSync(join(dir, 'none.conf'), '');
-    d = await startSaslLibvirtd({ tcp: false, mechs: ['scram-sha-256', 'scram-sha-1', 'plain', 'digest-md5'], users: { [USER]: PASSWORD } });
+    if (!requireOracles(null, ...oracles)) return;
+    f.dir = mkdtempSync(join(tmpdir(), 'tsvirt-sasl-test-'));
+    writeFileSync(join(f.dir, 'none.conf'), '');
+    f.d = await startSaslLibvirtd(opts);
   });
   after(async () => {
-    await d?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await f.d?.stop();
+    if (f.dir) rmSync(f.dir, { recursive: true, force: true });
   });
+  return f;
+}
+
+describe('SASL on the unix socket: tsvirsh and the library against a stock libvirtd', () => {
+  const f = saslLibvirtd({ tcp: false, mechs: ['scram-sha-256', 'scram-sha-1', 'plain', 'digest-md5'], users: { [USER]: PASSWORD } });
 
   const cases: { name: string; mech: string | null; user: string | null; password: string | null; ok?: boolean }[] = [
     { name: 'default mechanism, right password', mech: null, user: USER, password: PASSWORD, ok: true },
@@ -56,9 +64,9 @@ describe('SASL on the unix socket: tsvirsh and the library against a stock libvi
 
   for (const c of cases) {
     it(`${c.name}: tsvirsh prints what virsh prints`, async (t) => {
-      if (!requireOracles(t, 'virsh', 'libvirtd', 'unshare', 'sasl') || !d) return;
-      const uri = d.unixURI() + (c.mech ? `&auth=sasl.${c.mech}` : '');
-      const env = { LIBVIRT_AUTH_FILE: writeAuthConf(dir, 'localhost', c.user, c.password) };
+      if (!requireOracles(t, 'virsh', 'libvirtd', 'unshare', 'sasl') || !f.d) return;
+      const uri = f.d.unixURI() + (c.mech ? `&auth=sasl.${c.mech}` : '');
+      const env = { LIBVIRT_AUTH_FILE: writeAuthConf(f.dir, 'localhost', c.user, c.password) };
       const args = ['-c', uri, 'list', '--all', '--name'];
       const want = await run('virsh', args, { env, input: '' });
       const got = await run(process.execPath, [TSVIRSH, ...args], { env, input: '' });
@@ -71,9 +79,9 @@ describe('SASL on the unix socket: tsvirsh and the library against a stock libvi
   const LIB_MECHS = [null, 'SCRAM-SHA-256', 'SCRAM-SHA-1', 'PLAIN', 'DIGEST-MD5'];
   for (const mech of LIB_MECHS) {
     it(`library openAuth ${mech ?? 'default'}: credentials from the callback, right and wrong password`, async (t) => {
-      if (!requireOracles(t, 'libvirtd', 'unshare', 'sasl') || !d) return;
-      const uri = d.unixURI() + (mech ? `&auth=sasl.${mech}` : '');
-      const env = { ...process.env, LIBVIRT_AUTH_FILE: join(dir, 'none.conf') };
+      if (!requireOracles(t, 'libvirtd', 'unshare', 'sasl') || !f.d) return;
+      const uri = f.d.unixURI() + (mech ? `&auth=sasl.${mech}` : '');
+      const env = { ...process.env, LIBVIRT_AUTH_FILE: join(f.dir, 'none.conf') };
       const seen: ConnectCredential[][] = [];
       const auth = (password: string) => ({
         credtype: [CredentialType.AUTHNAME, CredentialType.PASSPHRASE],
@@ -97,9 +105,9 @@ describe('SASL on the unix socket: tsvirsh and the library against a stock libvi
   }
 
   it('library openAuth: a callback that fails gives "Failed to collect auth credentials"', async (t) => {
-    if (!requireOracles(t, 'libvirtd', 'unshare', 'sasl') || !d) return;
-    const env = { ...process.env, LIBVIRT_AUTH_FILE: join(dir, 'none.conf') };
-    await assert.rejects(openAuth(d.unixURI(), { credtype: [CredentialType.AUTHNAME, CredentialType.PASSPHRASE], cb: () => -1 }, 0, { env }),
+    if (!requireOracles(t, 'libvirtd', 'unshare', 'sasl') || !f.d) return;
+    const env = { ...process.env, LIBVIRT_AUTH_FILE: join(f.dir, 'none.conf') };
+    await assert.rejects(openAuth(f.d.unixURI(), { credtype: [CredentialType.AUTHNAME, CredentialType.PASSPHRASE], cb: () => -1 }, 0, { env }),
       (e: unknown) => e instanceof VirtError && e.code === ErrorCode.AUTH_FAILED && e.domain === ErrorDomain.REMOTE &&
         e.message === 'authentication failed: Failed to collect auth credentials');
   });
@@ -110,18 +118,7 @@ describe('SASL on the unix socket: tsvirsh and the library against a stock libvi
  * layer is usable, and every byte after authentication goes through it.
  */
 describe('SASL on plain TCP: DIGEST-MD5 with a security layer against a stock libvirtd', () => {
-  let d: Daemon | undefined;
-  let dir = '';
-  before(async () => {
-    if (!requireOracles(null, 'virsh', 'libvirtd', 'unshare', 'sasl')) return;
-    dir = mkdtempSync(join(tmpdir(), 'tsvirt-sasl-test-'));
-    writeFileSync(join(dir, 'none.conf'), '');
-    d = await startSaslLibvirtd({ tcp: true, conf: { auth_tcp: 'sasl' }, mechs: ['scram-sha-256', 'plain', 'digest-md5'], users: { [USER]: PASSWORD } });
-  });
-  after(async () => {
-    await d?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const f = saslLibvirtd({ tcp: true, conf: { auth_tcp: 'sasl' }, mechs: ['scram-sha-256', 'plain', 'digest-md5'], users: { [USER]: PASSWORD } });
 
   for (const c of [
     { name: 'default mechanism, right password', mech: null, password: PASSWORD, ok: true },
@@ -131,9 +128,9 @@ describe('SASL on plain TCP: DIGEST-MD5 with a security layer against a stock li
     { name: 'PLAIN (no security layer)', mech: 'PLAIN', password: PASSWORD },
   ]) {
     it(`${c.name}: tsvirsh prints what virsh prints`, async (t) => {
-      if (!requireOracles(t, 'virsh', 'libvirtd', 'unshare', 'sasl') || !d) return;
-      const file = writeAuthConf(dir, '127.0.0.1', USER, c.password);
-      const args = ['-c', d.tcpURI() + (c.mech ? `?auth=sasl.${c.mech}` : ''), 'list', '--all'];
+      if (!requireOracles(t, 'virsh', 'libvirtd', 'unshare', 'sasl') || !f.d) return;
+      const file = writeAuthConf(f.dir, '127.0.0.1', USER, c.password);
+      const args = ['-c', f.d.tcpURI() + (c.mech ? `?auth=sasl.${c.mech}` : ''), 'list', '--all'];
       const want = await run('virsh', args, { env: { LIBVIRT_AUTH_FILE: file } });
       const got = await run(process.execPath, [TSVIRSH, ...args], { env: { LIBVIRT_AUTH_FILE: file } });
       assert.deepEqual({ status: got.status, stdout: got.stdout, stderr: got.stderr },
@@ -143,7 +140,7 @@ describe('SASL on plain TCP: DIGEST-MD5 with a security layer against a stock li
   }
 
   it('library: encrypted and secure as libvirt-python says, large messages both ways through the layer', async (t) => {
-    if (!requireOracles(t, 'libvirtd', 'unshare', 'sasl', 'python') || !d) return;
+    if (!requireOracles(t, 'libvirtd', 'unshare', 'sasl', 'python') || !f.d) return;
     const py = [
       'import libvirt, sys',
       'def cb(creds, _):',
@@ -152,10 +149,10 @@ describe('SASL on plain TCP: DIGEST-MD5 with a security layer against a stock li
       'c = libvirt.openAuth(sys.argv[1], [[libvirt.VIR_CRED_AUTHNAME, libvirt.VIR_CRED_PASSPHRASE], cb, None], 0)',
       'print(c.isEncrypted(), c.isSecure())',
     ].join('\n');
-    const env = { ...process.env, LIBVIRT_AUTH_FILE: join(dir, 'none.conf') };
-    const want = await run('/usr/bin/python3', ['-c', py, d.tcpURI(), USER, PASSWORD], { env });
+    const env = { ...process.env, LIBVIRT_AUTH_FILE: join(f.dir, 'none.conf') };
+    const want = await run('/usr/bin/python3', ['-c', py, f.d.tcpURI(), USER, PASSWORD], { env });
     assert.equal(want.status, 0, want.stderr);
-    const conn = await openAuth(d.tcpURI(), {
+    const conn = await openAuth(f.d.tcpURI(), {
       credtype: [CredentialType.AUTHNAME, CredentialType.PASSPHRASE],
       cb: (creds: ConnectCredential[]) => { for (const x of creds) x.result = x.type === CredentialType.AUTHNAME ? USER : PASSWORD; },
     }, 0, { env });
@@ -187,17 +184,12 @@ describe('SASL on plain TCP: DIGEST-MD5 with a security layer against a stock li
  * between our own ends (digest-md5.test.ts).
  */
 describe('DIGEST-MD5 ciphers against Cyrus in a stock libvirtd', () => {
-  let d: Daemon | undefined;
-  before(async () => {
-    if (!requireOracles(null, 'libvirtd', 'unshare', 'sasl')) return;
-    d = await startSaslLibvirtd({ tcp: true, conf: { auth_tcp: 'sasl' }, mechs: ['digest-md5'], users: { [USER]: PASSWORD } });
-  });
-  after(async () => { await d?.stop(); });
+  const f = saslLibvirtd({ tcp: true, conf: { auth_tcp: 'sasl' }, mechs: ['digest-md5'], users: { [USER]: PASSWORD } }, ['libvirtd', 'unshare', 'sasl']);
 
   for (const [cipherSsf, works] of [[128, true], [56, true], [112, false]] as const) {
     it(`SSF ${cipherSsf}: ${works ? 'authenticates and carries calls' : 'refused by Cyrus'}`, async (t) => {
-      if (!requireOracles(t, 'libvirtd', 'unshare', 'sasl') || !d) return;
-      const sock = connect(d.tcpPort, '127.0.0.1');
+      if (!requireOracles(t, 'libvirtd', 'unshare', 'sasl') || !f.d) return;
+      const sock = connect(f.d.tcpPort, '127.0.0.1');
       await once(sock, 'connect');
       const layered = new SaslLayerStream(sock);
       const client = new RpcClient(layered);
