@@ -306,6 +306,8 @@ export interface DaemonOptions {
   args?: string[];
   /** How long to wait for the sockets. Default 20 s. */
   timeoutMs?: number;
+  /** More environment for the daemon (tsvirtd only; e.g. SASL_CONF_PATH). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** A running daemon (stock libvirtd or tsvirtd) and how to reach it. */
@@ -475,7 +477,7 @@ export async function startTsvirtd(opts: DaemonOptions = {}): Promise<Daemon> {
   return startDaemon('tsvirtd', 'tsvirt-tsvirtd-', (conf, pidFile, listen) => ({
     cmd: process.execPath,
     args: [...DAEMON_NODE_FLAGS, TSVIRTD, '-f', conf, '-p', pidFile, ...(listen ? ['--listen'] : [])],
-    env: daemonEnv({ ...process.env, TSVIRTD_DRIVERS: 'test' }),
+    env: daemonEnv({ ...process.env, ...opts.env, TSVIRTD_DRIVERS: 'test' }),
   }), opts);
 }
 
