@@ -17,6 +17,9 @@
  * concurrent inputs is not reproducible; a failure lists every input in
  * flight when it was seen, and the last ones that finished.
  *
+ * The daemon also listens on 127.0.0.1 TCP with auth_tcp "sasl" and on TLS
+ * (FuzzOptions.authListeners), for the `saslAuth` and `tls` inputs.
+ *
  * Besides the failures, the run collects anomalies that do not fail it: a
  * well-framed CALL the daemon never answered, a daemon packet the client
  * cannot decode, the daemon closing a connection whose framing was intact.
