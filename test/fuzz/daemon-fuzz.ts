@@ -1164,7 +1164,8 @@ export async function fuzzDaemon(o: FuzzOptions): Promise<FuzzResult> {
   const netSem = new Semaphore(NET_CONNECTIONS);
   const conf = { keepalive_interval: 5, keepalive_count: 5, ...net?.conf, ...o.daemonConf };
   const qemuMode = o.qemu ?? false;
-  const dopts = { tcp: net !== null, conf, env: net?.env };
+  // Generated calls name files by relative paths (core dumps, saves): keep them in the daemon's dir.
+  const dopts = { tcp: net !== null, conf, env: net?.env, cwdInDir: true };
   let daemon: Daemon;
   try {
     daemon = qemuMode ? await startQemuTsvirtd(dopts) : await startTsvirtd(dopts);
