@@ -69,4 +69,25 @@ describe('SaslServerSession', () => {
       rmSync(dir, { recursive: true });
     }
   });
+
+  test('fuzz finding: mechanism names match ignoring ASCII case only, as Cyrus does', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sasl-db-'));
+    const db = join(dir, 'users');
+    try {
+      await writeUserDb(db, [{ user: 'alice', realm: 'host', password: 'pw' }]);
+      const c = ctx(null, db);
+      const plain = new PlainClient('alice', 'pw').start();
+      for (const mech of ['plain', 'Plain']) {
+        const s = new SaslServerSession(c, true);
+        assert.deepEqual(await s.start(mech, plain), { complete: true, data: null }, mech);
+        assert.equal(s.finish(), 'alice');
+      }
+      const d = await new SaslServerSession(c, false).start('digest-md5', null);
+      assert.equal(d.complete, false);
+      // U+017F LATIN SMALL LETTER LONG S upper-cases to "S" in JavaScript, not in strcasecmp.
+      await assert.rejects(new SaslServerSession(c, true).start('\u017fcram-sha-1', null), SaslAuthFailure);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
 });

@@ -115,9 +115,12 @@ export class SaslServerSession {
 
   /** sasl_server_start. An empty initial response counts as none, as Cyrus treats it (measured with PLAIN). */
   async start(mech: string, data: Buffer | null): Promise<SaslStepResult> {
-    if (!(this.mechanisms as readonly string[]).includes(mech)) throw new SaslAuthFailure(`mechanism ${mech} is not available`);
+    // Cyrus's sasl_server_start matches the name ignoring ASCII case (measured:
+    // stock libvirtd takes "digest-md5"); not toUpperCase, which maps "ſ" to "S".
+    const name = mech.replace(/[a-z]+/g, (s) => s.toUpperCase());
+    if (!(this.mechanisms as readonly string[]).includes(name)) throw new SaslAuthFailure(`mechanism ${mech} is not available`);
     const db = await readUserDb(this.#ctx.app.sasldbPath);
-    this.#mech = this.#make(mech as Mechanism, db.lookup);
+    this.#mech = this.#make(name as Mechanism, db.lookup);
     return this.#run(() => this.#mech!.start(data !== null && data.length === 0 ? null : data));
   }
 

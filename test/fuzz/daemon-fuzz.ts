@@ -17,24 +17,31 @@
  * concurrent inputs is not reproducible; a failure lists every input in
  * flight when it was seen, and the last ones that finished.
  *
+ * The daemon also listens on 127.0.0.1 TCP with auth_tcp "sasl" and on TLS
+ * (FuzzOptions.authListeners), for the `saslAuth` and `tls` inputs.
+ *
  * Besides the failures, the run collects anomalies that do not fail it: a
  * well-framed CALL the daemon never answered, a daemon packet the client
  * cannot decode, the daemon closing a connection whose framing was intact.
  */
 import { appendFileSync, copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
+import { Duplex } from 'node:stream';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { DigestMd5Client, SaslLayerStream } from '../../src/auth/sasl/index.js';
 import { DEFAULT_HOST_XML } from '../../src/driver/test/default-host.js';
 import {
-  encodeArgs, FRAME_MAX, FRAME_MIN, FrameDecoder, lxc, MessageStatus, MessageType, ProgramNumber, qemu, remote,
+  decodeRet, encodeArgs, FRAME_MAX, FRAME_MIN, FrameDecoder, lxc, MessageStatus, MessageType, ProgramNumber, qemu, remote,
   remoteError, type Entry, type Frame, type Procedure,
 } from '../../src/protocol/index.js';
 import { RpcClient } from '../../src/rpc/index.js';
 import { fromXdr } from '../../src/xdr/index.js';
-import { startTsvirtd, tail, type ConfValue, type Daemon } from '../interop/harness.js';
+import { canConnect, startTsvirtd, tail, type ConfValue, type Daemon } from '../interop/harness.js';
 import { startQemuTsvirtd, type QemuTsvirtd } from '../interop/qemu-tsvirtd.js';
+import { makeAuthNet, type AuthNet } from './auth-net.js';
 import {
   callHeader, generate, mutatePacket, packet, Rng, subSeed, TEST_OBJECTS, TRAVERSAL, URIS, type RawHeader,
 } from './generate.js';
@@ -79,6 +86,12 @@ export interface FuzzOptions {
    * Default false.
    */
   qemu?: boolean;
+  /**
+   * Also listen on 127.0.0.1 TCP with auth_tcp "sasl" and on TLS (auth_tls
+   * "sasl" or "none" by the seed's parity), for the `saslAuth` and `tls`
+   * inputs (test/fuzz/auth-net.ts). Default true.
+   */
+  authListeners?: boolean;
   /** More libvirtd.conf keys for the daemon (e.g. `{ log_level: 1 }`). */
   daemonConf?: Record<string, ConfValue>;
   /** Progress lines (default: none). */
@@ -91,7 +104,8 @@ export interface InputRecord {
   /** Its own seed: `subSeed(seed, index)`. */
   inputSeed: number;
   kind: string;
-  socket: 'rw' | 'ro';
+  /** The unix sockets, or the SASL TCP and the TLS listeners. */
+  socket: 'rw' | 'ro' | 'tcp' | 'tls';
   opened: boolean;
   /** Packets sent: procedure (or what the packet is) and size in bytes. */
   packets: { label: string; size: number }[];
@@ -257,6 +271,11 @@ class Conn {
   readonly sent: Uint8Array[] = [];
   /** serial → REPLY packets received. */
   readonly replies = new Map<number, number>();
+  /** serial → libvirt error code of an ERROR reply. */
+  readonly errorCodes = new Map<number, number>();
+  /** Keep every reply's frame (serial → last one): for inputs that read what the daemon said. */
+  keepFrames = false;
+  readonly frames = new Map<number, Frame>();
   pongs = 0;
   streamPackets = 0;
   closedByPeer = false;
@@ -265,7 +284,7 @@ class Conn {
   readonly #problems: string[];
   #wake: (() => void) | null = null;
 
-  constructor(readonly sock: Socket, readonly name: string, problems: string[], read: boolean) {
+  constructor(readonly sock: Duplex, readonly name: string, problems: string[], read: boolean) {
     this.#problems = problems;
     if (!read) sock.pause();
     sock.on('data', (chunk: Buffer) => this.#onData(chunk));
@@ -296,9 +315,10 @@ class Conn {
     const h = f.header;
     if (h.type === MessageType.REPLY || h.type === MessageType.REPLY_WITH_FDS) {
       this.replies.set(h.serial, (this.replies.get(h.serial) ?? 0) + 1);
+      if (this.keepFrames) this.frames.set(h.serial, f);
       try {
         if (h.status === MessageStatus.ERROR) {
-          fromXdr(remoteError, f.body, { allowTrailing: true });
+          this.errorCodes.set(h.serial, fromXdr(remoteError, f.body, { allowTrailing: true }).code);
         } else if (h.status === MessageStatus.OK) {
           const e = ENTRIES_BY_PROG.get(h.prog)?.byNumber(h.proc);
           if (e?.kind === 'call') fromXdr(e.ret, f.body, { allowTrailing: true });
@@ -434,7 +454,12 @@ interface Ctx {
   /** The daemon hosts the QEMU driver (FuzzOptions.qemu). */
   qemu: boolean;
   sem: Semaphore;
-  conns: Conn[];
+  /** The SASL TCP and TLS listeners (null: not set up). */
+  net: AuthNet | null;
+  /** Bounds the connections to them: fewer than max_anonymous_clients, or the unix clients would queue. */
+  netSem: Semaphore;
+  /** Everything this input opened, destroyed when it ends. */
+  conns: { destroy(): void }[];
   problems: string[];
   findings: Finding[];
 }
@@ -484,7 +509,7 @@ function pickCall(rng: Rng): AnyProc {
  * unless the RO flag is drawn).
  */
 async function session(x: Ctx, o: { open?: boolean; read?: boolean } = {}): Promise<{ c: Conn; serial: number } | null> {
-  const c = await openConn(x, x.rec.socket, o.read ?? true);
+  const c = await openConn(x, x.rec.socket === 'ro' ? 'ro' : 'rw', o.read ?? true);
   if (!c) return null;
   let serial = 0;
   if (o.open ?? x.rec.opened) {
@@ -522,6 +547,313 @@ async function check(x: Ctx, c: Conn, what = 'calls'): Promise<void> {
       + `${c.pongs < exp.pings ? `; ${c.pongs}/${exp.pings} PONGs` : ''} (${what})` });
 }
 
+// ------------------------------------------------- authenticated listeners
+
+/** Connections to the SASL TCP and TLS listeners at once, all inputs together. */
+const NET_CONNECTIONS = 6;
+/** libvirt's VIR_ERR_RPC: what any call but AUTH_* gets before authentication. */
+const ERR_RPC = 39;
+const NO_DATA = new Uint8Array(0);
+
+/** A TCP connection to 127.0.0.1:port, counted against the net connection bound. */
+async function connectNet(x: Ctx, port: number): Promise<Socket | null> {
+  await x.netSem.acquire();
+  const sock = createConnection({ host: '127.0.0.1', port });
+  sock.once('close', () => x.netSem.release());
+  x.conns.push(sock);
+  const ok = await new Promise<boolean>((r) => {
+    const t = setTimeout(() => r(false), 5000);
+    sock.once('connect', () => { clearTimeout(t); r(true); });
+    sock.once('error', () => { clearTimeout(t); r(false); });
+  });
+  sock.on('error', () => { /* a reset is one of the outcomes */ });
+  if (!ok) {
+    sock.destroy();
+    x.problems.push(`cannot connect to 127.0.0.1:${port}`);
+    return null;
+  }
+  return sock;
+}
+
+function netConn(x: Ctx, stream: Duplex): Conn {
+  const c = new Conn(stream, `${x.rec.index}/${x.conns.length}`, x.problems, true);
+  x.conns.push(c);
+  c.keepFrames = true;
+  return c;
+}
+
+/** Sends a call built from args and returns its decoded reply (null: error reply, none in time, or closed). */
+async function ask(x: Ctx, c: Conn, e: AnyProc, serial: number, args: unknown): Promise<unknown> {
+  c.send(validCall(x, e, serial, args));
+  await c.until(() => c.frames.has(serial), x.opts.replyTimeoutMs);
+  const f = c.frames.get(serial);
+  if (!f || f.header.status !== MessageStatus.OK) return null;
+  return decodeRet(e, f.body);
+}
+
+type SaslRet = { complete: number; nil: number; data: Uint8Array };
+
+/** A SASL token as the wire carries it: nil flag and data, sometimes disagreeing, sometimes huge. */
+function saslData(x: Ctx): { nil: number; data: Uint8Array; what: string } {
+  const { rng } = x;
+  switch (rng.int(6)) {
+    case 0: return { nil: 1, data: NO_DATA, what: 'nil' };
+    case 1: return { nil: 0, data: NO_DATA, what: 'empty' };
+    case 2: return { nil: 1, data: rng.bytes(rng.range(1, 64)), what: 'nil with data' };
+    case 3: return { nil: rng.pick([2, -1, 0x7fffffff]), data: rng.bytes(rng.range(0, 64)), what: 'odd nil' };
+    case 4: return { nil: 0, data: rng.bytes(rng.pick([65536, 65535, 4096])), what: 'huge' };
+    default: {
+      const text = rng.pick(['\0fuzz\0fuzz pa55', '\0fuzz\0wrong', 'n,,n=fuzz,r=abc', 'username="fuzz",nonce="x",nc=00000001,qop=auth-conf',
+        'c=biws,r=x,p=AAAA', 'realm="x"']);
+      return { nil: 0, data: Buffer.from(text), what: `'${text.replaceAll('\0', '\\0')}'` };
+    }
+  }
+}
+
+const MECH_NAMES = ['DIGEST-MD5', 'SCRAM-SHA-256', 'SCRAM-SHA-1', 'PLAIN', 'GSSAPI', 'EXTERNAL', 'digest-md5', '', 'X'.repeat(300)];
+
+/**
+ * Random AUTH_* traffic and calls before authentication on a connection
+ * that has not authenticated; returns the next serial. Every call that is
+ * not AUTH_* must be refused with error 39 (checked after the replies).
+ * `init`: AUTH_SASL_INIT may be sent (it opens a session that stays, so a
+ * later login on the connection would be refused).
+ */
+function preAuthSteps(x: Ctx, c: Conn, serial: number, n: number, init: boolean, expect39: Set<number>): number {
+  const { rng } = x;
+  for (let i = 0; i < n; i++) {
+    const s = serial++;
+    const step = rng.int(init ? 7 : 6);
+    if (step === 0) c.send(validCall(x, remote.authList, s, undefined));
+    else if (step === 1 || step === 2) {
+      const d = saslData(x);
+      const mech = rng.chance(0.8) ? rng.pick(MECH_NAMES) : Buffer.from(rng.bytes(rng.range(0, 40))).toString('latin1');
+      c.send(validCall(x, remote.authSaslStart, s, { mech, nil: d.nil, data: d.data }));
+      x.rec.packets[x.rec.packets.length - 1]!.label += ` ${mech.length > 20 ? `${mech.slice(0, 20)}…` : JSON.stringify(mech)} ${d.what}`;
+    } else if (step === 3) {
+      const d = saslData(x);
+      c.send(validCall(x, remote.authSaslStep, s, { nil: d.nil, data: d.data }));
+      x.rec.packets[x.rec.packets.length - 1]!.label += ` ${d.what}`;
+    } else if (step === 4) {
+      c.send(genCall(x, rng.pick([remote.authSaslStart, remote.authSaslStep, remote.authList, remote.authPolkit]), s, 'hostile'));
+    } else if (step === 5) {
+      // A call before authentication: libvirt refuses it with VIR_ERR_RPC, the connection stays.
+      let e = pickCall(rng);
+      while (e.preAuth || e === remote.connectClose) e = pickCall(rng);
+      c.send(genCall(x, e, s, 'valid'));
+      expect39.add(s);
+    } else {
+      c.send(validCall(x, remote.authSaslInit, s, undefined));
+    }
+  }
+  return serial;
+}
+
+/** The error-39 rule: every refused call got VIR_ERR_RPC (an OK reply, or another code, is a finding). */
+function check39(x: Ctx, c: Conn, expect39: Set<number>, what: string): void {
+  for (const s of expect39) {
+    if (!c.replies.has(s)) continue; // unanswered or closed: check() reports it
+    const code = c.errorCodes.get(s);
+    if (code !== ERR_RPC) {
+      x.problems.push(`${what}: a call before authentication (serial ${s}) got ${code === undefined ? 'an OK reply' : `error ${code}`}, not error ${ERR_RPC}`);
+    }
+  }
+}
+
+/** The real user logs in with DIGEST-MD5 (as remoteAuthSASL does); returns the client (with its layer) or null. */
+async function digestLogin(x: Ctx, c: Conn, serial: () => number): Promise<DigestMd5Client | null> {
+  const net = x.net!;
+  const init = await ask(x, c, remote.authSaslInit, serial(), undefined) as { mechlist: string } | null;
+  if (!init || !init.mechlist.split(',').includes('DIGEST-MD5')) {
+    x.problems.push(`SASL login: AUTH_SASL_INIT gave ${init ? `mechanisms '${init.mechlist}'` : 'no reply or an error'}`);
+    return null;
+  }
+  const m = new DigestMd5Client({ username: net.user, password: net.password, service: 'libvirt', host: '127.0.0.1',
+    ssf: { minSsf: 56, maxSsf: 100000 } });
+  let r = await ask(x, c, remote.authSaslStart, serial(), { mech: 'DIGEST-MD5', nil: 1, data: NO_DATA }) as SaslRet | null;
+  for (let i = 0; r && i < 4; i++) {
+    const challenge = r.nil ? null : Buffer.from(r.data);
+    if (r.complete && m.isComplete) break;
+    const out = m.step(challenge);
+    if (r.complete) break;
+    r = await ask(x, c, remote.authSaslStep, serial(), { nil: out === null ? 1 : 0, data: out ?? NO_DATA }) as SaslRet | null;
+  }
+  if (!r?.complete || !m.isComplete || !m.layer) {
+    x.problems.push(`SASL login with the right password failed (${r ? `complete ${r.complete}, client ${m.isComplete ? 'done' : 'not done'}` : 'error reply'})`);
+    return null;
+  }
+  return m;
+}
+
+/** After authentication: the session works (open, calls), then garbage inside the layer or the connection. */
+async function afterLogin(x: Ctx, c: Conn, serial: () => number, raw: Duplex | null): Promise<void> {
+  const { rng } = x;
+  c.send(validCall(x, remote.connectOpen, serial(), { name: 'test:///default', flags: 0 }));
+  for (let i = rng.range(1, 5); i > 0; i--) c.send(genCall(x, pickCall(rng), serial(), rng.chance(0.2) ? 'hostile' : 'valid'));
+  await check(x, c, 'after login');
+  if (c.closed) return;
+  const g = rng.int(3);
+  if (g === 0) {
+    // Random bytes through the layer: the daemon's framing sees them.
+    const b = rng.bytes(rng.range(1, 4096));
+    if (rng.chance(0.5) && b.length >= 4) new DataView(b.buffer).setUint32(0, Math.max(FRAME_MIN, b.length));
+    x.rec.packets.push({ label: 'random bytes inside the layer', size: b.length });
+    c.send(b);
+    await check(x, c, 'garbage inside the layer');
+  } else if (g === 1 && raw) {
+    // Bytes that are no layer blob: the daemon's decode fails and it drops this client alone.
+    const b = rng.bytes(rng.range(1, 4096));
+    if (rng.chance(0.5) && b.length >= 4) new DataView(b.buffer).setUint32(0, b.length - 4);
+    x.rec.packets.push({ label: 'random bytes under the layer', size: b.length });
+    raw.write(b);
+    await c.until(() => false, rng.range(100, 1000));
+  } else {
+    c.send(validCall(x, remote.connectClose, serial(), undefined));
+    await check(x, c, 'close after login');
+  }
+}
+
+/**
+ * On the SASL TCP listener: AUTH_LIST, AUTH_SASL_INIT/START/STEP with
+ * random, valid, huge and nil-mismatched tokens and unknown mechanisms,
+ * STEP out of order, calls before authentication (error 39); sometimes a
+ * real DIGEST-MD5 login, calls through its security layer, then garbage.
+ */
+async function saslAuthInput(x: Ctx): Promise<void> {
+  const net = x.net;
+  if (!net) return SCENARIOS.preopen!(x);
+  x.rec.socket = 'tcp';
+  x.rec.opened = false;
+  const login = x.rng.chance(0.35);
+  const raw = await connectNet(x, net.tcpPort);
+  if (!raw) return;
+  const layer = new SaslLayerStream(raw);
+  const c = netConn(x, layer);
+  let serial = 0;
+  const expect39 = new Set<number>();
+  serial = preAuthSteps(x, c, serial, x.rng.range(login ? 0 : 1, 8), !login, expect39);
+  await check(x, c, 'sasl before auth');
+  check39(x, c, expect39, 'sasl tcp');
+  if (!login || c.closed) return;
+  const next = () => serial++;
+  const m = await digestLogin(x, c, next);
+  if (!m) return;
+  // Our side switches right after the reply that completed authentication, as the daemon does.
+  layer.enable(m.layer!);
+  x.rec.opened = true;
+  x.rec.packets.push({ label: `DIGEST-MD5 login, layer SSF ${m.layer!.ssf}`, size: 0 });
+  await afterLogin(x, c, next, raw);
+}
+
+/** A TLS client socket to the daemon (not yet connected): with or without the allowed client's certificate. */
+function tlsClient(x: Ctx, withCert: boolean, socket?: Duplex): TLSSocket {
+  const p = x.net!.pki;
+  const file = (f: string) => readFileSync(f);
+  return tlsConnect({
+    ...(socket ? { socket } : { host: '127.0.0.1', port: x.net!.tlsPort }),
+    ca: file(p.cacert), servername: 'localhost',
+    ...(withCert ? { cert: file(join(p.allowed, 'clientcert.pem')), key: file(join(p.allowed, 'clientkey.pem')) } : {}),
+  });
+}
+
+/** The client's first handshake flight (ClientHello), caught on a fake transport. */
+async function clientHello(x: Ctx): Promise<Buffer> {
+  const out: Buffer[] = [];
+  const fake = new Duplex({ read() {}, write(chunk: Buffer, _e, cb) { out.push(chunk); cb(); } });
+  const t = tlsClient(x, true, fake);
+  t.on('error', () => {});
+  for (let i = 0; i < 50 && out.length === 0; i++) await sleep(2);
+  t.destroy();
+  return Buffer.concat(out);
+}
+
+/** Waits for the daemon's confirmation byte (0x01) after a TLS handshake; the rest stays in the stream. */
+async function tlsReady(x: Ctx, t: TLSSocket): Promise<'ready' | 'closed' | 'bad'> {
+  const r = await new Promise<'ready' | 'closed' | 'bad'>((resolve) => {
+    const timer = setTimeout(() => resolve('closed'), x.opts.replyTimeoutMs);
+    t.once('data', (chunk: Buffer) => {
+      clearTimeout(timer);
+      t.pause();
+      if (chunk.length > 1) t.unshift(chunk.subarray(1));
+      resolve(chunk[0] === 1 ? 'ready' : 'bad');
+    });
+    t.once('close', () => { clearTimeout(timer); resolve('closed'); });
+  });
+  return r;
+}
+
+/**
+ * On the TLS listener: random bytes, a handshake cut short, a handshake
+ * without a client certificate (the daemon must drop it), or a full one
+ * followed by calls (with auth_tls "sasl": pre-auth traffic and a PLAIN
+ * login) and garbage.
+ */
+async function tlsInput(x: Ctx): Promise<void> {
+  const net = x.net;
+  if (!net) return SCENARIOS.garbage!(x);
+  x.rec.socket = 'tls';
+  x.rec.opened = false;
+  const { rng } = x;
+  const mode = rng.pick(['random', 'cut', 'nocert', 'full', 'full', 'full'] as const);
+  if (mode === 'random' || mode === 'cut') {
+    let b: Uint8Array;
+    if (mode === 'random') {
+      b = rng.bytes(rng.range(1, 4096));
+      if (rng.chance(0.5) && b.length >= 5) b.set([0x16, 0x03, rng.int(5)], 0); // a handshake record header
+      x.rec.packets.push({ label: 'random bytes to TLS', size: b.length });
+    } else {
+      const hello = await clientHello(x);
+      const cut = rng.int(hello.length + 1);
+      b = hello.subarray(0, cut);
+      x.rec.packets.push({ label: `ClientHello cut at ${cut} of ${hello.length}`, size: cut });
+    }
+    const raw = await connectNet(x, net.tlsPort);
+    if (!raw) return;
+    raw.write(b);
+    await sleep(rng.range(50, 1500));
+    raw.destroy();
+    return;
+  }
+  await x.netSem.acquire();
+  const withCert = mode === 'full';
+  const t = tlsClient(x, withCert);
+  t.once('close', () => x.netSem.release());
+  t.on('error', () => {});
+  x.conns.push(t);
+  x.rec.packets.push({ label: `TLS handshake ${withCert ? 'with' : 'without'} client certificate`, size: 0 });
+  const state = await tlsReady(x, t);
+  if (!withCert) {
+    if (state === 'ready') x.problems.push('the daemon accepted a TLS client without a certificate');
+    return;
+  }
+  if (state !== 'ready') {
+    x.problems.push(`TLS handshake with the allowed client's certificate: ${state === 'bad' ? 'no confirmation byte' : 'no answer'}`);
+    return;
+  }
+  const c = netConn(x, t);
+  t.resume();
+  let serial = 0;
+  const next = () => serial++;
+  if (net.tlsAuth === 'sasl') {
+    const login = rng.chance(0.5);
+    const expect39 = new Set<number>();
+    serial = preAuthSteps(x, c, serial, rng.range(login ? 0 : 1, 6), !login, expect39);
+    await check(x, c, 'tls sasl before auth');
+    check39(x, c, expect39, 'tls');
+    if (!login || c.closed) return;
+    const init = await ask(x, c, remote.authSaslInit, next(), undefined);
+    const r = init === null ? null : await ask(x, c, remote.authSaslStart, next(),
+      { mech: 'PLAIN', nil: 0, data: Buffer.from(`\0${net.user}\0${net.password}`) }) as SaslRet | null;
+    if (!r?.complete) {
+      x.problems.push('PLAIN login over TLS with the right password failed');
+      return;
+    }
+    x.rec.packets.push({ label: 'PLAIN login', size: 0 });
+  }
+  x.rec.opened = true;
+  await afterLogin(x, c, next, null);
+}
+
 type Scenario = (x: Ctx) => Promise<void>;
 
 const SCENARIOS: Record<string, Scenario> = {
@@ -545,7 +877,7 @@ const SCENARIOS: Record<string, Scenario> = {
   async qemuDomain(x) {
     if (!x.qemu) return SCENARIOS.calls!(x);
     x.rec.opened = true;
-    const c = await openConn(x, x.rec.socket);
+    const c = await openConn(x, x.rec.socket === 'ro' ? 'ro' : 'rw');
     if (!c) return;
     let serial = 0;
     c.send(validCall(x, remote.connectOpen, serial++, { name: 'qemu:///system', flags: 0 }));
@@ -739,11 +1071,15 @@ const SCENARIOS: Record<string, Scenario> = {
     s.c.send(b);
     await check(x, s.c, 'garbage');
   },
+
+  saslAuth: saslAuthInput,
+  tls: tlsInput,
 };
 
 const KIND_WEIGHTS: [number, string][] = [
   [30, 'calls'], [18, 'mutated'], [7, 'preopen'], [4, 'openUri'], [7, 'stream'], [4, 'fds'], [5, 'pingFlood'],
   [5, 'slowReader'], [6, 'dropMidPacket'], [4, 'manyConnections'], [4, 'garbage'], [3, 'qemuDomain'],
+  [4, 'saslAuth'], [3, 'tls'],
 ];
 
 // -------------------------------------------------------------------- runner
@@ -824,9 +1160,24 @@ export async function fuzzDaemon(o: FuzzOptions): Promise<FuzzResult> {
     log(`FAILURE ${kind}: ${message}`);
   };
 
-  const conf = { keepalive_interval: 5, keepalive_count: 5, ...o.daemonConf };
+  const net = (o.authListeners ?? true) ? await makeAuthNet(seed) : null;
+  const netSem = new Semaphore(NET_CONNECTIONS);
+  const conf = { keepalive_interval: 5, keepalive_count: 5, ...net?.conf, ...o.daemonConf };
   const qemuMode = o.qemu ?? false;
-  const daemon = qemuMode ? await startQemuTsvirtd({ tcp: false, conf }) : await startTsvirtd({ tcp: false, conf });
+  // Generated calls name files by relative paths (core dumps, saves): keep them in the daemon's dir.
+  const dopts = { tcp: net !== null, conf, env: net?.env, cwdInDir: true };
+  let daemon: Daemon;
+  try {
+    daemon = qemuMode ? await startQemuTsvirtd(dopts) : await startTsvirtd(dopts);
+  } catch (e) {
+    net?.remove();
+    throw e;
+  }
+  if (net) {
+    net.tcpPort = daemon.tcpPort;
+    // The harness waits for the unix sockets and TCP; TLS starts beside them.
+    for (let i = 0; i < 100 && !(await canConnect(net.tlsPort)); i++) await sleep(100);
+  }
   const pid = qemuMode ? (daemon as QemuTsvirtd).tsvirtdPid() ?? 0 : daemon.pid;
   if (qemuMode) await defineQemuTest(daemon.rwSocket);
   const witnessHost = join(daemon.dir, 'witness-host.xml');
@@ -871,7 +1222,7 @@ export async function fuzzDaemon(o: FuzzOptions): Promise<FuzzResult> {
   try {
     // Warm-up: the witness runs, and one client goes through the common calls once.
     const warm: Ctx = { rng: new Rng(seed), rec: newRecord(-1, seed, 'warm-up', 'rw', true), opts: { replyTimeoutMs: 5000 },
-      daemon, qemu: false, sem: new Semaphore(maxConns), conns: [], problems: [], findings: [] };
+      daemon, qemu: false, sem: new Semaphore(maxConns), net, netSem, conns: [], problems: [], findings: [] };
     const s = await session(warm);
     if (s) {
       s.c.send(validCall(warm, remote.domainGetXMLDesc, s.serial++, { dom: DOM, flags: 0 }));
@@ -895,7 +1246,7 @@ export async function fuzzDaemon(o: FuzzOptions): Promise<FuzzResult> {
       const rng = new Rng(inputSeed);
       const kind = rng.weighted(weights);
       const rec = newRecord(index, inputSeed, kind, rng.chance(0.3) ? 'ro' : 'rw', rng.chance(0.9));
-      const x: Ctx = { rng, rec, opts: { replyTimeoutMs: o.replyTimeoutMs ?? 5000 }, daemon, qemu: qemuMode, sem, conns: [], problems: [], findings: [] };
+      const x: Ctx = { rng, rec, opts: { replyTimeoutMs: o.replyTimeoutMs ?? 5000 }, daemon, qemu: qemuMode, sem, net, netSem, conns: [], problems: [], findings: [] };
       started++;
       inFlight.add(rec);
       let timer: NodeJS.Timeout | undefined;
@@ -963,6 +1314,7 @@ export async function fuzzDaemon(o: FuzzOptions): Promise<FuzzResult> {
     await daemon.stop();
     // What a domainSave to the traversal path left (it resolves from / whatever the cwd).
     rmSync(join('/', TRAVERSAL), { force: true, recursive: true });
+    net?.remove();
   }
   const sorted = latencies.slice().sort((a, b) => a - b);
   return {
@@ -1005,6 +1357,6 @@ async function defineQemuTest(socket: string): Promise<void> {
   }
 }
 
-function newRecord(index: number, inputSeed: number, kind: string, socket: 'rw' | 'ro', opened: boolean): InputRecord {
+function newRecord(index: number, inputSeed: number, kind: string, socket: InputRecord['socket'], opened: boolean): InputRecord {
   return { index, inputSeed, kind, socket, opened, packets: [], startedMs: performance.now() };
 }

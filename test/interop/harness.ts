@@ -144,11 +144,11 @@ async function stopTracked(t: Tracked, graceMs = 5000): Promise<void> {
  * with a parent-death SIGKILL when setpriv is available.
  */
 function spawnDaemon(cmd: string, args: string[], logFile: string, dirs: string[], env?: NodeJS.ProcessEnv,
-  terminate?: (child: ChildProcess) => void): Tracked {
+  terminate?: (child: ChildProcess) => void, cwd?: string): Tracked {
   const fd = openSync(logFile, 'a');
   try {
     const [c, a] = existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'KILL', cmd, ...args]] : [cmd, args];
-    const child = spawn(c, a, { stdio: ['ignore', fd, fd], env: env ?? process.env });
+    const child = spawn(c, a, { stdio: ['ignore', fd, fd], env: env ?? process.env, ...(cwd ? { cwd } : {}) });
     child.unref();
     child.on('error', () => { /* reported through exit and the log */ });
     return track(child, dirs, terminate && (() => terminate(child)));
@@ -306,6 +306,14 @@ export interface DaemonOptions {
   args?: string[];
   /** How long to wait for the sockets. Default 20 s. */
   timeoutMs?: number;
+  /** More environment for the daemon (tsvirtd only; e.g. SASL_CONF_PATH). */
+  env?: NodeJS.ProcessEnv;
+  /**
+   * Run the daemon in its temp dir, so files clients name by relative paths
+   * (a fuzzer's core dumps, saves, screenshots) land there and go with it
+   * instead of littering the checkout. Default false.
+   */
+  cwdInDir?: boolean;
 }
 
 /** A running daemon (stock libvirtd or tsvirtd) and how to reach it. */
@@ -383,7 +391,7 @@ export async function startDaemon(name: string, prefix: string, launch: Launch, 
     const pidFile = join(dir, 'daemon.pid');
     writeFileSync(confFile, confText({ ...baseConf(dir, port, tcp), ...opts.conf }));
     const { cmd, args, env, terminate } = launch(confFile, pidFile, tcp);
-    const t = spawnDaemon(cmd, [...args, ...(opts.args ?? [])], logFile, [dir], env, terminate);
+    const t = spawnDaemon(cmd, [...args, ...(opts.args ?? [])], logFile, [dir], env, terminate, opts.cwdInDir ? dir : undefined);
     const rwSocket = join(sockDir, 'libvirt-sock');
     const roSocket = join(sockDir, 'libvirt-sock-ro');
     try {
@@ -475,7 +483,7 @@ export async function startTsvirtd(opts: DaemonOptions = {}): Promise<Daemon> {
   return startDaemon('tsvirtd', 'tsvirt-tsvirtd-', (conf, pidFile, listen) => ({
     cmd: process.execPath,
     args: [...DAEMON_NODE_FLAGS, TSVIRTD, '-f', conf, '-p', pidFile, ...(listen ? ['--listen'] : [])],
-    env: daemonEnv({ ...process.env, TSVIRTD_DRIVERS: 'test' }),
+    env: daemonEnv({ ...process.env, ...opts.env, TSVIRTD_DRIVERS: 'test' }),
   }), opts);
 }
 

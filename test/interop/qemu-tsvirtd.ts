@@ -90,7 +90,7 @@ export async function startQemuTsvirtd(opts: DaemonOptions & { capsCache?: strin
         'env', `DIR=${dir}`, `CAPS=${caps === false ? '' : caps}`,
         'bash', join(dir, 'init.sh'),
         process.execPath, ...DAEMON_NODE_FLAGS, TSVIRTD, '-f', conf, '-p', pidFile, ...(listen ? ['--listen'] : [])]),
-      env: daemonEnv(process.env),
+      env: daemonEnv({ ...process.env, ...opts.env }),
       terminate: (child) => {
         const init = child.pid === undefined ? undefined : procs().find((p) => p.ppid === child.pid)?.pid;
         try {
