@@ -14,7 +14,7 @@ import { formatDomainDef, parseDomainElement, type DomainDef } from '../../conf/
 import { DomainObjBase } from '../../conf/domain-obj.js';
 import type { DomainXMLOption } from '../../conf/domain-xml-option.js';
 import type { QmpClient } from './qmp.js';
-import { DomainState as St, ListDomainsFlags as LF, PausedReason, RunningReason, ShutoffReason } from '../../conf/domain-constants.js';
+import { DomainState as St, PausedReason, RunningReason, ShutoffReason } from '../../conf/domain-constants.js';
 
 export { St };
 
@@ -170,22 +170,3 @@ export function parseStatusXml(text: string, path: string, xmlopt: DomainXMLOpti
   };
 }
 
-/** Whether a domain passes virConnectListAllDomains' filter flags (also the stats calls' list filters). */
-export function matchesListFlags(o: QemuDomainObj, flags: number): boolean {
-  const any = (mask: number) => (flags & mask) !== 0;
-  if (any(LF.ACTIVE | LF.INACTIVE) && !((any(LF.ACTIVE) && o.isActive) || (any(LF.INACTIVE) && !o.isActive))) return false;
-  if (any(LF.PERSISTENT | LF.TRANSIENT)
-    && !((any(LF.PERSISTENT) && o.persistent) || (any(LF.TRANSIENT) && !o.persistent))) return false;
-  if (any(LF.RUNNING | LF.PAUSED | LF.SHUTOFF | LF.OTHER)) {
-    const st = o.state;
-    if (!((any(LF.RUNNING) && st === St.RUNNING) || (any(LF.PAUSED) && st === St.PAUSED)
-      || (any(LF.SHUTOFF) && st === St.SHUTOFF)
-      || (any(LF.OTHER) && st !== St.RUNNING && st !== St.PAUSED && st !== St.SHUTOFF))) return false;
-  }
-  if (any(LF.MANAGEDSAVE) && !any(LF.NO_MANAGEDSAVE)) return false;
-  if (any(LF.AUTOSTART | LF.NO_AUTOSTART)
-    && !((any(LF.AUTOSTART) && o.autostart) || (any(LF.NO_AUTOSTART) && !o.autostart))) return false;
-  if (any(LF.HAS_SNAPSHOT) && !any(LF.NO_SNAPSHOT)) return false;
-  if (any(LF.HAS_CHECKPOINT) && !any(LF.NO_CHECKPOINT)) return false;
-  return true;
-}

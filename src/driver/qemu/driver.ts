@@ -32,7 +32,8 @@ import {
 import { findQemuBinary, hostArch, loadQemuCaps, type QemuCaps } from './capabilities.js';
 import { qemuCapsMethods } from './caps-methods.js';
 import { qemuXMLOption } from './domain-conf.js';
-import { matchesListFlags, QemuDomainObj, parseStatusXml, PausedReason, persistentXml, rewriteFile, RunningReason, ShutoffReason, St } from './domain-obj.js';
+import { matchesListFlags } from '../../conf/domain-obj.js';
+import { QemuDomainObj, parseStatusXml, PausedReason, persistentXml, rewriteFile, RunningReason, ShutoffReason, St } from './domain-obj.js';
 import {
   killPainfully, processCpuTimeNs, ptyPathOf, reconnectProcess, saveStatus, startProcess, stopProcess,
   type ProcessHost, type QemuConfig,

@@ -22,7 +22,8 @@ import {
   TypedParamType as T, VcpuState,
 } from '../../conf/domain-constants.js';
 import type { QemuState } from './driver.js';
-import { matchesListFlags, St, type QemuDomainObj } from './domain-obj.js';
+import { matchesListFlags } from '../../conf/domain-obj.js';
+import { St, type QemuDomainObj } from './domain-obj.js';
 import { aliasOf } from './domain-defaults.js';
 import type { QmpClient } from './qmp.js';
 import { stampDiskIndexes } from './disk-index.js';

@@ -34,7 +34,7 @@ import {
 } from './snapshot.js';
 import type { CheckpointDef } from './checkpoint.js';
 import { MomentList } from './moment-list.js';
-import { DomainObjBase } from '../../conf/domain-obj.js';
+import { DomainObjBase, matchesListFlags } from '../../conf/domain-obj.js';
 import { testXMLOption, generateIfnames } from './domain-conf.js';
 
 const TEST = ErrorDomain.TEST;
@@ -295,31 +295,10 @@ export class DomainStore {
     return { live: null, persistent: obj.def };
   }
 
+  /** The list filter, with what the test driver keeps per domain. */
   #matches(obj: DomainObj, flags: number): boolean {
-    const any = (mask: number) => (flags & mask) !== 0;
-    if (any(LF.ACTIVE | LF.INACTIVE)
-      && !((any(LF.ACTIVE) && obj.isActive) || (any(LF.INACTIVE) && !obj.isActive))) return false;
-    if (any(LF.PERSISTENT | LF.TRANSIENT)
-      && !((any(LF.PERSISTENT) && obj.persistent) || (any(LF.TRANSIENT) && !obj.persistent))) return false;
-    if (any(LF.RUNNING | LF.PAUSED | LF.SHUTOFF | LF.OTHER)) {
-      const st = obj.state;
-      if (!((any(LF.RUNNING) && st === St.RUNNING) || (any(LF.PAUSED) && st === St.PAUSED)
-        || (any(LF.SHUTOFF) && st === St.SHUTOFF)
-        || (any(LF.OTHER) && st !== St.RUNNING && st !== St.PAUSED && st !== St.SHUTOFF))) return false;
-    }
-    if (any(LF.MANAGEDSAVE | LF.NO_MANAGEDSAVE)
-      && !((any(LF.MANAGEDSAVE) && obj.hasManagedSave) || (any(LF.NO_MANAGEDSAVE) && !obj.hasManagedSave))) return false;
-    if (any(LF.AUTOSTART | LF.NO_AUTOSTART)
-      && !((any(LF.AUTOSTART) && obj.autostart) || (any(LF.NO_AUTOSTART) && !obj.autostart))) return false;
-    if (any(LF.HAS_SNAPSHOT | LF.NO_SNAPSHOT)) {
-      const n = obj.snapshots.size;
-      if (!((any(LF.HAS_SNAPSHOT) && n > 0) || (any(LF.NO_SNAPSHOT) && n <= 0))) return false;
-    }
-    if (any(LF.HAS_CHECKPOINT | LF.NO_CHECKPOINT)) {
-      const n = obj.checkpoints.size;
-      if (!((any(LF.HAS_CHECKPOINT) && n > 0) || (any(LF.NO_CHECKPOINT) && n <= 0))) return false;
-    }
-    return true;
+    return matchesListFlags(obj, flags,
+      { managedSave: obj.hasManagedSave, snapshots: obj.snapshots.size, checkpoints: obj.checkpoints.size });
   }
 
   // -------------------------------------------------------------------------
