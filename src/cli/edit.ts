@@ -6,7 +6,7 @@
  * again? [y,n,i,f,?]:" question on a terminal when that fails.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, closeSync, constants, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { readSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
 import { escapeShell } from '../driver/remote/plan.js';
 import type { Shell } from './shell.js';
+import { isExecutable } from '../util/file-access.js';
 import { strerror } from './util.js';
 
 /** What one *-edit command plugs into the flow (the EDIT_* macros of virsh-edit.c). */
@@ -239,17 +240,6 @@ function findInPath(file: string, env: NodeJS.ProcessEnv): string | null {
     if (isExecutable(full)) return full;
   }
   return null;
-}
-
-/** virFileIsExecutable: a regular file we may execute. */
-function isExecutable(path: string): boolean {
-  try {
-    if (statSync(path).isDirectory()) return false;
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** A stream's descriptor, when it is a real one the child can share. */

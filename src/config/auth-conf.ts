@@ -17,9 +17,9 @@
  * ignored, later keys replacing earlier ones, repeated groups merged, and
  * the escapes `\s \n \t \r \\` in values.
  */
-import { accessSync, constants } from 'node:fs';
 import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
 import type { ParsedURI } from '../uri/types.js';
+import { isReadable } from '../util/file-access.js';
 import { DEFAULT_SYSCONFDIR, readConfigFile, userConfigDirectory } from './read-file.js';
 
 /** A parsed auth.conf: groups of raw (still escaped) key/value pairs. */
@@ -159,15 +159,6 @@ export function lookupCredential(cfg: AuthConfig, service: string, hostname: str
 export interface AuthConfigPathOptions {
   /** Directory holding `libvirt/auth.conf` as the last resort (default `/etc`). */
   sysconfDir?: string;
-}
-
-function isReadable(path: string): boolean {
-  try {
-    accessSync(path, constants.R_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

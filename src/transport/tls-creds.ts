@@ -6,10 +6,11 @@
  * gnutls order, tls_allowed_dn_list wildcards).
  */
 import { X509Certificate } from 'node:crypto';
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode, ErrorDomain, VirtError } from '../errors.js';
+import { isReadable } from '../util/file-access.js';
 import { rpcSystemError } from './errors.js';
 
 /** libvirt's system PKI paths (SYSCONFDIR "/pki"). */
@@ -70,15 +71,6 @@ export interface Credentials {
   key: Buffer | null;
 }
 
-function readable(path: string): boolean {
-  try {
-    accessSync(path, constants.R_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** virNetTLSContextCheckCertFile: `Cannot read <type> '<file>': <strerror>` (SYSTEM_ERROR, RPC). */
 function checkFile(type: string, file: string, allowMissing: boolean): boolean {
   if (existsSync(file)) return true;
@@ -115,8 +107,8 @@ function checkTimes(cert: X509Certificate, file: string, isServer: boolean, isCA
  * are not readable are skipped here; loading reports them.
  */
 function sanityCheck(paths: CredentialPaths, isServer: boolean): void {
-  const cert = readable(paths.cert) ? parse(paths.cert, isServer) : null;
-  const ca = readable(paths.cacert) ? parse(paths.cacert, isServer) : null;
+  const cert = isReadable(paths.cert) ? parse(paths.cert, isServer) : null;
+  const ca = isReadable(paths.cacert) ? parse(paths.cacert, isServer) : null;
   if (cert) checkTimes(cert, paths.cert, isServer, false);
   if (ca) checkTimes(ca, paths.cacert, isServer, true);
   if (cert && ca && !(cert.checkIssued(ca) && cert.verify(ca.publicKey))) {

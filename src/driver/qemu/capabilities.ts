@@ -25,9 +25,10 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { accessSync, chownSync, closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { findFileInPath, isExecutable } from '../../util/file-access.js';
 import { fileURLToPath } from 'node:url';
 import { QmpClient, QmpCommandError } from './qmp.js';
 
@@ -147,29 +148,6 @@ export function hostArch(): string {
     case 'riscv64': return 'riscv64';
     default: return process.arch;
   }
-}
-
-function isExecutable(p: string): boolean {
-  try {
-    // A missing file is the common case (36 arches × PATH for every
-    // capabilities call): answered without building an exception.
-    if (!statSync(p, { throwIfNoEntry: false })?.isFile()) return false;
-    accessSync(p, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** virFindFileInPath: an absolute path is taken as is; a name is looked up in PATH. */
-export function findFileInPath(name: string, path = process.env['PATH'] ?? ''): string | undefined {
-  if (name.startsWith('/')) return isExecutable(name) ? name : undefined;
-  for (const dir of path.split(delimiter)) {
-    if (dir === '') continue;
-    const p = join(dir, name);
-    if (isExecutable(p)) return p;
-  }
-  return undefined;
 }
 
 /**

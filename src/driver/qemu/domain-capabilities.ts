@@ -8,7 +8,8 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
-import { findFileInPath, findQemuBinary, hasFlag, hostArch, LIBVIRT_ARCHES, type QemuCaps } from './capabilities.js';
+import { findFileInPath } from '../../util/file-access.js';
+import { findQemuBinary, hasFlag, hostArch, LIBVIRT_ARCHES, type QemuCaps } from './capabilities.js';
 import { firmwareDirs, firmwareSupport } from './firmware.js';
 import { dataFromQemuProps, decodeX86, loadCpuMap, modelVendor, type X86Map } from '../../cpu/x86.js';
 import { type HostCpuModel, formatCpuModelFeatures } from './host-cpu.js';

@@ -9,7 +9,8 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { findFileInPath, findQemuBinary, hasFlag, hostArch, LIBVIRT_ARCHES, type QemuCaps } from './capabilities.js';
+import { findFileInPath } from '../../util/file-access.js';
+import { findQemuBinary, hasFlag, hostArch, LIBVIRT_ARCHES, type QemuCaps } from './capabilities.js';
 import { accelOf, hostHasIOMMU } from './domain-capabilities.js';
 import { decodeX86, loadCpuMap, readHostCpuid } from '../../cpu/x86.js';
 import { formatCpuModelFeatures, type HostCpuModel } from './host-cpu.js';

@@ -26,7 +26,7 @@ import { readConfigFile } from '../../config/read-file.js';
 import { getAttr, kid, kidText, node, type XNode } from '../../conf/domain-xml.js';
 import type { DomainDef } from '../../conf/domain-def.js';
 import { strerrorOf } from '../../util/strerror.js';
-import { findFileInPath } from './capabilities.js';
+import { findFileInPath } from '../../util/file-access.js';
 import type { SecModel } from './host-capabilities.js';
 import { qemuSecModels } from './host-capabilities.js';
 

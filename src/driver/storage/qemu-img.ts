@@ -17,31 +17,18 @@ import { accessSync, constants as fsConstants } from 'node:fs';
 import { constants } from 'node:os';
 import { ErrorCode, ErrorDomain, VirtError } from '../../errors.js';
 import type { PoolDef } from '../../conf/storage-def.js';
+import { findFileInPath } from '../../util/file-access.js';
 import { FILE_FORMATS, Fmt } from './image-probe.js';
 import { VolType, type DirVol } from './vol-def.js';
 
 const D = ErrorDomain.STORAGE;
 
-/** virFindFileInPath: the first executable `name` on PATH, or null. */
-export function findInPath(name: string, env: NodeJS.ProcessEnv = process.env): string | null {
-  if (name.includes('/')) return name;
-  for (const dir of (env['PATH'] ?? '/usr/bin:/bin').split(':')) {
-    if (dir === '') continue;
-    const p = `${dir}/${name}`;
-    try {
-      accessSync(p, fsConstants.X_OK);
-      return p;
-    } catch { /* next */ }
-  }
-  return null;
-}
-
 export interface ToolResult { status: number | null; signal?: number | null; stdout: string; stderr: string }
 
 /** Runs a tool found on PATH; rejects (ENOENT) when there is none. */
 export function runTool(name: string, args: string[], opts: { umask?: number } = {}): Promise<ToolResult> {
-  const bin = findInPath(name);
-  if (bin === null) {
+  const bin = findFileInPath(name);
+  if (bin === undefined) {
     const e = new Error(`${name}: not found`) as NodeJS.ErrnoException;
     e.code = 'ENOENT';
     return Promise.reject(e);
@@ -77,8 +64,8 @@ function formatName(f: number): string {
  */
 export function qemuImgCreateArgv(pool: PoolDef, vol: DirVol, input: DirVol | null, flags: number): string[] {
   const t = vol.target;
-  const tool = findInPath('qemu-img');
-  if (tool === null) {
+  const tool = findFileInPath('qemu-img');
+  if (tool === undefined) {
     throw VirtError.report(ErrorCode.INTERNAL_ERROR, D, 'creation of non-raw file images is not supported without qemu-img.');
   }
   if (t.encryption) {
@@ -166,8 +153,8 @@ export function qemuImgCreateArgv(pool: PoolDef, vol: DirVol, input: DirVol | nu
 
 /** storageBackendResizeQemuImg (no encryption): the capacity rounded up to 512 bytes. */
 export function qemuImgResizeArgv(vol: DirVol, capacity: bigint): string[] {
-  const tool = findInPath('qemu-img');
-  if (tool === null) throw VirtError.report(ErrorCode.INTERNAL_ERROR, D, 'unable to find qemu-img');
+  const tool = findFileInPath('qemu-img');
+  if (tool === undefined) throw VirtError.report(ErrorCode.INTERNAL_ERROR, D, 'unable to find qemu-img');
   const rounded = ((capacity + 511n) / 512n) * 512n;
   const argv = [tool, 'resize'];
   if (rounded < vol.target.capacity) argv.push('--shrink');
