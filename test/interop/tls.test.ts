@@ -92,35 +92,24 @@ describe('TLS interop with stock libvirt 9.0', () => {
 
   const ready = (t: TestContext): boolean => requireOracles(t, 'virsh', 'libvirtd', 'unshare', 'openssl') && !skip;
 
+  /** Each client against each daemon, every case judged by stock virsh against libvirtd. */
+  const PAIRS = [
+    ['stock virsh against tsvirtd', VIRSH, 'tsvirtd'],
+    ['tsvirsh against a stock libvirtd', TSVIRSH, 'libvirtd'],
+    ['tsvirsh against tsvirtd', TSVIRSH, 'tsvirtd'],
+  ] as const;
   for (const c of CASES) {
-    it(`stock virsh against tsvirtd: ${c[0]}`, async (t) => {
-      if (!ready(t)) return;
-      const ref = daemons[`libvirtd ${c[1]}`]!;
-      const ts = daemons[`tsvirtd ${c[1]}`]!;
-      const want = await client(VIRSH, uri(pki!, c, ref.port), ref.port, ['list']);
-      assert.equal(want.status, c[4], `stock virsh against libvirtd: ${want.stderr}`);
-      const got = await client(VIRSH, uri(pki!, c, ts.port), ts.port, ['list']);
-      assert.deepEqual(got, want);
-    });
-
-    it(`tsvirsh against a stock libvirtd: ${c[0]}`, async (t) => {
-      if (!ready(t)) return;
-      const ref = daemons[`libvirtd ${c[1]}`]!;
-      const want = await client(VIRSH, uri(pki!, c, ref.port), ref.port, ['list']);
-      assert.equal(want.status, c[4], `stock virsh against libvirtd: ${want.stderr}`);
-      const got = await client(TSVIRSH, uri(pki!, c, ref.port), ref.port, ['list']);
-      assert.deepEqual(got, want);
-    });
-
-    it(`tsvirsh against tsvirtd: ${c[0]}`, async (t) => {
-      if (!ready(t)) return;
-      const ref = daemons[`libvirtd ${c[1]}`]!;
-      const ts = daemons[`tsvirtd ${c[1]}`]!;
-      const want = await client(VIRSH, uri(pki!, c, ref.port), ref.port, ['list']);
-      assert.equal(want.status, c[4], `stock virsh against libvirtd: ${want.stderr}`);
-      const got = await client(TSVIRSH, uri(pki!, c, ts.port), ts.port, ['list']);
-      assert.deepEqual(got, want);
-    });
+    for (const [label, program, daemon] of PAIRS) {
+      it(`${label}: ${c[0]}`, async (t) => {
+        if (!ready(t)) return;
+        const ref = daemons[`libvirtd ${c[1]}`]!;
+        const target = daemons[`${daemon} ${c[1]}`]!;
+        const want = await client(VIRSH, uri(pki!, c, ref.port), ref.port, ['list']);
+        assert.equal(want.status, c[4], `stock virsh against libvirtd: ${want.stderr}`);
+        const got = await client(program, uri(pki!, c, target.port), target.port, ['list']);
+        assert.deepEqual(got, want);
+      });
+    }
   }
 
   // libvirt's client log settings: errors only, or a file output and no stderr one, silence the
